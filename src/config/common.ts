@@ -1,0 +1,54 @@
+/** Pieces every connector config shares. Each connector kind extends `connectorBase` in its own folder. */
+import { z } from 'zod';
+import { GssCode } from '../event/case-event.js';
+import { Mapping } from '../normalize/mapping-schema.js';
+
+export const Duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 1h or 1d')
+  .describe('Duration: number + unit (ms, s, m, h, d)');
+
+export function durationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+export const Schedule = z.union([
+  z.object({ every: Duration.describe('Run this often, e.g. 30s or 5m') }).strict(),
+  z.object({ cron: z.string().min(1).describe('A cron expression (node-cron syntax, seconds optional), e.g. "*/5 * * * *"'), timezone: z.string().optional() }).strict(),
+]);
+export type Schedule = z.infer<typeof Schedule>;
+
+export const Retry = z
+  .object({
+    initial: Duration.default('1s'),
+    max: Duration.default('5m'),
+    multiplier: z.number().min(1).default(2),
+  })
+  .strict();
+export type Retry = z.infer<typeof Retry>;
+
+export const ConnectorName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. islington-waste');
+
+/** A secret after ${env:…}/${file:…} resolution; never logged. */
+export const Secret = z.string().min(1);
+
+export const connectorBase = z.object({
+  name: ConnectorName,
+  council: GssCode.describe('GSS code of one of the councils listed under `councils`'),
+  system: z
+    .object({
+      supplier: z.string().min(1).describe('Supplier or product family'),
+      product: z.string().min(1).optional(),
+    })
+    .strict(),
+  enabled: z.boolean().default(true),
+  schedule: Schedule.optional().describe('Default: every 60s. Push and watch connectors run continuously.'),
+  batchSize: z.number().int().min(1).max(100_000).default(500),
+  retry: Retry.default({ initial: '1s', max: '5m', multiplier: 2 }),
+  mapping: Mapping,
+});

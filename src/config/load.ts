@@ -1,0 +1,210 @@
+/**
+ * Load a gateway config: YAML → ${env:}/${file:} references → strict zod validation. Every problem
+ * is reported with the file, line and column, the path inside the config (connectors[2].mapping.status)
+ * and what was expected — council IT read these, not TypeScript developers.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../runtime/errors.js';
+import { GatewayConfig } from './schema.js';
+import { resolveRefs } from './secrets.js';
+import { knownKeysAt } from './schema-walk.js';
+
+export interface ConfigProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  /** e.g. connectors[2].mapping.status */
+  path: string;
+  message: string;
+}
+
+export class ConfigInvalidError extends ConfigError {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'), { code: 'config_invalid' });
+  }
+}
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  file: string;
+  /** Relative paths in the config resolve against this folder. */
+  baseDir: string;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(String(p))) out += out ? `.${String(p)}` : String(p);
+    else out += `[${JSON.stringify(String(p))}]`;
+  }
+  return out || '(top level)';
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = p.line ? `${p.file}:${p.line}:${p.column ?? 1}` : p.file;
+  return `${where}  ${p.path}: ${p.message}`;
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigInvalidError([{ file, path: '(file)', message: `cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+  }
+  return parseConfigText(text, file, dirname(abs), env);
+}
+
+export function parseConfigText(text: string, file: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const problems: ConfigProblem[] = [];
+  for (const err of doc.errors) {
+    const pos = err.linePos?.[0];
+    problems.push({ file, line: pos?.line, column: pos?.col, path: '(yaml)', message: err.message.split('\n')[0] ?? err.message });
+  }
+  if (problems.length) throw new ConfigInvalidError(problems);
+
+  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const locate = (path: readonly PropertyKey[], key?: string) => locateNode(doc, lineCounter, path, key);
+
+  const { value, problems: refProblems } = resolveRefs(raw, { env, baseDir });
+  for (const p of refProblems) problems.push({ file, ...locate(p.path), path: formatPath(p.path), message: p.message });
+
+  const parsed = GatewayConfig.safeParse(value);
+  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, value, file, locate));
+  if (problems.length) throw new ConfigInvalidError(problems);
+  return { config: parsed.data as GatewayConfig, file, baseDir };
+}
+
+type Locate = (path: readonly PropertyKey[], key?: string) => { line?: number; column?: number };
+
+function issuesToProblems(issues: z.core.$ZodIssue[], data: unknown, file: string, locate: Locate): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const path = issue.path as PropertyKey[];
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(GatewayConfig, data, path);
+      for (const key of issue.keys) {
+        const hint = closest(key, known);
+        const expected = known.length ? ` (expected one of: ${known.join(', ')})` : '';
+        out.push({
+          file,
+          ...locate(path, key),
+          path: formatPath([...path, key]),
+          message: hint ? `unknown key "${key}" — did you mean "${hint}"?` : `unknown key "${key}"${expected}`,
+        });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_union') {
+      // A discriminated union whose `type` matched nothing: say which types exist.
+      const disc = (issue as { discriminator?: string }).discriminator;
+      if (disc !== undefined) {
+        const parent = path[path.length - 1] === disc ? path.slice(0, -1) : path;
+        const opts = knownDiscriminators(GatewayConfig, data, parent);
+        const actual = getAt(data, [...parent, disc]);
+        const hint = typeof actual === 'string' ? closest(actual, opts) : undefined;
+        out.push({
+          file,
+          ...locate([...parent, disc]),
+          path: formatPath([...parent, disc]),
+          message:
+            actual === undefined
+              ? `required key "${disc}" is missing; expected one of: ${opts.join(', ')}`
+              : `unknown ${disc} ${JSON.stringify(actual)}${hint ? ` — did you mean "${hint}"?` : ''}; expected one of: ${opts.join(', ')}`,
+        });
+        continue;
+      }
+      // Plain union: report the branch that got furthest (most specific) so the message is actionable.
+      const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+      const best = branches
+        .map((b) => b.map((i) => ({ ...i, path: [...path, ...(i.path as PropertyKey[])] })))
+        .sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
+      if (best && best.length && best.some((i) => i.path.length > path.length)) {
+        out.push(...issuesToProblems(best as z.core.$ZodIssue[], data, file, locate));
+        continue;
+      }
+    }
+    out.push({ file, ...locate(path), path: formatPath(path), message: describeIssue(issue, getAt(data, path)) });
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, actual: unknown): string {
+  const got = actual === undefined ? 'nothing (the key is missing)' : `${JSON.stringify(actual)?.slice(0, 60)}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return actual === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}, got ${got}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`;
+    default:
+      return `${issue.message}${actual !== undefined && issue.code !== 'custom' ? ` (got ${got})` : ''}`;
+  }
+}
+
+function getAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = data;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+function knownDiscriminators(root: z.ZodType, data: unknown, path: readonly PropertyKey[]): string[] {
+  const keys = knownKeysAt(root, data, [...path, '__discriminator__']);
+  return keys;
+}
+
+function locateNode(doc: Document, lc: LineCounter, path: readonly PropertyKey[], key?: string): { line?: number; column?: number } {
+  // Walk down as far as the document has nodes: a missing key is reported at its parent.
+  for (let n = path.length; n >= 0; n--) {
+    const parent = doc.getIn(path.slice(0, n) as unknown[], true);
+    if (!parent) continue;
+    let node: unknown = parent;
+    if (key !== undefined && n === path.length && isMap(parent)) {
+      const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === key);
+      if (pair) node = pair.key;
+    }
+    const range = (node as { range?: [number, number, number] }).range;
+    if (range) {
+      const { line, col } = lc.linePos(range[0]);
+      return { line, column: col };
+    }
+  }
+  return {};
+}
+
+/** Damerau-free Levenshtein; good enough for "did you mean" on config keys. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}

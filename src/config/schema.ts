@@ -1,0 +1,83 @@
+/**
+ * The whole gateway config: councils, shared lookup tables, state store, publisher, HTTP endpoint,
+ * logging, and connectors (a discriminated union on `type`). Strict everywhere: an unknown key is
+ * an error, with a "did you mean" (see load.ts).
+ */
+import { z } from 'zod';
+import { Council } from '../event/case-event.js';
+import { Lookups } from '../normalize/mapping-schema.js';
+import { connectorConfigSchemas } from '../connectors/registry.js';
+import { KafkaPublisherConfig } from '../publish/kafka/config.js';
+import { Duration } from './common.js';
+
+export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
+export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
+
+export const LocalLogPublisherConfig = z
+  .object({
+    type: z.literal('local-log'),
+    dir: z.string().min(1).default('./var/events').describe('Folder for events-*.jsonl and dead-letters-*.jsonl (relative to the config file)'),
+    rotateBytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('Start a new file past this size'),
+    fsync: z.boolean().default(true).describe('fsync before a publish resolves (turn off only for benchmarks)'),
+  })
+  .strict();
+export type LocalLogPublisherConfig = z.infer<typeof LocalLogPublisherConfig>;
+
+export const StdoutPublisherConfig = z.object({ type: z.literal('stdout') }).strict();
+
+export const PublisherConfig = z.discriminatedUnion('type', [LocalLogPublisherConfig, StdoutPublisherConfig, KafkaPublisherConfig]);
+export type PublisherConfig = z.infer<typeof PublisherConfig>;
+
+export const GatewayConfig = z
+  .object({
+    version: z.literal(1).describe('Config format version'),
+    councils: z.array(Council.extend({ topic: z.string().optional().describe('Override the topic for this council') }).strict()).min(1),
+    lookups: Lookups.optional().describe('Lookup tables shared by every connector'),
+    state: z
+      .object({
+        type: z.literal('sqlite').default('sqlite'),
+        path: z.string().min(1).default('./var/state.sqlite').describe('Relative to the config file'),
+      })
+      .strict()
+      .default({ type: 'sqlite', path: './var/state.sqlite' }),
+    publisher: PublisherConfig.default({ type: 'local-log', dir: './var/events', rotateBytes: 64 * 1024 * 1024, fsync: true }),
+    http: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9464),
+      })
+      .strict()
+      .default({ enabled: true, host: '127.0.0.1', port: 9464 }),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    shutdownGrace: Duration.default('30s').describe('How long a graceful shutdown waits for in-flight batches'),
+    connectors: z.array(ConnectorConfig).min(1),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const gss = new Set(cfg.councils.map((c) => c.gss));
+    const names = new Set<string>();
+    cfg.connectors.forEach((c, i) => {
+      if (!gss.has(c.council)) {
+        ctx.addIssue({ code: 'custom', path: ['connectors', i, 'council'], message: `council ${c.council} is not listed under councils (have: ${[...gss].join(', ')})` });
+      }
+      const tables = { ...(cfg.lookups ?? {}), ...(c.mapping.lookups ?? {}) };
+      const checkLookup = (name: string | undefined, kind: 'status' | 'service', path: (string | number)[]) => {
+        if (name === undefined) return;
+        const table = tables[name];
+        if (!table) {
+          ctx.addIssue({ code: 'custom', path, message: `lookup table "${name}" is not defined under lookups or mapping.lookups (have: ${Object.keys(tables).join(', ') || 'none'})` });
+        } else if (table.kind !== kind) {
+          ctx.addIssue({ code: 'custom', path, message: `lookup table "${name}" is a ${table.kind} table; expected a ${kind} table` });
+        }
+      };
+      checkLookup(c.mapping.status.lookup, 'status', ['connectors', i, 'mapping', 'status', 'lookup']);
+      checkLookup(c.mapping.service.lookup, 'service', ['connectors', i, 'mapping', 'service', 'lookup']);
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['connectors', i, 'name'], message: `connector name "${c.name}" is used twice` });
+      names.add(c.name);
+    });
+  });
+export type GatewayConfig = z.infer<typeof GatewayConfig>;

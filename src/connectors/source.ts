@@ -1,0 +1,103 @@
+/**
+ * The source contract every connector kind implements (see docs/connector-spec.md).
+ *
+ * A source yields batches through an async iterator. It NEVER commits its own position: the
+ * runtime publishes a batch's events, commits `batch.checkpoint` in the state store, and only
+ * then calls `batch.ack()` (move the file, reply 200 to the supplier, ...). A crash anywhere in
+ * between repeats the batch; it never loses it.
+ */
+import type { SourcePosition } from '../event/case-event.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ConnectorState } from '../runtime/state-store.js';
+
+/** JSON-serialisable position a source resumes from; its shape is the source's own business. */
+export type Checkpoint = Record<string, unknown>;
+
+export interface SourceRecord {
+  /** The supplier record as read (parsed row, XML element as object, JSON object, SQL row). */
+  raw: Record<string, unknown>;
+  /** Where it came from, precise enough to find it again. */
+  position: SourcePosition;
+  /** When casebridge read it (ISO with offset). */
+  fetchedAt: string;
+}
+
+/** A piece of input the source could not even turn into a record (broken CSV row, bad XML). */
+export interface SourceReject {
+  reason: string;
+  /** The original text or value, as much as could be recovered. */
+  original: unknown;
+  position: SourcePosition;
+}
+
+export interface SourceBatch {
+  records: SourceRecord[];
+  rejects?: SourceReject[];
+  /**
+   * Position to commit once every event of this batch (and every batch before it) is durable.
+   * `undefined` means "nothing to commit" (push receivers, whose ack is the reply).
+   */
+  checkpoint?: Checkpoint;
+  /**
+   * Extra per-source state to commit atomically with the checkpoint (processed-file ledger rows,
+   * snapshot memory). Keys are namespaced by the runtime per connector.
+   */
+  stateWrites?: StateWrite[];
+  /**
+   * Set by sources reading full snapshot exports (a nightly CSV of all open cases, a table without
+   * a trustworthy timestamp). The runtime remembers which cases each snapshot contained; on the
+   * batch with `final: true` it treats every case of this connector not seen in snapshot `id` as
+   * disappeared (`onMissing: close` emits a closed event, `ignore` forgets nothing and emits nothing).
+   * Unchanged cases never produce events (see normalize/change.ts).
+   */
+  snapshot?: { id: string; final: boolean; onMissing: 'close' | 'ignore' };
+  /** Called after the checkpoint (and stateWrites) committed. Must be idempotent. */
+  ack(): Promise<void>;
+  /** Called when the batch could not be published; the source may retry later (push: reply 5xx). */
+  nack?(error: Error): Promise<void>;
+  /**
+   * Called when the batch was published but some records were dead-lettered, before ack, so a
+   * file source can decide to reject a file whose rejections pass its threshold.
+   */
+  onOutcome?(outcome: BatchOutcome): void;
+}
+
+export interface BatchOutcome {
+  published: number;
+  deadLettered: number;
+  skipped: number;
+}
+
+export type StateWrite =
+  | { op: 'put'; namespace: string; key: string; value: unknown }
+  | { op: 'delete'; namespace: string; key: string };
+
+export interface ReadContext {
+  /** Last committed checkpoint, or undefined on first run. */
+  checkpoint: Checkpoint | undefined;
+  /** Aborted on shutdown; a source stops promptly and does not yield further batches. */
+  signal: AbortSignal;
+}
+
+export interface Source {
+  /** Validate against the live system (catalogue, WSDL, host key) before the first run. */
+  check?(): Promise<void>;
+  /** One run: yield batches until caught up (poll sources) or until aborted (push/watch sources). */
+  read(ctx: ReadContext): AsyncIterable<SourceBatch>;
+  /** Release connections; safe to call twice. */
+  close(): Promise<void>;
+  /** Push and watch sources run continuously instead of on a schedule. */
+  readonly continuous?: boolean;
+}
+
+export interface SourceDeps {
+  connector: string;
+  clock: Clock;
+  logger: Logger;
+  state: ConnectorState;
+  /** Folder a relative path in the config is resolved against (the config file's folder). */
+  baseDir: string;
+}
+
+export type SourceFactory<C> = (config: C, deps: SourceDeps) => Source;

@@ -1,0 +1,188 @@
+/**
+ * The case event: the one contract every connector produces and every portal consumes.
+ * This zod schema is the single source of truth; JSON Schema and AsyncAPI documents are
+ * generated from it (`casebridge schema --write`). Depends on nothing else in the project.
+ */
+import { z } from 'zod';
+
+/** Bumped only for breaking changes; additive fields keep the version. */
+export const EVENT_SCHEMA_VERSION = 'v1';
+export const EVENT_TYPE_PREFIX = 'uk.casebridge.case';
+export const DATA_SCHEMA_URI = `https://casebridge.dev/schemas/case-event.${EVENT_SCHEMA_VERSION}.json`;
+
+/** ISO 8601 date-time that always states its offset (Z or ±hh:mm), never a floating local time. */
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  .describe('ISO 8601 date-time with an explicit offset, e.g. 2025-11-03T14:05:00Z or 2025-07-01T09:30:00+01:00');
+export type Timestamp = z.infer<typeof Timestamp>;
+
+/**
+ * What a resident is told about their case. Deliberately small: every supplier status maps onto
+ * one of these (see docs/lifecycle.md), and portals may rely on the list only growing in a new
+ * schema version.
+ */
+export const LifecycleStatus = z
+  .enum(['received', 'in_progress', 'scheduled', 'on_hold', 'resolved', 'closed', 'cancelled'])
+  .describe('Public lifecycle status, from a fixed vocabulary (see docs/lifecycle.md)');
+export type LifecycleStatus = z.infer<typeof LifecycleStatus>;
+
+/** Statuses after which a case is finished; an event reaching one of these is a `closed` event. */
+export const TERMINAL_STATUSES: readonly LifecycleStatus[] = ['closed', 'cancelled'];
+
+export const ChangeKind = z
+  .enum(['created', 'updated', 'status_changed', 'closed'])
+  .describe('Kind of change this event reports');
+export type ChangeKind = z.infer<typeof ChangeKind>;
+
+export const eventTypeFor = (kind: ChangeKind): string => `${EVENT_TYPE_PREFIX}.${kind}.${EVENT_SCHEMA_VERSION}`;
+
+/** GSS code of a UK local authority, e.g. E09000019 (Islington), S12000036, W06000015, N09000003. */
+export const GssCode = z
+  .string()
+  .regex(/^[ENSW]\d{8}$/, 'a GSS code: E, N, S or W followed by 8 digits, e.g. E09000019');
+
+export const Council = z
+  .object({
+    gss: GssCode,
+    name: z.string().min(1),
+  })
+  .strict();
+export type Council = z.infer<typeof Council>;
+
+export const SourceSystem = z
+  .object({
+    supplier: z.string().min(1).describe('Supplier or product family, e.g. "Whitespace", "Confirm"'),
+    product: z.string().min(1).optional().describe('Product or module name as the council knows it'),
+    connector: z.string().min(1).describe('Name of the casebridge connector that read it'),
+  })
+  .strict();
+export type SourceSystem = z.infer<typeof SourceSystem>;
+
+export const CaseStatus = z
+  .object({
+    lifecycle: LifecycleStatus,
+    code: z.string().min(1).describe("The supplier's own status code, verbatim"),
+    label: z.string().min(1).optional().describe("The supplier's own label for the code"),
+    publicLabel: z.string().min(1).optional().describe('Wording the council chose for residents'),
+  })
+  .strict();
+export type CaseStatus = z.infer<typeof CaseStatus>;
+
+export const CaseService = z
+  .object({
+    code: z.string().min(1).optional().describe("Supplier's service / category code"),
+    name: z.string().min(1).optional().describe('Service name residents recognise, e.g. "Missed bin collection"'),
+    category: z.string().min(1).optional(),
+    lgsl: z.number().int().positive().optional().describe('Local Government Service List code, where known'),
+  })
+  .strict();
+export type CaseService = z.infer<typeof CaseService>;
+
+export const Case = z
+  .object({
+    reference: z.string().min(1).describe('Public case reference the resident knows'),
+    supplierId: z.string().min(1).optional().describe('Internal supplier id, when different from the reference'),
+    service: CaseService,
+    status: CaseStatus,
+    description: z.string().optional(),
+    openedAt: Timestamp.optional(),
+    updatedAt: Timestamp.describe('When the supplier last changed the case (or when casebridge observed the change, see provenance.updatedAtSource)'),
+    dueAt: Timestamp.optional(),
+    closedAt: Timestamp.optional(),
+  })
+  .strict();
+export type Case = z.infer<typeof Case>;
+
+export const Location = z
+  .object({
+    uprn: z.string().regex(/^\d{1,12}$/, 'a UPRN: 1 to 12 digits').optional(),
+    usrn: z.string().regex(/^\d{1,8}$/, 'a USRN: 1 to 8 digits').optional(),
+    address: z.string().min(1).optional(),
+    postcode: z.string().min(1).optional().describe('Normalised UK postcode, e.g. "N1 1XR"'),
+    latitude: z.number().min(-90).max(90).optional().describe('WGS84'),
+    longitude: z.number().min(-180).max(180).optional().describe('WGS84'),
+    easting: z.number().optional().describe('British National Grid (EPSG:27700), as supplied'),
+    northing: z.number().optional().describe('British National Grid (EPSG:27700), as supplied'),
+  })
+  .strict();
+export type Location = z.infer<typeof Location>;
+
+export const Change = z
+  .object({
+    kind: ChangeKind,
+    fields: z.array(z.string()).describe('Dotted paths under data.case / data.location that changed; empty for created'),
+    previousStatus: LifecycleStatus.optional(),
+    previousStatusCode: z.string().optional(),
+  })
+  .strict();
+export type Change = z.infer<typeof Change>;
+
+/**
+ * Where a record came from, precise enough to find it again in the supplier's system or export.
+ * Flat and optional so each connector kind fills what it knows.
+ */
+export const SourcePosition = z
+  .object({
+    file: z.string().optional(),
+    line: z.number().int().nonnegative().optional(),
+    table: z.string().optional(),
+    key: z.string().optional(),
+    operation: z.string().optional(),
+    page: z.union([z.number().int(), z.string()]).optional(),
+    cursor: z.string().optional(),
+    receivedAt: Timestamp.optional(),
+  })
+  .strict();
+export type SourcePosition = z.infer<typeof SourcePosition>;
+
+export const Provenance = z
+  .object({
+    connector: z.string().min(1),
+    position: SourcePosition,
+    fetchedAt: Timestamp,
+    updatedAtSource: z
+      .enum(['supplier', 'observed'])
+      .describe('"supplier" when case.updatedAt came from the supplier, "observed" when the supplier gives none and casebridge stamped the time it saw the change'),
+  })
+  .strict();
+export type Provenance = z.infer<typeof Provenance>;
+
+export const CaseEventData = z
+  .object({
+    council: Council,
+    system: SourceSystem,
+    case: Case,
+    location: Location.optional(),
+    change: Change,
+    provenance: Provenance,
+    personal: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Personal data a council chose to include, hashed or redacted as configured; absent by default'),
+  })
+  .strict();
+export type CaseEventData = z.infer<typeof CaseEventData>;
+
+export const CaseEvent = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.string().regex(/^[0-9a-f]{32}$/, '32 lowercase hex characters').describe('Deterministic: the same version of the same source record always gives the same id; dedupe on it'),
+    source: z.string().regex(/^\/councils\/[ENSW]\d{8}\/connectors\/[a-z0-9][a-z0-9-]*$/).describe('/councils/{gss}/connectors/{connector}'),
+    type: z.enum([
+      eventTypeFor('created'),
+      eventTypeFor('updated'),
+      eventTypeFor('status_changed'),
+      eventTypeFor('closed'),
+    ]),
+    subject: z.string().min(1).describe('The case reference'),
+    time: Timestamp.describe('When the change happened (data.case.updatedAt)'),
+    datacontenttype: z.literal('application/json'),
+    dataschema: z.literal(DATA_SCHEMA_URI),
+    data: CaseEventData,
+  })
+  .strict();
+export type CaseEvent = z.infer<typeof CaseEvent>;
+
+/** What a connector's mapping produces: the case as it is now, before change detection. */
+export const CaseSnapshot = CaseEventData.omit({ change: true });
+export type CaseSnapshot = z.infer<typeof CaseSnapshot>;

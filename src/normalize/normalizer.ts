@@ -1,0 +1,30 @@
+/**
+ * The normalizer contract: compiled once from a connector's mapping, then a pure function
+ * record → case snapshot, skip, or rejection. No I/O. Change detection (created / updated /
+ * status changed / closed) happens after it, against the case memory (normalize/change.ts).
+ */
+import type { CaseSnapshot, Council } from '../event/case-event.js';
+import type { SourceRecord } from '../connectors/source.js';
+import type { Lookups, Mapping } from './mapping-schema.js';
+
+export type NormalizeResult =
+  | { kind: 'case'; snapshot: CaseSnapshot }
+  /** The mapping's filter excluded the record (e.g. Event Type = Ignored): counted, not dead-lettered. */
+  | { kind: 'skip'; reason: string }
+  /** The record cannot become a case: dead letter with a reason naming field, value and expectation. */
+  | { kind: 'reject'; reason: string; code: string; field?: string };
+
+/** Sync when the mapping uses no JSONata (the fast path); a Promise otherwise. */
+export type Normalizer = (record: SourceRecord) => NormalizeResult | Promise<NormalizeResult>;
+
+export interface MappingContext {
+  connector: string;
+  council: Council;
+  system: { supplier: string; product?: string };
+  /** Top-level lookup tables from the gateway config (mapping.lookups override by name). */
+  sharedLookups?: Lookups;
+  /** Where the mapping sits in the config file, for error messages, e.g. "connectors[2].mapping". */
+  configPath?: string;
+}
+
+export type CompileMapping = (mapping: Mapping, ctx: MappingContext) => Normalizer;

@@ -1,0 +1,95 @@
+/**
+ * The embedded state store: one SQLite file (WAL, synchronous=FULL so a commit survives power loss
+ * once it returns). One row per connector checkpoint, one row per (connector, namespace, key).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Checkpoint, StateWrite } from '../connectors/source.js';
+import { StateError } from './errors.js';
+import type { ConnectorState, StateStore } from './state-store.js';
+
+export function openSqliteStateStore(path: string): StateStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        connector TEXT PRIMARY KEY,
+        checkpoint TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS kv (
+        connector TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (connector, namespace, key)
+      ) WITHOUT ROWID;
+    `);
+  } catch (cause) {
+    throw new StateError(`cannot open state store ${path}: ${(cause as Error).message}`, { cause, code: 'state_open' });
+  }
+
+  const getCheckpoint = db.prepare<[string], { checkpoint: string }>('SELECT checkpoint FROM checkpoints WHERE connector = ?');
+  const putCheckpoint = db.prepare(
+    `INSERT INTO checkpoints (connector, checkpoint, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT(connector) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at`,
+  );
+  const getKv = db.prepare<[string, string, string], { value: string }>('SELECT value FROM kv WHERE connector = ? AND namespace = ? AND key = ?');
+  const putKv = db.prepare(
+    `INSERT INTO kv (connector, namespace, key, value) VALUES (?, ?, ?, ?)
+     ON CONFLICT(connector, namespace, key) DO UPDATE SET value = excluded.value`,
+  );
+  const deleteKv = db.prepare('DELETE FROM kv WHERE connector = ? AND namespace = ? AND key = ?');
+  const scanKv = db.prepare<[string, string], { key: string; value: string }>('SELECT key, value FROM kv WHERE connector = ? AND namespace = ? ORDER BY key');
+
+  const commitTx = db.transaction((connector: string, checkpoint: Checkpoint | undefined, writes: StateWrite[]) => {
+    for (const w of writes) {
+      if (w.op === 'put') putKv.run(connector, w.namespace, w.key, JSON.stringify(w.value));
+      else deleteKv.run(connector, w.namespace, w.key);
+    }
+    if (checkpoint !== undefined) putCheckpoint.run(connector, JSON.stringify(checkpoint), new Date().toISOString());
+  });
+
+  let closed = false;
+  return {
+    forConnector(connector: string): ConnectorState {
+      return {
+        connector,
+        checkpoint() {
+          const row = getCheckpoint.get(connector);
+          return row ? (JSON.parse(row.checkpoint) as Checkpoint) : undefined;
+        },
+        get<T>(namespace: string, key: string) {
+          const row = getKv.get(connector, namespace, key);
+          return row ? (JSON.parse(row.value) as T) : undefined;
+        },
+        *entries<T>(namespace: string): IterableIterator<[string, T]> {
+          for (const row of scanKv.iterate(connector, namespace)) yield [row.key, JSON.parse(row.value) as T];
+        },
+        commit({ checkpoint, writes = [] }) {
+          try {
+            commitTx(connector, checkpoint, writes);
+          } catch (cause) {
+            throw new StateError(`cannot commit state for ${connector}: ${(cause as Error).message}`, {
+              cause,
+              code: 'state_commit',
+              retriable: true,
+              context: { connector },
+            });
+          }
+        },
+      };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
