@@ -57,6 +57,7 @@ export const StatusLookupEntry = z
     label: z.string().optional().describe('Public wording for residents'),
   })
   .strict();
+export type StatusLookupEntry = z.infer<typeof StatusLookupEntry>;
 
 export const ServiceLookupEntry = z
   .object({
@@ -65,6 +66,7 @@ export const ServiceLookupEntry = z
     lgsl: z.number().int().positive().optional(),
   })
   .strict();
+export type ServiceLookupEntry = z.infer<typeof ServiceLookupEntry>;
 
 export const StatusLookup = z
   .object({
@@ -138,6 +140,10 @@ export const Mapping = z
         longitude: ValueSpec.optional(),
         easting: ValueSpec.optional().describe('British National Grid; converted to WGS84 when lat/long are absent'),
         northing: ValueSpec.optional(),
+        onInvalid: z
+          .enum(['reject', 'omit'])
+          .optional()
+          .describe('A UPRN, USRN, postcode or grid reference that fails its check: reject the record (default) or leave that field out'),
       })
       .strict()
       .optional(),
