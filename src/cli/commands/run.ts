@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import type { RunSummary } from '../../runtime/connector-runner.js';
+import { createGateway } from '../../runtime/gateway.js';
+import { createLogger } from '../../runtime/logger.js';
+import { EXIT } from '../exit-codes.js';
+import { loadOrExit } from '../load.js';
+import { createProgress, summaryTable } from '../output.js';
+
+interface RunOptions {
+  once?: boolean;
+  connector?: string[];
+  json?: boolean;
+  http?: boolean;
+  port?: string;
+  logLevel?: string;
+  progress?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run the gateway: read suppliers, publish case events, commit checkpoints')
+    .argument('<config>', 'config file')
+    .option('--once', 'run each connector once until caught up, print a summary and exit')
+    .option('-c, --connector <name...>', 'only these connectors')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--no-http', 'do not serve /healthz, /readyz and /metrics')
+    .option('--port <port>', 'port for the health and metrics endpoint (overrides the config)')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug (default: the config, or warn with --once)')
+    .option('--no-progress', 'no live progress line')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every connector ran, 1 a connector failed, 2 the config is invalid.\nSIGINT / SIGTERM stop gracefully: in-flight batches finish, nothing unpublished is committed.',
+    )
+    .action(async (file: string, opts: RunOptions) => {
+      const loaded = loadOrExit(file);
+      const level = opts.logLevel ?? (opts.once ? 'warn' : loaded.config.log.level);
+      const logger = createLogger({ level });
+      const gateway = await createGateway({
+        loaded,
+        logger,
+        ...(opts.connector ? { only: opts.connector } : {}),
+        ...(opts.http === false ? { http: false as const } : opts.port ? { http: { port: Number(opts.port) } } : opts.once ? { http: false as const } : {}),
+      });
+      const progress = createProgress(opts.progress !== false && process.stderr.isTTY === true);
+      for (const r of gateway.runners.values()) {
+        r.on('batch', () => {
+          const parts = [...gateway.runners.values()].map((x) => `${x.name}: ${x.totals.read} read, ${x.totals.published} published, ${x.totals.deadLettered} dead letters`);
+          progress.update(parts.join(' | '));
+        });
+      }
+      let signalled = false;
+      const onSignal = (sig: string) => {
+        if (signalled) {
+          process.stderr.write(`\n${sig} again: exiting now; uncommitted batches will be read again next run\n`);
+          process.exit(130);
+        }
+        signalled = true;
+        progress.done();
+        logger.warn(`${sig} received: finishing in-flight batches, then stopping`);
+        void gateway.stop();
+      };
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+      if (opts.once) {
+        const started = Date.now();
+        const summaries = await gateway.runAllOnce();
+        progress.done();
+        await gateway.stop();
+        report(summaries, opts.json === true, Date.now() - started);
+        process.exitCode = summaries.some((s) => s.status === 'failed') ? EXIT.failed : EXIT.ok;
+        return;
+      }
+      await gateway.start();
+      await new Promise<void>((resolve) => gateway.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await gateway.stop();
+      progress.done();
+      const summaries: RunSummary[] = [...gateway.runners.values()].map((r) => ({
+        connector: r.name,
+        status: r.status === 'failed' ? 'failed' : 'ok',
+        durationMs: 0,
+        ...r.totals,
+        ...(r.lastError ? { error: r.lastError } : {}),
+      }));
+      report(summaries, opts.json === true);
+      process.exitCode = summaries.some((s) => s.status === 'failed') ? EXIT.failed : EXIT.ok;
+    });
+}
+
+function report(summaries: RunSummary[], json: boolean, elapsedMs?: number): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ connectors: summaries, elapsedMs }, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(summaryTable(summaries) + '\n');
+  for (const s of summaries) if (s.error) process.stdout.write(`${s.connector}: ${s.error}\n`);
+  const total = summaries.reduce((a, s) => a + s.published, 0);
+  const dead = summaries.reduce((a, s) => a + s.deadLettered, 0);
+  process.stdout.write(`${total} event(s) published, ${dead} dead letter(s)${elapsedMs !== undefined ? ` in ${(elapsedMs / 1000).toFixed(1)}s` : ''}\n`);
+}

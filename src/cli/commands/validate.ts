@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { ConfigInvalidError, loadConfigFile } from '../../config/load.js';
+import { createGateway } from '../../runtime/gateway.js';
+import { describeError } from '../../runtime/errors.js';
+import { silentLogger } from '../../runtime/logger.js';
+import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
+import { createStdoutPublisher } from '../../publish/stdout.js';
+import { EXIT } from '../exit-codes.js';
+
+interface Result {
+  file: string;
+  valid: boolean;
+  problems: { file: string; line?: number; column?: number; path: string; message: string }[];
+  connectors?: { name: string; type: string; council: string }[];
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('Check config files: YAML, types, unknown keys, secret references (and with --live, the suppliers)')
+    .argument('<config...>', 'config files')
+    .option('--json', 'machine-readable result on stdout')
+    .option('--live', 'also connect to each supplier and check tables, WSDLs and host keys')
+    .action(async (files: string[], opts: { json?: boolean; live?: boolean }) => {
+      const results: Result[] = [];
+      for (const file of files) {
+        try {
+          const loaded = loadConfigFile(file);
+          const result: Result = {
+            file,
+            valid: true,
+            problems: [],
+            connectors: loaded.config.connectors.map((c) => ({ name: c.name, type: c.type, council: c.council })),
+          };
+          if (opts.live) {
+            const gw = await createGateway({ loaded, http: false, logger: silentLogger(), publisher: createStdoutPublisher(), stateStore: openSqliteStateStore(':memory:') });
+            for (const r of gw.runners.values()) {
+              try {
+                await r.check();
+              } catch (err) {
+                result.valid = false;
+                result.problems.push({ file, path: `connectors.${r.name}`, message: describeError(err) });
+              }
+            }
+            await gw.stop();
+          }
+          results.push(result);
+        } catch (err) {
+          if (err instanceof ConfigInvalidError) results.push({ file, valid: false, problems: err.problems });
+          else results.push({ file, valid: false, problems: [{ file, path: '(config)', message: describeError(err) }] });
+        }
+      }
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      } else {
+        for (const r of results) {
+          if (r.valid) {
+            const kinds = (r.connectors ?? []).map((c) => `${c.name} (${c.type})`).join(', ');
+            process.stdout.write(`ok  ${r.file}: ${r.connectors?.length ?? 0} connector(s): ${kinds}\n`);
+          } else {
+            process.stderr.write(`invalid  ${r.file}: ${r.problems.length} problem(s)\n`);
+            for (const p of r.problems) {
+              const where = p.line ? `${p.file}:${p.line}:${p.column ?? 1}` : p.file;
+              process.stderr.write(`  ${where}  ${p.path}: ${p.message}\n`);
+            }
+          }
+        }
+      }
+      process.exitCode = results.every((r) => r.valid) ? EXIT.ok : EXIT.configInvalid;
+    });
+}

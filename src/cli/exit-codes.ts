@@ -1,0 +1,12 @@
+/** Documented in the README; scripts depend on them, so never renumber. */
+export const EXIT = {
+  ok: 0,
+  /** A connector run failed, a config test failed, or a preview found rejects with --strict. */
+  failed: 1,
+  /** The config is invalid (file, path and expectation printed on stderr). */
+  configInvalid: 2,
+  /** Unexpected internal error (a bug: please report it). */
+  internal: 3,
+  /** Wrong command-line usage. */
+  usage: 64,
+} as const;

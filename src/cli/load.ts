@@ -1,0 +1,23 @@
+/** Loads a config for a command, turning config errors into the documented exit code. */
+import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { ConfigError, describeError } from '../runtime/errors.js';
+import { EXIT } from './exit-codes.js';
+
+export class ExitError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function loadOrExit(file: string): LoadedConfig {
+  try {
+    return loadConfigFile(file);
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) throw new ExitError(EXIT.configInvalid, `${file}: invalid config\n${err.message}`);
+    if (err instanceof ConfigError) throw new ExitError(EXIT.configInvalid, describeError(err));
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * The casebridge command. Each subcommand lives in commands/; errors that carry an exit code end
+ * the process with one clear message and no stack trace.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { describeError } from '../runtime/errors.js';
+import { registerPreview } from './commands/preview.js';
+import { registerRun } from './commands/run.js';
+import { registerSchema } from './commands/schema.js';
+import { registerValidate } from './commands/validate.js';
+import { EXIT } from './exit-codes.js';
+import { ExitError } from './load.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('casebridge')
+    .description('Integration gateway for UK council case systems: supplier records in, CloudEvents case events out')
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerValidate(program);
+  registerRun(program);
+  registerPreview(program);
+  registerSchema(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof ExitError) {
+      process.stderr.write(`casebridge: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`casebridge: ${describeError(err)}\n`);
+    if (process.env.CASEBRIDGE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = EXIT.internal;
+  }
+}
+
+process.on('unhandledRejection', (reason) => {
+  // A library's stray rejection must not kill a gateway serving other councils; log it loudly.
+  process.stderr.write(`casebridge: unhandled rejection: ${describeError(reason)}\n`);
+});
+
+await main();

@@ -1,0 +1,37 @@
+/** Terminal output: a live progress line on stderr, and plain-text summary tables. */
+import type { RunSummary } from '../runtime/connector-runner.js';
+
+export function formatTable(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function summaryTable(summaries: RunSummary[]): string {
+  return formatTable(
+    ['connector', 'status', 'read', 'published', 'dead letters', 'skipped', 'batches', 'seconds'],
+    summaries.map((s) => [s.connector, s.status, s.read, s.published, s.deadLettered, s.skipped, s.batches, Number((s.durationMs / 1000).toFixed(2))]),
+  );
+}
+
+/** Rewrites one stderr line at most 10 times a second; silent when stderr is not a terminal. */
+export function createProgress(enabled: boolean) {
+  let last = 0;
+  let shown = false;
+  return {
+    update(text: string) {
+      if (!enabled) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      process.stderr.write(`\r\x1b[2K${text}`);
+      shown = true;
+    },
+    done() {
+      if (shown) process.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The embedded default publisher: JSON Lines files, one CloudEvent per line in structured mode
+ * (events-000001.jsonl, …), rotated past a size, written and fsync'd before publish() resolves so
+ * the checkpoint that follows never runs ahead of the log. Dead letters go to dead-letters-*.jsonl.
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DeadLetter } from '../event/dead-letter.js';
+import { PublishError } from '../runtime/errors.js';
+import type { OutgoingEvent, Publisher, PublisherHealth } from './publisher.js';
+
+export interface LocalLogOptions {
+  dir: string;
+  rotateBytes: number;
+  fsync: boolean;
+}
+
+class RotatingLog {
+  private handle: FileHandle | undefined;
+  private size = 0;
+  private index = 0;
+  /** Serialises appends: concurrent connectors must not interleave half-written lines. */
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+    private readonly opts: LocalLogOptions,
+  ) {}
+
+  append(lines: string): Promise<void> {
+    const run = this.tail.then(() => this.write(lines));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(text: string): Promise<void> {
+    const buf = Buffer.from(text, 'utf8');
+    if (!this.handle || (this.size > 0 && this.size + buf.length > this.opts.rotateBytes)) await this.rotate();
+    const h = this.handle!;
+    await h.write(buf, 0, buf.length);
+    this.size += buf.length;
+    if (this.opts.fsync) await h.sync();
+  }
+
+  private async rotate(): Promise<void> {
+    if (this.handle) {
+      await this.handle.close();
+      this.handle = undefined;
+      this.index++;
+    } else {
+      // Continue the newest existing file after a restart instead of starting a new one each run.
+      const existing = readdirSync(this.dir)
+        .map((f) => new RegExp(`^${this.prefix}-(\\d{6})\\.jsonl$`).exec(f))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => Number(m[1]));
+      this.index = existing.length ? Math.max(...existing) : 1;
+    }
+    const path = join(this.dir, `${this.prefix}-${String(this.index).padStart(6, '0')}.jsonl`);
+    let size = 0;
+    try {
+      size = statSync(path).size;
+    } catch {
+      size = 0;
+    }
+    if (size >= this.opts.rotateBytes) {
+      this.index++;
+      return this.rotate();
+    }
+    this.handle = await open(join(this.dir, `${this.prefix}-${String(this.index).padStart(6, '0')}.jsonl`), 'a');
+    this.size = size;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}
+
+export function createLocalLogPublisher(opts: LocalLogOptions): Publisher & { readonly dir: string } {
+  let events: RotatingLog | undefined;
+  let letters: RotatingLog | undefined;
+  let lastError: string | undefined;
+
+  const guard = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+      lastError = undefined;
+    } catch (cause) {
+      lastError = (cause as Error).message;
+      // Disk full or a vanished folder may clear up; let the connector back off and retry.
+      throw new PublishError(`cannot write ${what} to ${opts.dir}: ${(cause as Error).message}`, { cause, retriable: true, code: 'local_log_write' });
+    }
+  };
+
+  return {
+    dir: opts.dir,
+    async start() {
+      mkdirSync(opts.dir, { recursive: true });
+      events = new RotatingLog(opts.dir, 'events', opts);
+      letters = new RotatingLog(opts.dir, 'dead-letters', opts);
+    },
+    async publish(batch: OutgoingEvent[]) {
+      if (!events) throw new PublishError('local log publisher not started', { code: 'not_started' });
+      const text = batch.map((e) => JSON.stringify(e.event)).join('\n') + '\n';
+      await guard('events', () => events!.append(text));
+    },
+    async deadLetter(batch: DeadLetter[]) {
+      if (!letters) throw new PublishError('local log publisher not started', { code: 'not_started' });
+      const text = batch.map((d) => JSON.stringify(d)).join('\n') + '\n';
+      await guard('dead letters', () => letters!.append(text));
+    },
+    health(): PublisherHealth {
+      return lastError ? { ok: false, detail: lastError } : { ok: true };
+    },
+    async close() {
+      await events?.close();
+      await letters?.close();
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * Runs one connector: never two overlapping runs, retriable failures back off with jitter and pause
+ * only this connector, non-retriable failures stop only this connector with a clear message.
+ */
+import { EventEmitter } from 'node:events';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Council } from '../event/case-event.js';
+import type { ConnectorConfig } from '../config/schema.js';
+import { durationMs } from '../config/common.js';
+import type { Source, SourceFactory } from '../connectors/source.js';
+import type { Lookups } from '../normalize/mapping-schema.js';
+import type { CompileMapping, Normalizer } from '../normalize/normalizer.js';
+import type { Publisher } from '../publish/publisher.js';
+import { backoffDelay, sleep } from './backoff.js';
+import type { Clock } from './clock.js';
+import { CasebridgeError, describeError, isRetriable } from './errors.js';
+import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './metrics.js';
+import { processBatch, type BatchResult } from './pipeline.js';
+import type { StateStore } from './state-store.js';
+
+export type ConnectorStatus = 'idle' | 'running' | 'backing_off' | 'failed' | 'stopped';
+
+export interface RunTotals {
+  read: number;
+  published: number;
+  deadLettered: number;
+  skipped: number;
+  batches: number;
+}
+
+export interface RunSummary extends RunTotals {
+  connector: string;
+  status: 'ok' | 'failed' | 'aborted';
+  durationMs: number;
+  error?: string;
+}
+
+export interface ConnectorRunnerDeps {
+  publisher: Publisher;
+  stateStore: StateStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  council: Council;
+  sharedLookups?: Lookups;
+  baseDir: string;
+  compileMapping: CompileMapping;
+  sourceFactory: SourceFactory<ConnectorConfig>;
+  /** Index of the connector in the config, for error messages that point at the config. */
+  index: number;
+}
+
+export class ConnectorRunner extends EventEmitter {
+  readonly name: string;
+  status: ConnectorStatus = 'idle';
+  lastError: string | undefined;
+  lastSuccessAt: Date | undefined;
+  readonly totals: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, batches: 0 };
+
+  private source: Source | undefined;
+  private normalize: Normalizer | undefined;
+  private active: Promise<RunSummary> | undefined;
+  private cronTask: ScheduledTask | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: ConnectorConfig,
+    private readonly deps: ConnectorRunnerDeps,
+  ) {
+    super();
+    this.name = config.name;
+    this.log = deps.logger.child({ connector: config.name });
+  }
+
+  get continuous(): boolean {
+    return this.prepare().continuous === true;
+  }
+
+  /** Compile the mapping and create the source once; both throw ConfigError on bad config. */
+  private prepare(): Source {
+    if (!this.normalize) {
+      this.normalize = this.deps.compileMapping(this.config.mapping, {
+        connector: this.name,
+        council: this.deps.council,
+        system: this.config.system,
+        ...(this.deps.sharedLookups ? { sharedLookups: this.deps.sharedLookups } : {}),
+        configPath: `connectors[${this.deps.index}].mapping`,
+      });
+    }
+    if (!this.source) {
+      this.source = this.deps.sourceFactory(this.config, {
+        connector: this.name,
+        clock: this.deps.clock,
+        logger: this.log,
+        state: this.deps.stateStore.forConnector(this.name),
+        baseDir: this.deps.baseDir,
+      });
+    }
+    return this.source;
+  }
+
+  /** Live checks against the supplier (catalogue, WSDL, host key) before the first run. */
+  async check(): Promise<void> {
+    await this.prepare().check?.();
+  }
+
+  /**
+   * One run until the source is caught up (or, for continuous sources, until aborted). A run that
+   * is already going is joined, never doubled.
+   */
+  runOnce(signal: AbortSignal): Promise<RunSummary> {
+    if (this.active) return this.active;
+    this.active = this.runInner(signal).finally(() => {
+      this.active = undefined;
+    });
+    return this.active;
+  }
+
+  /** Like runOnce, but retriable failures are retried with backoff until success or abort. */
+  async runWithRetry(signal: AbortSignal): Promise<RunSummary> {
+    const policy = {
+      initialMs: durationMs(this.config.retry.initial),
+      maxMs: durationMs(this.config.retry.max),
+      multiplier: this.config.retry.multiplier,
+    };
+    for (let attempt = 0; ; attempt++) {
+      const summary = await this.runOnce(signal);
+      if (summary.status !== 'failed' || this.status === 'failed' || signal.aborted) return summary;
+      const delay = backoffDelay(policy, attempt);
+      this.status = 'backing_off';
+      this.log.warn({ attempt: attempt + 1, retryInMs: delay }, `${this.name}: ${summary.error}; retrying in ${(delay / 1000).toFixed(1)}s`);
+      this.emit('backoff', { attempt: attempt + 1, delay, error: summary.error });
+      await sleep(delay, signal);
+      if (signal.aborted) return { ...summary, status: 'aborted' };
+    }
+  }
+
+  private async runInner(signal: AbortSignal): Promise<RunSummary> {
+    const started = Date.now();
+    const run: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, batches: 0 };
+    const { metrics } = this.deps;
+    this.status = 'running';
+    try {
+      const source = this.prepare();
+      const state = this.deps.stateStore.forConnector(this.name);
+      const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal };
+      for await (const batch of source.read({ checkpoint: state.checkpoint(), signal })) {
+        if (signal.aborted) break;
+        const t0 = Date.now();
+        const r: BatchResult = await processBatch(batch, deps);
+        metrics.batchDuration.labels(this.name).observe((Date.now() - t0) / 1000);
+        this.account(run, r);
+        this.emit('batch', { run: { ...run }, totals: { ...this.totals } });
+      }
+      this.status = signal.aborted ? 'stopped' : 'idle';
+      this.lastError = undefined;
+      this.lastSuccessAt = this.deps.clock.now();
+      metrics.lastSuccess.labels(this.name).set(this.lastSuccessAt.getTime() / 1000);
+      metrics.connectorUp.labels(this.name).set(1);
+      return { connector: this.name, status: signal.aborted ? 'aborted' : 'ok', durationMs: Date.now() - started, ...run };
+    } catch (err) {
+      const retriable = isRetriable(err);
+      const message = describeError(err);
+      this.lastError = message;
+      metrics.runFailures.labels(this.name, String(retriable)).inc();
+      metrics.connectorUp.labels(this.name).set(0);
+      if (signal.aborted && isAbort(err)) {
+        this.status = 'stopped';
+        return { connector: this.name, status: 'aborted', durationMs: Date.now() - started, ...run };
+      }
+      if (retriable) {
+        this.status = 'backing_off';
+      } else {
+        this.status = 'failed';
+        this.log.error({ err: errorForLog(err) }, `${this.name}: stopped: ${message}`);
+      }
+      return { connector: this.name, status: 'failed', durationMs: Date.now() - started, error: message, ...run };
+    }
+  }
+
+  private account(run: RunTotals, r: BatchResult): void {
+    const { metrics } = this.deps;
+    for (const t of [run, this.totals]) {
+      t.read += r.read;
+      t.published += r.published;
+      t.deadLettered += r.deadLettered;
+      t.skipped += r.skipped;
+      t.batches++;
+    }
+    metrics.recordsRead.labels(this.name).inc(r.read);
+    for (const [type, n] of Object.entries(r.publishedByType)) metrics.eventsPublished.labels(this.name, type).inc(n);
+    if (r.deadLettered) metrics.deadLetters.labels(this.name, 'any').inc(r.deadLettered);
+    for (const [reason, n] of Object.entries(r.skippedBy)) metrics.recordsSkipped.labels(this.name, reason).inc(n);
+    if (r.newestChangeAt !== undefined) metrics.lagSeconds.labels(this.name).set(Math.max(0, (this.deps.clock.now().getTime() - r.newestChangeAt) / 1000));
+  }
+
+  /** Start the schedule (interval, cron) or the continuous read loop; stops when the signal aborts. */
+  startSchedule(signal: AbortSignal): void {
+    const source = this.prepare();
+    if (source.continuous) {
+      void (async () => {
+        while (!signal.aborted) {
+          await this.runWithRetry(signal);
+          if ((this.status as ConnectorStatus) === 'failed') return;
+          if (!signal.aborted) await sleep(1000, signal);
+        }
+      })();
+      return;
+    }
+    const schedule = this.config.schedule ?? { every: '60s' };
+    if ('cron' in schedule) {
+      this.cronTask = cron.schedule(
+        schedule.cron,
+        () => {
+          if (this.active || this.status === 'backing_off') {
+            this.log.debug('previous run still going; skipping this tick');
+            return;
+          }
+          void this.runWithRetry(signal);
+        },
+        schedule.timezone ? { timezone: schedule.timezone } : {},
+      );
+      void this.runWithRetry(signal);
+    } else {
+      const every = durationMs(schedule.every);
+      const loop = async () => {
+        if (signal.aborted || this.status === 'failed') return;
+        await this.runWithRetry(signal);
+        if (!signal.aborted && (this.status as ConnectorStatus) !== 'failed') this.timer = setTimeout(() => void loop(), every);
+      };
+      void loop();
+    }
+    signal.addEventListener('abort', () => {
+      void this.cronTask?.stop();
+      if (this.timer) clearTimeout(this.timer);
+    });
+  }
+
+  /** Wait for an in-flight run to finish (it stops at the next batch boundary once aborted). */
+  async drain(): Promise<void> {
+    await this.active?.catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.source?.close();
+  }
+}
+
+function isAbort(err: unknown): boolean {
+  return (err as Error)?.name === 'AbortError' || (err instanceof CasebridgeError && err.code === 'aborted');
+}
+
+function errorForLog(err: unknown): Record<string, unknown> {
+  if (err instanceof CasebridgeError) return { type: err.name, code: err.code, message: err.message, context: err.context };
+  return { type: (err as Error)?.name, message: (err as Error)?.message };
+}

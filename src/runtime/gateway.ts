@@ -1,0 +1,179 @@
+/**
+ * The gateway: one state store, one publisher, one runner per enabled connector, and the HTTP
+ * endpoint. Everything it needs can be passed in, so tests run it with fakes or real parts alike.
+ */
+import { resolve } from 'node:path';
+import { durationMs } from '../config/common.js';
+import type { LoadedConfig } from '../config/load.js';
+import { sourceFactories } from '../connectors/registry.js';
+import { compileMapping as defaultCompileMapping } from '../normalize/compile-mapping.js';
+import type { CompileMapping } from '../normalize/normalizer.js';
+import { createPublisher } from '../publish/create-publisher.js';
+import type { Publisher } from '../publish/publisher.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { systemClock, type Clock } from './clock.js';
+import { ConnectorRunner, type RunSummary } from './connector-runner.js';
+import { ConfigError, describeError, isRetriable } from './errors.js';
+import { startHttpServer, type StatusReport } from './http-server.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { openSqliteStateStore } from './sqlite-state-store.js';
+import type { StateStore } from './state-store.js';
+
+export interface GatewayOptions {
+  loaded: LoadedConfig;
+  publisher?: Publisher;
+  stateStore?: StateStore;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: GatewayMetrics;
+  compileMapping?: CompileMapping;
+  /** Override the config's http section; `false` disables the endpoint (tests, --once runs). */
+  http?: false | { host?: string; port?: number };
+  /** Only these connectors (default: every enabled one). */
+  only?: string[];
+}
+
+export interface Gateway {
+  readonly runners: ReadonlyMap<string, ConnectorRunner>;
+  readonly publisher: Publisher;
+  readonly metrics: GatewayMetrics;
+  /** URL of the health/metrics endpoint once started with http enabled. */
+  readonly httpUrl: string | undefined;
+  /** Start the publisher (retrying while it is unreachable) and run live checks. */
+  open(): Promise<void>;
+  /** Run every connector once until caught up (retriable failures retried until abort). */
+  runAllOnce(opts?: { retry?: boolean }): Promise<RunSummary[]>;
+  runOnce(connector: string): Promise<RunSummary>;
+  /** Start schedules, watchers and push receivers; returns immediately. */
+  start(): Promise<void>;
+  status(): StatusReport;
+  /** Graceful: stop schedules, let in-flight batches finish (up to the grace period), close everything. Safe twice. */
+  stop(): Promise<void>;
+  readonly signal: AbortSignal;
+}
+
+export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { config, baseDir } = opts.loaded;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger({ level: config.log.level });
+  const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true });
+  const stateStore = opts.stateStore ?? openSqliteStateStore(resolve(baseDir, config.state.path));
+  const publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils }));
+  const compileMapping = opts.compileMapping ?? defaultCompileMapping;
+  const abort = new AbortController();
+  const councils = new Map(config.councils.map((c) => [c.gss, c]));
+
+  const runners = new Map<string, ConnectorRunner>();
+  config.connectors.forEach((c, index) => {
+    if (!c.enabled || (opts.only && !opts.only.includes(c.name))) return;
+    const factory = sourceFactories[c.type];
+    if (!factory) throw new ConfigError(`no source for connector type ${c.type}`, { context: { connector: c.name } });
+    const council = councils.get(c.council)!;
+    runners.set(
+      c.name,
+      new ConnectorRunner(c, {
+        publisher,
+        stateStore,
+        clock,
+        logger,
+        metrics,
+        council: { gss: council.gss, name: council.name },
+        ...(config.lookups ? { sharedLookups: config.lookups } : {}),
+        baseDir,
+        compileMapping,
+        sourceFactory: factory,
+        index,
+      }),
+    );
+  });
+  if (opts.only) for (const name of opts.only) if (!runners.has(name)) {
+    throw new ConfigError(`no enabled connector named "${name}" (have: ${[...runners.keys()].join(', ') || 'none'})`);
+  }
+
+  let publisherReady = false;
+  let httpClose: (() => Promise<void>) | undefined;
+  let httpUrl: string | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const status = (): StatusReport => {
+    const health = publisherReady ? publisher.health() : { ok: false, detail: 'publisher not started yet' };
+    const connectors = [...runners.values()].map((r) => ({
+      name: r.name,
+      status: r.status,
+      ...(r.lastSuccessAt ? { lastSuccessAt: r.lastSuccessAt.toISOString() } : {}),
+      ...(r.lastError ? { lastError: r.lastError } : {}),
+      totals: { ...r.totals },
+    }));
+    const ready = health.ok && connectors.every((c) => c.status !== 'failed' && c.status !== 'backing_off');
+    return { ready, publisher: health, connectors };
+  };
+
+  const open = async () => {
+    if (publisherReady) return;
+    const policy = { initialMs: 1000, maxMs: 30_000, multiplier: 2 };
+    for (let attempt = 0; !abort.signal.aborted; attempt++) {
+      try {
+        await publisher.start();
+        publisherReady = true;
+        break;
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        const delay = backoffDelay(policy, attempt);
+        logger.warn({ attempt: attempt + 1 }, `publisher unavailable: ${describeError(err)}; retrying in ${(delay / 1000).toFixed(1)}s`);
+        await sleep(delay, abort.signal);
+      }
+    }
+    for (const r of runners.values()) await r.check();
+  };
+
+  const gateway: Gateway = {
+    runners,
+    publisher,
+    metrics,
+    get httpUrl() {
+      return httpUrl;
+    },
+    signal: abort.signal,
+    open,
+    async runAllOnce({ retry = true } = {}) {
+      await open();
+      const summaries: RunSummary[] = [];
+      // Connectors run side by side: one slow supplier must not hold up the others.
+      const runs = [...runners.values()].filter((r) => !r.continuous).map((r) => (retry ? r.runWithRetry(abort.signal) : r.runOnce(abort.signal)));
+      for (const s of await Promise.all(runs)) summaries.push(s);
+      return summaries;
+    },
+    async runOnce(name: string) {
+      const r = runners.get(name);
+      if (!r) throw new ConfigError(`no enabled connector named "${name}"`);
+      await open();
+      return r.runOnce(abort.signal);
+    },
+    async start() {
+      const http = opts.http === false ? undefined : { ...config.http, ...(opts.http ?? {}) };
+      if (http && http.enabled !== false) {
+        const s = await startHttpServer({ host: http.host ?? '127.0.0.1', port: http.port ?? 9464, registry: metrics.registry, status });
+        httpClose = s.close;
+        httpUrl = s.url;
+        logger.info({ url: s.url }, `health and metrics on ${s.url}/readyz and ${s.url}/metrics`);
+      }
+      await open();
+      for (const r of runners.values()) r.startSchedule(abort.signal);
+    },
+    status,
+    stop() {
+      stopping ??= (async () => {
+        abort.abort();
+        const grace = new Promise<void>((r) => setTimeout(r, durationMs(config.shutdownGrace)).unref());
+        await Promise.race([Promise.all([...runners.values()].map((r) => r.drain())), grace]);
+        for (const r of runners.values()) await r.close().catch((e: Error) => logger.warn(`closing ${r.name}: ${e.message}`));
+        await publisher.close().catch((e: Error) => logger.warn(`closing publisher: ${e.message}`));
+        stateStore.close();
+        await httpClose?.();
+      })();
+      return stopping;
+    },
+  };
+  return gateway;
+}

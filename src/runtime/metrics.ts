@@ -1,0 +1,39 @@
+/** Prometheus metrics per connector, on a registry of our own (no global state between gateways). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  recordsRead: Counter<'connector'>;
+  eventsPublished: Counter<'connector' | 'type'>;
+  deadLetters: Counter<'connector' | 'stage'>;
+  recordsSkipped: Counter<'connector' | 'reason'>;
+  runFailures: Counter<'connector' | 'retriable'>;
+  lastSuccess: Gauge<'connector'>;
+  lagSeconds: Gauge<'connector'>;
+  connectorUp: Gauge<'connector'>;
+  batchDuration: Histogram<'connector'>;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'casebridge_' });
+  const registers = [registry];
+  return {
+    registry,
+    recordsRead: new Counter({ name: 'casebridge_records_read_total', help: 'Supplier records read', labelNames: ['connector'], registers }),
+    eventsPublished: new Counter({ name: 'casebridge_events_published_total', help: 'Case events durably published', labelNames: ['connector', 'type'], registers }),
+    deadLetters: new Counter({ name: 'casebridge_dead_letters_total', help: 'Records sent to dead letters', labelNames: ['connector', 'stage'], registers }),
+    recordsSkipped: new Counter({ name: 'casebridge_records_skipped_total', help: 'Records that produced no event (filtered, unchanged, older)', labelNames: ['connector', 'reason'], registers }),
+    runFailures: new Counter({ name: 'casebridge_run_failures_total', help: 'Connector runs that failed', labelNames: ['connector', 'retriable'], registers }),
+    lastSuccess: new Gauge({ name: 'casebridge_last_success_timestamp_seconds', help: 'Unix time of the last successful run', labelNames: ['connector'], registers }),
+    lagSeconds: new Gauge({ name: 'casebridge_lag_seconds', help: 'Age of the newest published case change when it was published', labelNames: ['connector'], registers }),
+    connectorUp: new Gauge({ name: 'casebridge_connector_up', help: '1 when the connector last ran without error', labelNames: ['connector'], registers }),
+    batchDuration: new Histogram({
+      name: 'casebridge_batch_duration_seconds',
+      help: 'Time from batch read to ack',
+      labelNames: ['connector'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+  };
+}

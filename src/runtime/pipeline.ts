@@ -1,0 +1,183 @@
+/**
+ * One batch through the data path, in exactly this order:
+ *   normalize → detect changes → publish events + dead letters → commit checkpoint and state → ack
+ * A crash anywhere before the commit repeats the batch with the same event ids; nothing after the
+ * commit can lose a record because the events are already durable.
+ */
+import type { CaseSnapshot, Council } from '../event/case-event.js';
+import type { DeadLetter } from '../event/dead-letter.js';
+import { canonicalJson, recordFingerprint, sha256Hex } from '../event/identity.js';
+import type { SourceBatch, SourceRecord, StateWrite } from '../connectors/source.js';
+import { buildEvent } from '../normalize/build-event.js';
+import { decideChange, visibleFields, type CaseMemory } from '../normalize/change.js';
+import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
+import type { OutgoingEvent, Publisher } from '../publish/publisher.js';
+import type { Clock } from './clock.js';
+import { CasebridgeError } from './errors.js';
+import type { ConnectorState } from './state-store.js';
+
+export const CASE_NAMESPACE = 'case';
+
+export interface BatchResult {
+  read: number;
+  published: number;
+  deadLettered: number;
+  skipped: number;
+  /** Skips by reason: filtered, unchanged, older. */
+  skippedBy: Record<string, number>;
+  publishedByType: Record<string, number>;
+  /** Age in seconds of the newest change published, for the lag gauge. */
+  newestChangeAt?: number;
+}
+
+export interface PipelineDeps {
+  connector: string;
+  council: Council;
+  normalize: Normalizer;
+  publisher: Publisher;
+  state: ConnectorState;
+  clock: Clock;
+  /** Shutdown: a batch not yet being published is abandoned uncommitted. */
+  signal?: AbortSignal;
+}
+
+/** The part of a batch that needs no I/O: decide what to publish and what to remember. */
+export interface PreparedBatch {
+  events: OutgoingEvent[];
+  deadLetters: DeadLetter[];
+  writes: StateWrite[];
+  result: BatchResult;
+}
+
+export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 'publisher'>): Promise<PreparedBatch> {
+  const { connector, council, normalize, state, clock } = deps;
+  const now = clock.now().toISOString();
+  const events: OutgoingEvent[] = [];
+  const deadLetters: DeadLetter[] = [];
+  // Cases touched in this batch: later records of one case must see earlier ones.
+  const memory = new Map<string, CaseMemory | null>();
+  const result: BatchResult = { read: batch.records.length, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, publishedByType: {} };
+  const skip = (reason: string) => {
+    result.skipped++;
+    result.skippedBy[reason] = (result.skippedBy[reason] ?? 0) + 1;
+  };
+  const recall = (ref: string): CaseMemory | undefined => {
+    if (memory.has(ref)) return memory.get(ref) ?? undefined;
+    const m = state.get<CaseMemory>(CASE_NAMESPACE, ref);
+    memory.set(ref, m ?? null);
+    return m;
+  };
+
+  for (const reject of batch.rejects ?? []) {
+    deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record: reject.original, at: now }));
+  }
+
+  for (const record of batch.records) {
+    let outcome: NormalizeResult;
+    try {
+      const r = normalize(record);
+      outcome = r instanceof Promise ? await r : r;
+    } catch (err) {
+      outcome = { kind: 'reject', code: 'mapping_error', reason: `mapping failed: ${(err as Error).message}` };
+    }
+    if (outcome.kind === 'skip') {
+      skip('filtered');
+      continue;
+    }
+    if (outcome.kind === 'reject') {
+      deadLetters.push(
+        deadLetter({ council: council.gss, connector, stage: 'mapping', code: outcome.code, reason: outcome.reason, field: outcome.field, position: record.position, record: record.raw, at: now }),
+      );
+      continue;
+    }
+    const snapshot = outcome.snapshot;
+    const ref = snapshot.case.reference;
+    const prev = recall(ref);
+    const visible = visibleFields(snapshot);
+    const decision = decideChange(snapshot, visible, prev);
+    if (!decision.emit) {
+      skip(decision.reason);
+      if (prev && batch.snapshot && prev.snapshotId !== batch.snapshot.id) memory.set(ref, { ...prev, snapshotId: batch.snapshot.id });
+      continue;
+    }
+    const out = buildEvent(snapshot, decision, recordFingerprint(record.raw));
+    events.push(out);
+    memory.set(ref, { snapshot, visible, updatedAt: snapshot.case.updatedAt, lastEventId: out.event.id, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}) });
+  }
+
+  if (batch.snapshot?.final && batch.snapshot.onMissing === 'close') {
+    events.push(...closeDisappeared(batch.snapshot.id, memory, state, now));
+  }
+
+  const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
+  for (const [ref, m] of memory) if (m) writes.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
+
+  for (const e of events) result.publishedByType[e.event.data.change.kind] = (result.publishedByType[e.event.data.change.kind] ?? 0) + 1;
+  result.published = events.length;
+  result.deadLettered = deadLetters.length;
+  if (events.length) result.newestChangeAt = Math.max(...events.map((e) => Date.parse(e.event.time)));
+  return { events, deadLetters, writes, result };
+}
+
+/**
+ * A full export no longer lists a case: the supplier closed or purged it. Emit one `closed` event
+ * from the last version we published, stamped with the time we noticed, and remember it as closed
+ * so the next snapshot does not close it again.
+ */
+function closeDisappeared(snapshotId: string, memory: Map<string, CaseMemory | null>, state: ConnectorState, now: string): OutgoingEvent[] {
+  const out: OutgoingEvent[] = [];
+  const consider = (ref: string, m: CaseMemory) => {
+    if (m.snapshotId === snapshotId) return;
+    const status = m.snapshot.case.status;
+    if (status.lifecycle === 'closed' || status.lifecycle === 'cancelled') return;
+    const snapshot: CaseSnapshot = {
+      ...m.snapshot,
+      case: { ...m.snapshot.case, status: { ...status, lifecycle: 'closed' }, updatedAt: now, closedAt: now },
+      provenance: { ...m.snapshot.provenance, fetchedAt: now, updatedAtSource: 'observed' },
+    };
+    const ev = buildEvent(
+      snapshot,
+      { kind: 'closed', fields: ['case.closedAt', 'case.status.lifecycle'], previousStatus: status.lifecycle, previousStatusCode: status.code },
+      sha256Hex(canonicalJson(['disappeared', snapshotId, m.lastEventId])),
+    );
+    out.push(ev);
+    memory.set(ref, { ...m, snapshot, visible: visibleFields(snapshot), updatedAt: now, lastEventId: ev.event.id, snapshotId });
+  };
+  for (const [ref, m] of state.entries<CaseMemory>(CASE_NAMESPACE)) {
+    // A case touched earlier in this batch is judged by its newest version.
+    consider(ref, memory.get(ref) ?? m);
+  }
+  return out;
+}
+
+function deadLetter(d: Omit<DeadLetter, 'id'>): DeadLetter {
+  const id = sha256Hex(canonicalJson([d.connector, d.stage, d.code, d.position, d.record])).slice(0, 32);
+  const letter: DeadLetter = { id, ...d };
+  if (letter.field === undefined) delete letter.field;
+  return letter;
+}
+
+/**
+ * Publish, then commit, then ack. Throws (without committing) when publishing fails; the caller
+ * backs off and re-reads from the last committed checkpoint.
+ */
+export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Promise<BatchResult> {
+  const prepared = await prepareBatch(batch, deps);
+  if (deps.signal?.aborted) {
+    await batch.nack?.(new Error('gateway shutting down')).catch(() => undefined);
+    throw new CasebridgeError('shutting down before publishing; batch left uncommitted', { code: 'aborted' });
+  }
+  try {
+    if (prepared.events.length) await deps.publisher.publish(prepared.events);
+    if (prepared.deadLetters.length) await deps.publisher.deadLetter(prepared.deadLetters);
+  } catch (err) {
+    await batch.nack?.(err as Error).catch(() => undefined);
+    throw err;
+  }
+  deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
+  batch.onOutcome?.({ published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
+  await batch.ack();
+  return prepared.result;
+}
+
+export type { SourceRecord };

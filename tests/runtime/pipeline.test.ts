@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectorConfig } from '../../src/config/schema.js';
+import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
+import { fixedClock } from '../../src/runtime/clock.js';
+import { silentLogger } from '../../src/runtime/logger.js';
+import { createMetrics } from '../../src/runtime/metrics.js';
+import { processBatch } from '../../src/runtime/pipeline.js';
+import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import type { StateStore } from '../../src/runtime/state-store.js';
+import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { memoryPublisher } from '../helpers/memory-publisher.js';
+
+const council = { gss: 'E09000019', name: 'Islington' };
+
+function journaledStore(journal: string[]): StateStore {
+  const inner = openSqliteStateStore(':memory:');
+  return {
+    forConnector(name) {
+      const s = inner.forConnector(name);
+      return {
+        ...s,
+        connector: name,
+        checkpoint: () => s.checkpoint(),
+        get: (ns, k) => s.get(ns, k),
+        entries: (ns) => s.entries(ns),
+        commit(u) {
+          journal.push(`commit:${JSON.stringify(u.checkpoint)}`);
+          s.commit(u);
+        },
+      };
+    },
+    close: () => inner.close(),
+  };
+}
+
+function runner(rows: FakeRow[], size: number, journal: string[], publisher = memoryPublisher(journal), store = journaledStore(journal)) {
+  const config = { name: 'fake', type: 'file', council: council.gss, system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig;
+  const source = fakeSource(rows, size, journal);
+  const r = new ConnectorRunner(config, {
+    publisher,
+    stateStore: store,
+    clock: fixedClock('2025-11-03T15:00:00Z'),
+    logger: silentLogger(),
+    metrics: createMetrics(),
+    council,
+    baseDir: '.',
+    compileMapping: () => fakeNormalize,
+    sourceFactory: () => source,
+    index: 0,
+  });
+  return { r, publisher, store, source };
+}
+
+const rows: FakeRow[] = [
+  { ref: 'SR1', status: 'received', updatedAt: '2025-11-03T09:00:00Z' },
+  { ref: 'SR2', status: 'received', updatedAt: '2025-11-03T09:01:00Z' },
+  { ref: 'SR1', status: 'in_progress', updatedAt: '2025-11-03T10:00:00Z' },
+  { ref: 'SR3', status: 'received', updatedAt: '2025-11-03T10:05:00Z', bad: true, code: 'ZZ' },
+  { ref: 'SR1', status: 'closed', updatedAt: '2025-11-03T11:00:00Z' },
+];
+
+describe('pipeline ordering', () => {
+  it('publishes, then commits, then acknowledges, batch by batch', async () => {
+    const journal: string[] = [];
+    const { r } = runner(rows, 2, journal);
+    const summary = await r.runOnce(new AbortController().signal);
+    expect(summary.status).toBe('ok');
+    expect(journal).toEqual([
+      'read:0-2',
+      'publish:2',
+      'commit:{"offset":2}',
+      'ack:2',
+      'read:2-4',
+      'publish:1',
+      'deadLetter:1',
+      'commit:{"offset":4}',
+      'ack:4',
+      'read:4-5',
+      'publish:1',
+      'commit:{"offset":5}',
+      'ack:5',
+    ]);
+  });
+
+  it('derives event types from the change and dead-letters the bad record without blocking the rest', async () => {
+    const journal: string[] = [];
+    const { r, publisher } = runner(rows, 2, journal);
+    await r.runOnce(new AbortController().signal);
+    expect(publisher.events.map((e) => [e.event.subject, e.event.data.change.kind])).toEqual([
+      ['SR1', 'created'],
+      ['SR2', 'created'],
+      ['SR1', 'status_changed'],
+      ['SR1', 'closed'],
+    ]);
+    expect(publisher.events[2]!.event.data.change.previousStatus).toBe('received');
+    expect(publisher.deadLetters).toHaveLength(1);
+    expect(publisher.deadLetters[0]).toMatchObject({ connector: 'fake', stage: 'mapping', position: { file: 'fake.csv', line: 5 } });
+    expect(publisher.deadLetters[0]!.reason).toContain('"ZZ"');
+  });
+
+  it('commits nothing and acks nothing when publishing fails, and resumes from the last commit', async () => {
+    const journal: string[] = [];
+    const publisher = memoryPublisher(journal);
+    const { r, store } = runner(rows, 2, journal, publisher);
+    publisher.failNext(0);
+    // First batch succeeds, then the broker goes away for the second batch.
+    const origPublish = publisher.publish.bind(publisher);
+    let calls = 0;
+    publisher.publish = async (events) => {
+      calls++;
+      if (calls === 2) publisher.failNext(1);
+      return origPublish(events);
+    };
+    const failed = await r.runOnce(new AbortController().signal);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('broker unavailable');
+    expect(r.status).toBe('backing_off');
+    expect(store.forConnector('fake').checkpoint()).toEqual({ offset: 2 });
+    expect(journal.slice(-2)).toEqual(['publish.fail', 'nack:4']);
+    expect(journal).not.toContain('ack:4');
+
+    const again = await r.runOnce(new AbortController().signal);
+    expect(again.status).toBe('ok');
+    expect(journal.filter((j) => j.startsWith('read:'))).toEqual(['read:0-2', 'read:2-4', 'read:2-4', 'read:4-5']);
+    expect(store.forConnector('fake').checkpoint()).toEqual({ offset: 5 });
+  });
+
+  it('retries retriable failures with backoff until they clear', async () => {
+    const journal: string[] = [];
+    const publisher = memoryPublisher(journal);
+    const { r } = runner(rows, 5, journal, publisher);
+    publisher.failNext(3);
+    const backoffs: number[] = [];
+    r.on('backoff', (b: { delay: number }) => backoffs.push(b.delay));
+    const s = await r.runWithRetry(new AbortController().signal);
+    expect(s.status).toBe('ok');
+    expect(backoffs).toHaveLength(3);
+    expect(publisher.events).toHaveLength(4);
+  });
+
+  it('stops the connector on a non-retriable failure without retrying', async () => {
+    const journal: string[] = [];
+    const publisher = memoryPublisher(journal);
+    const { r } = runner(rows, 5, journal, publisher);
+    publisher.failNext(1, false);
+    const s = await r.runWithRetry(new AbortController().signal);
+    expect(s.status).toBe('failed');
+    expect(r.status).toBe('failed');
+    expect(journal.filter((j) => j === 'publish.fail')).toHaveLength(1);
+  });
+
+  it('never runs two overlapping runs of one connector', async () => {
+    const journal: string[] = [];
+    const publisher = memoryPublisher(journal);
+    const { r } = runner(rows, 5, journal, publisher);
+    const gate = publisher.hold();
+    const a = r.runOnce(new AbortController().signal);
+    const b = r.runOnce(new AbortController().signal);
+    expect(b).toBe(a);
+    gate.release();
+    await a;
+    expect(journal.filter((j) => j.startsWith('read:'))).toEqual(['read:0-5']);
+  });
+
+  it('abandons an unpublished batch uncommitted on shutdown', async () => {
+    const journal: string[] = [];
+    const { store } = runner(rows, 2, journal);
+    const abort = new AbortController();
+    abort.abort();
+    const batch = {
+      records: [],
+      checkpoint: { offset: 99 },
+      ack: async () => void journal.push('ack'),
+    };
+    await expect(
+      processBatch(batch, { connector: 'fake', council, normalize: fakeNormalize, publisher: memoryPublisher(journal), state: store.forConnector('fake'), clock: fixedClock('2025-01-01T00:00:00Z'), signal: abort.signal }),
+    ).rejects.toThrow(/shutting down/);
+    expect(store.forConnector('fake').checkpoint()).toBeUndefined();
+    expect(journal).not.toContain('ack');
+  });
+});
+
+describe('change semantics through the pipeline', () => {
+  it('suppresses repeats and never moves a case back in time', async () => {
+    const journal: string[] = [];
+    const { r, publisher } = runner(
+      [
+        { ref: 'A', status: 'in_progress', updatedAt: '2025-11-03T10:00:00Z' },
+        { ref: 'A', status: 'in_progress', updatedAt: '2025-11-03T10:30:00Z' },
+        { ref: 'A', status: 'received', updatedAt: '2025-11-03T09:00:00Z' },
+      ],
+      1,
+      journal,
+    );
+    const s = await r.runOnce(new AbortController().signal);
+    expect(publisher.events).toHaveLength(1);
+    expect(s.skipped).toBe(2);
+  });
+});
