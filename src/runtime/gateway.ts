@@ -5,7 +5,9 @@
 import { resolve } from 'node:path';
 import { durationMs } from '../config/common.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { ConnectorConfig } from '../config/schema.js';
 import { sourceFactories } from '../connectors/registry.js';
+import type { SourceFactory } from '../connectors/source.js';
 import { compileMapping as defaultCompileMapping } from '../normalize/compile-mapping.js';
 import type { CompileMapping } from '../normalize/normalizer.js';
 import { createPublisher } from '../publish/create-publisher.js';
@@ -28,6 +30,8 @@ export interface GatewayOptions {
   logger?: Logger;
   metrics?: GatewayMetrics;
   compileMapping?: CompileMapping;
+  /** Source factories by connector type (default: the registry); tests inject fakes here. */
+  sourceFactories?: Record<string, SourceFactory<ConnectorConfig>>;
   /** Override the config's http section; `false` disables the endpoint (tests, --once runs). */
   http?: false | { host?: string; port?: number };
   /** Only these connectors (default: every enabled one). */
@@ -67,7 +71,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const runners = new Map<string, ConnectorRunner>();
   config.connectors.forEach((c, index) => {
     if (!c.enabled || (opts.only && !opts.only.includes(c.name))) return;
-    const factory = sourceFactories[c.type];
+    const factory = (opts.sourceFactories ?? sourceFactories)[c.type];
     if (!factory) throw new ConfigError(`no source for connector type ${c.type}`, { context: { connector: c.name } });
     const council = councils.get(c.council)!;
     runners.set(
