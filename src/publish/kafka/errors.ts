@@ -1,0 +1,94 @@
+/**
+ * kafkajs failures → our PublishError. kafkajs marks errors retriable by default and wraps the
+ * last retriable error in a *non*-retriable KafkaJSNumberOfRetriesExceeded, so its own flag cannot
+ * be taken as is: we look at the whole cause chain.
+ */
+import { PublishError, type ErrorContext } from '../../runtime/errors.js';
+
+interface KafkaLikeError extends Error {
+  retriable?: boolean;
+  type?: string;
+  code?: string | number;
+  broker?: string;
+  cause?: unknown;
+}
+
+/** Producer-state errors: the broker forgot or fenced our idempotent producer id. A new producer fixes them. */
+export const PRODUCER_STATE_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'PRODUCER_FENCED',
+]);
+
+const CONNECTION_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSLockTimeout',
+  'KafkaJSTimeout',
+]);
+
+const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/** The cause chain, outermost first (bounded: causes can be cyclic in theory). */
+export function causeChain(err: unknown): KafkaLikeError[] {
+  const out: KafkaLikeError[] = [];
+  let e: unknown = err;
+  while (e instanceof Error && out.length < 10 && !out.includes(e)) {
+    out.push(e as KafkaLikeError);
+    e = (e as KafkaLikeError).cause;
+  }
+  return out;
+}
+
+export function protocolErrorType(err: unknown): string | undefined {
+  return causeChain(err).find((e) => typeof e.type === 'string')?.type;
+}
+
+export function isProducerStateError(err: unknown): boolean {
+  const t = protocolErrorType(err);
+  return t !== undefined && PRODUCER_STATE_ERRORS.has(t);
+}
+
+export function isConnectionError(err: unknown): boolean {
+  return causeChain(err).some((e) => CONNECTION_ERRORS.has(e.name) || (typeof e.code === 'string' && NODE_NETWORK_CODES.has(e.code)));
+}
+
+export function isRetriableKafkaError(err: unknown): boolean {
+  const chain = causeChain(err);
+  if (chain.length === 0) return false;
+  if (isConnectionError(err) || isProducerStateError(err)) return true;
+  // Retries ran out on an error kafkajs itself considered retriable (leader moving, broker starting…).
+  if (chain.some((e) => e.name === 'KafkaJSNumberOfRetriesExceeded')) return true;
+  const root = chain[chain.length - 1]!;
+  if (root.name === 'KafkaJSSASLAuthenticationError') return false;
+  if (root.name.startsWith('KafkaJS')) return root.retriable === true;
+  return false;
+}
+
+/** One line: the root cause's message (plus the protocol error type), which is what a person needs. */
+export function kafkaErrorMessage(err: unknown): string {
+  const chain = causeChain(err);
+  const root = chain[chain.length - 1];
+  if (!root) return String(err);
+  const type = protocolErrorType(err);
+  return type && !root.message.includes(type) ? `${root.message} (${type})` : root.message;
+}
+
+export function toPublishError(err: unknown, what: string, context: ErrorContext): PublishError {
+  if (err instanceof PublishError) return err;
+  const type = protocolErrorType(err);
+  return new PublishError(`${what}: ${kafkaErrorMessage(err)}`, {
+    code: type ? `kafka_${type.toLowerCase()}` : isConnectionError(err) ? 'kafka_unreachable' : 'kafka',
+    retriable: isRetriableKafkaError(err),
+    cause: err,
+    context,
+  });
+}
