@@ -1,12 +1,15 @@
 /**
  * Field paths into supplier records: `A`, `A.B`, `Items[0].Code`, `["Stage Desc."]`,
- * `ServiceLocation.@_Easting` (XML attributes keep fast-xml-parser's `@_` prefix).
+ * `ServiceLocation.$attributes.Easting`, or its shorthand `ServiceLocation.@Easting`.
  *
- * XML turned into objects has two quirks the paths smooth over, so a mapping does not care:
+ * XML turned into objects has quirks the paths smooth over, so a mapping does not care:
  * - one child element arrives as an object, several as an array: `Items[0]` on an object is the
  *   object itself, and a name step on an array steps into its first element;
- * - an element with attributes arrives as `{ "#text": "...", "@_attr": ... }`: reading it as a
- *   value gives its text.
+ * - casebridge's XML reader (connectors/xml-safety) groups attributes under `$attributes` and keeps
+ *   an element's text under `$value` when it also has attributes. `@Name` reads the attribute
+ *   `Name` (from `$attributes`, or from a fast-xml-parser style `@_Name` / `@Name` key);
+ * - reading an element as a value gives its text (`$value`, or `#text`); an element with only
+ *   attributes and no text (`<DateClosed xsi:nil="true"/>`) is empty.
  */
 export type PathSegment = string | number;
 
@@ -60,6 +63,20 @@ export function parsePath(path: string): PathSegment[] {
   return out;
 }
 
+const ATTRS = '$attributes';
+
+function attribute(obj: Record<string, unknown>, seg: string): unknown {
+  const direct = obj[seg];
+  if (direct !== undefined) return direct;
+  const name = seg.startsWith('@_') ? seg.slice(2) : seg.slice(1);
+  const group = obj[ATTRS];
+  if (group && typeof group === 'object') {
+    const v = (group as Record<string, unknown>)[name];
+    if (v !== undefined) return v;
+  }
+  return seg.startsWith('@_') ? undefined : obj[`@_${name}`];
+}
+
 function step(cur: unknown, seg: PathSegment): unknown {
   if (cur === null || cur === undefined) return undefined;
   if (typeof seg === 'number') {
@@ -68,24 +85,41 @@ function step(cur: unknown, seg: PathSegment): unknown {
   }
   if (Array.isArray(cur)) cur = cur[0];
   if (cur === null || typeof cur !== 'object') return undefined;
+  if (seg.charCodeAt(0) === 64 /* @ */) return attribute(cur as Record<string, unknown>, seg);
   return (cur as Record<string, unknown>)[seg];
 }
 
 /** A leaf as a value: an XML element's text, a one-item list's item. */
 export function leafValue(v: unknown): unknown {
   if (Array.isArray(v)) v = v[0];
-  if (v !== null && typeof v === 'object' && !(v instanceof Date) && '#text' in (v as object)) return (v as Record<string, unknown>)['#text'];
+  if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+    const o = v as Record<string, unknown>;
+    if ('$value' in o) return o.$value;
+    if ('#text' in o) return o['#text'];
+    const keys = Object.keys(o);
+    if (keys.length === 0 || (keys.length === 1 && keys[0] === ATTRS)) return undefined;
+  }
   return v;
 }
 
 export type PathGetter = (raw: Record<string, unknown>) => unknown;
 
-/** Compile a path; a key that literally equals the whole path ("Stage Desc.") wins over parsing it. */
+/**
+ * Compile a path. A key that literally equals the whole path ("A.B" as a column name) wins over
+ * parsing it, and text that is not a valid path but has no brackets ("Stage Desc.") is a column name.
+ */
 export function compilePath(path: string): PathGetter {
-  const segs = parsePath(path);
+  let segs: PathSegment[];
+  try {
+    segs = parsePath(path);
+  } catch (e) {
+    // "Stage Desc." is not a valid path but is plainly a CSV column name: read it as one.
+    if (!path.includes('[')) return (raw) => leafValue(raw[path]);
+    throw e;
+  }
   if (segs.length === 1) {
     const k = segs[0]!;
-    if (typeof k === 'string') return (raw) => leafValue(raw[k]);
+    if (typeof k === 'string' && !k.startsWith('@')) return (raw) => leafValue(raw[k]);
   }
   const literal = path;
   return (raw) => {
