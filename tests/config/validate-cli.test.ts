@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const fixture = (name: string) => `tests/fixtures/config/${name}.yaml`;
+const env = { CB_TEST_SALT: 'a-test-salt' };
+
+describe('casebridge validate', () => {
+  it('accepts a valid config with several councils and connectors (exit 0)', () => {
+    const r = runCli(['validate', fixture('valid')], { env });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('2 connector(s): islington-street (file), oxford-street (file)');
+  });
+
+  it('names file, line, path and a suggestion for a misspelt key', () => {
+    const r = runCli(['validate', fixture('misspelt-key')], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('tests/fixtures/config/misspelt-key.yaml:20:7  connectors[0].mapping.staus: unknown key "staus" — did you mean "status"?');
+  });
+
+  it('names the expected type for a wrong type', () => {
+    const r = runCli(['validate', fixture('wrong-type')], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('wrong-type.yaml:17:37  connectors[0].format.skipLines: expected number, got "lots"');
+  });
+
+  it('lists the known connector types for an unknown one', () => {
+    const r = runCli(['validate', fixture('unknown-type')], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown-type\.yaml:22:11 {2}connectors\[1\]\.type: unknown type "ftp"; expected one of: file, sql, soap, rest, push/);
+  });
+
+  it('reports a missing environment secret without printing any secret', () => {
+    const r = runCli(['validate', fixture('missing-secret')], { env: { CB_TEST_SALT: '' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('missing-secret.yaml:29:21  connectors[1].mapping.personalSalt: environment variable CB_TEST_SALT is not set');
+  });
+
+  it('reports every file in machine-readable form with --json', () => {
+    const r = runCli(['validate', '--json', fixture('valid'), fixture('wrong-type')], { env });
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout) as { file: string; valid: boolean; problems: { line?: number; path: string }[] }[];
+    expect(out.map((o) => o.valid)).toEqual([true, false]);
+    expect(out[1]!.problems[0]).toMatchObject({ line: 17, path: 'connectors[0].format.skipLines' });
+  });
+
+  it('explains a missing file and bad YAML', () => {
+    const missing = runCli(['validate', 'tests/fixtures/config/nope.yaml']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('cannot read config: ENOENT');
+    expect(runCli(['--help']).status).toBe(0);
+    expect(runCli(['frobnicate']).status).toBe(64);
+  });
+});
