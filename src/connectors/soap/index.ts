@@ -1,8 +1,8 @@
+/** The `soap` connector kind: polling SOAP services by configuration (see docs/soap.md). */
 import type { SourceFactory } from '../source.js';
 import type { SoapConnectorConfig } from './config.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { createSoapSourceImpl } from './source.js';
 
-/** PLACEHOLDER: the soap connector is not built yet. */
-export const createSoapSource: SourceFactory<SoapConnectorConfig> = (config) => {
-  throw new ConfigError(`connector kind "soap" is not implemented yet`, { context: { connector: config.name } });
-};
+export const createSoapSource: SourceFactory<SoapConnectorConfig> = (config, deps) => createSoapSourceImpl(config, deps);
+export { SoapConnectorConfig } from './config.js';
+export { SoapCheckpoint } from './source.js';
