@@ -176,9 +176,17 @@ export class KafkaPublisher implements Publisher {
       const onlyTopicExists = errors.every((x) => causeChain(x).some((c) => c.type === 'TOPIC_ALREADY_EXISTS'));
       if (onlyTopicExists) return;
       if (errors.some((x) => isConnectionError(x) || isRetriableKafkaError(x))) throw e;
+      const reasons = [...new Set(errors.map((x) => kafkaErrorMessage(x)))];
+      let hint = '';
+      if (errors.some((x) => causeChain(x).some((c) => c.type === 'INVALID_REPLICATION_FACTOR'))) {
+        const count = await admin
+          .describeCluster()
+          .then((d) => d.brokers.length)
+          .catch(() => undefined);
+        hint = count === undefined ? '; lower publisher.replicationFactor' : `; the cluster has ${count} broker${count === 1 ? '' : 's'}: set publisher.replicationFactor to at most ${count}`;
+      }
       throw new ConfigError(
-        `cannot create Kafka topics ${topics.join(', ')} (partitions ${this.config.partitions}, replicationFactor ${this.config.replicationFactor}): ` +
-          errors.map((x) => kafkaErrorMessage(x)).join('; '),
+        `cannot create Kafka topics ${topics.join(', ')} (partitions ${this.config.partitions}, replicationFactor ${this.config.replicationFactor}): ${reasons.join('; ')}${hint}`,
         { code: 'kafka_create_topics', cause: e, context: this.context({ topic: topics.join(','), field: 'publisher.replicationFactor' }) },
       );
     }
