@@ -1,8 +1,9 @@
+/** The `sql` connector kind: PostgreSQL, MySQL / MariaDB and SQL Server, read without missing a row. */
 import type { SourceFactory } from '../source.js';
 import type { SqlConnectorConfig } from './config.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { createSqlSourceWith } from './source.js';
 
-/** PLACEHOLDER: the sql connector is not built yet. */
-export const createSqlSource: SourceFactory<SqlConnectorConfig> = (config) => {
-  throw new ConfigError(`connector kind "sql" is not implemented yet`, { context: { connector: config.name } });
-};
+export const createSqlSource: SourceFactory<SqlConnectorConfig> = (config, deps) => createSqlSourceWith(config, deps);
+
+export { createSqlSourceWith } from './source.js';
+export type { IncrementalCheckpoint, SnapshotCheckpoint, PoolFactory } from './source.js';

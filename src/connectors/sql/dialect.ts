@@ -1,0 +1,86 @@
+/**
+ * What differs between databases, kept small: identifier quoting, placeholders, catalogue and
+ * clock queries, session statements and the keyset page SQL. Everything else (modes, checkpoints,
+ * conversion to records) is shared and lives in source.ts.
+ */
+import type { DateTime } from 'luxon';
+import type { PlaceholderStyle } from './params.js';
+import type { DbTimestamp, TimestampKind } from './timestamps.js';
+
+export interface FieldInfo {
+  name: string;
+  /** `timestamp` values arrive as DbTimestamp; `date` as yyyy-MM-dd text. */
+  kind: 'timestamp' | 'date' | 'other';
+  tsKind?: TimestampKind;
+  /** Fractional-second digits the column keeps (SQL Server datetime: 3, smalldatetime: 0). */
+  scale?: number;
+  /** The driver's type name, for messages and SQL Server parameter types. */
+  typeName: string;
+}
+
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  fields: FieldInfo[];
+}
+
+/** Parameter types matter only to SQL Server (nvarchar against a varchar index defeats the index). */
+export type ParamType = 'timestamp' | 'varchar' | 'nvarchar' | 'int' | 'bigint' | 'float';
+
+export interface QueryOptions {
+  /** What the query is for, reported in errors: catalogue, probe, page, now, session. */
+  operation: string;
+  paramTypes?: Record<string, ParamType>;
+}
+
+/** A small pool on one database. SQL uses `:name` parameters; the pool binds them. */
+export interface SqlPool {
+  readonly dialect: Dialect;
+  query(sql: string, params: Record<string, unknown>, opts: QueryOptions): Promise<QueryResult>;
+  /** The database's own clock, as an instant. */
+  now(): Promise<DateTime>;
+  close(): Promise<void>;
+}
+
+export interface CatalogueColumn {
+  name: string;
+  dataType: string;
+  nullable: boolean;
+}
+
+/** Which lower bound a keyset page uses. */
+export type LowerBound = 'none' | 'since' | 'keyset';
+
+export interface PageSpec {
+  /** Quoted, qualified table name. */
+  table: string;
+  /** Quoted column names to select. */
+  columns: string[];
+  /** Quoted key column. */
+  key: string;
+}
+
+export interface Dialect {
+  readonly name: 'postgres' | 'mysql' | 'mssql';
+  readonly placeholders: PlaceholderStyle;
+  /** MySQL strings treat backslash as an escape; the parameter scanner must know. */
+  readonly backslashEscapes: boolean;
+  readonly defaultPort: number;
+  quoteIdent(name: string): string;
+  qualify(schema: string, table: string): string;
+  /** One row, column schema_name: the schema unqualified names resolve to. */
+  readonly currentSchemaSql: string;
+  /** Rows (table_name) of tables and views in :schema. */
+  readonly tablesSql: string;
+  /** Rows (column_name, data_type, is_nullable) of :schema.:table in ordinal order. */
+  readonly columnsSql: string;
+  /**
+   * Incremental page: rows after (:since, :after_key), at or before :until, ordered by
+   * (updated-at, key), at most :limit. `lower` = none on a first run without `start`, since
+   * (strictly after :since) on a first run with `start`, keyset afterwards.
+   */
+  incrementalPage(spec: PageSpec & { updatedAt: string; lower: LowerBound }): string;
+  /** Snapshot page: rows with key > :after_key (none on the first page) ordered by key, at most :limit. */
+  snapshotPage(spec: PageSpec & { first: boolean }): string;
+  /** Text to bind for a timestamp so the database compares it exactly with the column it came from. */
+  bindTimestamp(ts: DbTimestamp, field: FieldInfo | undefined): string;
+}
