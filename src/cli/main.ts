@@ -9,6 +9,7 @@ import { describeError } from '../runtime/errors.js';
 import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
+import { registerTest } from './commands/test.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import { ExitError } from './load.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerPreview(program);
   registerSchema(program);
+  registerTest(program);
   return program;
 }
 
