@@ -1,8 +1,14 @@
+/** The `file` connector kind: exports dropped into a local folder or onto an SFTP server. */
+import { resolve } from 'node:path';
 import type { SourceFactory } from '../source.js';
 import type { FileConnectorConfig } from './config.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { createFileSourceWithStore } from './file-source.js';
+import { createLocalStore } from './local-store.js';
 
-/** PLACEHOLDER: the file connector is not built yet. */
-export const createFileSource: SourceFactory<FileConnectorConfig> = (config) => {
-  throw new ConfigError(`connector kind "file" is not implemented yet`, { context: { connector: config.name } });
+export { FileConnectorConfig } from './config.js';
+export { LEDGER_NAMESPACE, type LedgerEntry, type FileCheckpoint } from './file-source.js';
+
+export const createFileSource: SourceFactory<FileConnectorConfig> = (config, deps) => {
+  const store = createLocalStore(resolve(deps.baseDir, config.path), deps.connector);
+  return createFileSourceWithStore(config, deps, store);
 };

@@ -1,0 +1,475 @@
+/**
+ * The file-drop source: finds complete files, reads each one as a stream of records, and hands
+ * them to the runtime in batches. It never moves a file itself before the runtime says the
+ * file's events are durable: a file is moved (or deleted) only in the ack() of its LAST batch,
+ * which the runtime calls after that batch — and so every batch before it — was published and
+ * committed.
+ *
+ * Restart rules, all driven by what is committed in the state store:
+ *  - checkpoint.current says how many items of which file (by content hash) are committed; a
+ *    crash mid-file re-reads that file and skips them (a few rows may repeat; event ids are
+ *    deterministic, so a repeat is a duplicate portals can drop);
+ *  - the ledger (namespace "file-ledger", keyed by SHA-256 of the content) is written with a
+ *    file's last batch: a file in the ledger is never emitted again. When its name, size and
+ *    mtime match, it is the same file left behind by a crash between commit and ack, and its
+ *    after-action is simply completed; otherwise it is an identical re-drop and is moved aside.
+ */
+import picomatch from 'picomatch';
+import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject, StateWrite } from '../source.js';
+import { describeError, isRetriable } from '../../runtime/errors.js';
+import { durationMs } from '../../config/common.js';
+import type { FileConnectorConfig } from './config.js';
+import { chooseEncoding, EncodingProblem, inspectFile, openText, type FileInspection } from './inspect.js';
+import { parseCsv } from './parse-csv.js';
+import { UnreadableFileError, type ParsedItem } from './parsed.js';
+import type { DroppedFile, FileStore } from './store.js';
+import { ReadinessTracker } from './readiness.js';
+
+export const LEDGER_NAMESPACE = 'file-ledger';
+
+export interface LedgerEntry {
+  name: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+  outcome: 'processed' | 'rejected';
+  records: number;
+  rejects: number;
+  reason?: string;
+  finishedAt: string;
+}
+
+/** What the checkpoint remembers; the rest of the checkpoint is informational. */
+export interface FileCheckpoint {
+  /** The file being read and how far its committed batches reach. */
+  current?: { name: string; sha256: string; next: number; records: number; rejects: number; deadLettered: number; published: number };
+  last?: { name: string; sha256: string; outcome: 'processed' | 'rejected'; at: string };
+}
+
+/** Rejected rows kept in memory for the reason file. */
+const REASON_SAMPLES = 20;
+
+export function createFileSourceWithStore(config: FileConnectorConfig, deps: SourceDeps, store: FileStore): Source {
+  const { logger, clock, state, connector } = deps;
+  const log = logger.child({ connector, kind: 'file' });
+  const patterns = Array.isArray(config.pattern) ? config.pattern : [config.pattern];
+  const isWanted = picomatch(patterns, { dot: false, nocase: false });
+  const isIgnored = picomatch(config.ignore.length ? config.ignore : ['\0'], { dot: true });
+  const readiness = new ReadinessTracker(config.ready, clock);
+  /** name|size|mtime → sha256, so an unchanged kept file is not hashed on every scan. */
+  const knownHashes = new Map<string, string>();
+  /** Files whose after-action failed recently: retried on a later scan, not in a tight loop. */
+  const failedActions = new Map<string, number>();
+  let closed = false;
+
+  const markerFor = (name: string): string | undefined => {
+    const t = config.ready.marker;
+    if (!t) return undefined;
+    const dot = name.lastIndexOf('.');
+    return t.replaceAll('{name}', name).replaceAll('{stem}', dot > 0 ? name.slice(0, dot) : name);
+  };
+
+  /** Candidate files in reading order, with the markers present among them. */
+  async function scan(): Promise<{ files: DroppedFile[]; names: Set<string> }> {
+    const all = await store.list();
+    const names = new Set(all.map((f) => f.name));
+    const markers = new Set<string>();
+    for (const f of all) {
+      const m = markerFor(f.name);
+      if (m) markers.add(m);
+    }
+    const files = all.filter((f) => isWanted(f.name) && !isIgnored(f.name) && !markers.has(f.name));
+    files.sort((a, b) => (config.order === 'mtime' ? a.mtimeMs - b.mtimeMs : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { files, names };
+  }
+
+  async function afterAction(file: DroppedFile, outcome: 'processed' | 'rejected' | 'duplicate', sha256: string, reasonText?: string): Promise<void> {
+    const marker = markerFor(file.name);
+    const folder = outcome === 'processed' ? config.after.processed : outcome === 'rejected' ? config.after.rejected : config.after.duplicates;
+    const suffix = sha256.slice(0, 8);
+    if (config.after.action === 'keep') {
+      // The input folder is left as it is; a reason for a rejected file still lands in the rejected folder.
+      if (reasonText) await store.writeText(folder, `${file.name}.reason.txt`, reasonText);
+      return;
+    }
+    if (config.after.action === 'delete' && outcome === 'processed') {
+      await store.remove(file.name);
+      if (marker) await store.remove(marker);
+      return;
+    }
+    // Rejected and duplicate files are always kept for a person to look at, even with action: delete.
+    let moved: string;
+    try {
+      moved = await store.moveTo(file.name, folder, { suffix });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // already moved: ack is idempotent
+      throw e;
+    }
+    if (reasonText) await store.writeText(folder, `${moved.split(/[\\/]/).pop()}.reason.txt`, reasonText);
+    if (marker) {
+      if (config.after.action === 'delete') await store.remove(marker);
+      else await store.moveTo(marker, folder, { suffix }).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : Promise.reject(e)));
+    }
+    log.info({ file: file.name, outcome, to: moved }, `file ${outcome}: moved to ${folder}`);
+  }
+
+  function reasonFile(file: DroppedFile, sha256: string, reason: string, stats: Partial<FileStats>, samples: string[]): string {
+    const lines = [
+      `casebridge rejected this file.`,
+      ``,
+      `file:       ${store.where(file.name)}`,
+      `size:       ${file.size} bytes, modified ${new Date(file.mtimeMs).toISOString()}`,
+      `sha256:     ${sha256}`,
+      `connector:  ${connector}`,
+      `rejected:   ${clock.now().toISOString()}`,
+      ``,
+      `reason:     ${reason}`,
+      ``,
+    ];
+    if (stats.items !== undefined) {
+      lines.push(
+        `rows read:                 ${stats.items}${stats.stoppedAtLine ? ` (reading stopped after line ${stats.stoppedAtLine}; later rows were not read)` : ''}`,
+        `rows unreadable (parser):  ${stats.rejects ?? 0}`,
+        `records passed on:         ${stats.records ?? 0}`,
+        `events already published:  ${stats.published ?? 0} (these stay published; their ids are stable if the file is corrected and dropped again)`,
+        `dead letters written:      ${stats.deadLettered ?? 0} (rejected rows and records the mapping refused; see the dead-letter log)`,
+        ``,
+      );
+    }
+    if (samples.length) lines.push(`first rejected rows:`, ...samples.map((s) => `  ${s}`), ``);
+    lines.push(`To process it again, fix the cause and drop a corrected file; an identical file is recognised and set aside.`);
+    return lines.join('\n') + '\n';
+  }
+
+  interface FileStats {
+    items: number;
+    records: number;
+    rejects: number;
+    deadLettered: number;
+    published: number;
+    stoppedAtLine?: number;
+  }
+
+  function ledgerWrite(file: DroppedFile, sha256: string, outcome: 'processed' | 'rejected', stats: Partial<FileStats>, reason?: string): StateWrite {
+    const entry: LedgerEntry = {
+      name: file.name,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      sha256,
+      outcome,
+      records: stats.records ?? 0,
+      rejects: stats.rejects ?? 0,
+      ...(reason ? { reason } : {}),
+      finishedAt: clock.now().toISOString(),
+    };
+    return { op: 'put', namespace: LEDGER_NAMESPACE, key: sha256, value: entry };
+  }
+
+  /** One batch that rejects a file whole, before or instead of reading its records. */
+  function rejectWholeBatch(file: DroppedFile, sha256: string, reason: string, cp: FileCheckpoint, stats: Partial<FileStats> = {}, samples: string[] = []): SourceBatch {
+    const text = reasonFile(file, sha256, reason, stats, samples);
+    const reject: SourceReject = { reason: `file ${file.name} rejected: ${reason}`, original: { file: file.name, size: file.size, sha256 }, position: { file: file.name } };
+    let acked = false;
+    return {
+      records: [],
+      rejects: stats.items === undefined ? [reject] : [],
+      checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'rejected', at: clock.now().toISOString() } } as Checkpoint,
+      stateWrites: [ledgerWrite(file, sha256, 'rejected', stats, reason)],
+      async ack() {
+        if (acked) return;
+        await afterAction(file, 'rejected', sha256, text);
+        acked = true;
+        log.warn({ file: file.name, reason }, `file rejected: ${reason}`);
+      },
+    };
+  }
+
+  function openItems(path: string, insp: FileInspection): AsyncGenerator<ParsedItem> {
+    const format = config.format;
+    const encoding = chooseEncoding(format.encoding, insp, { xml: format.type === 'xml' });
+    switch (format.type) {
+      case 'csv':
+        return parseCsv(openText(path, encoding), format);
+      default:
+        throw new UnreadableFileError(`format ${format.type} is not supported yet`);
+    }
+  }
+
+  async function* processFile(file: DroppedFile, ctx: ReadContext, cp: FileCheckpoint): AsyncGenerator<SourceBatch> {
+    const key = `${file.name}|${file.size}|${file.mtimeMs}`;
+    const knownHash = knownHashes.get(key);
+    if (knownHash !== undefined) {
+      // Seen unchanged in an earlier scan of this process: no need to fetch and hash it again.
+      const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
+      if (seen) {
+        yield* handleSeen(file, seen);
+        return;
+      }
+    }
+    let fetched;
+    try {
+      fetched = await store.fetch(file, ctx.signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // gone since the listing
+      throw e;
+    }
+    try {
+      let insp: FileInspection;
+      try {
+        insp = await inspectFile(fetched.path, ctx.signal);
+      } catch (e) {
+        if (ctx.signal.aborted) return;
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        // Unreadable bytes (permissions, I/O error): no hash to key the ledger with. Reject by name.
+        yield rejectWholeBatch(file, `unreadable-${key}`, `the file cannot be read: ${(e as Error).message}`, cp);
+        return;
+      }
+      const sha256 = insp.sha256;
+      knownHashes.set(key, sha256);
+      if (insp.size !== file.size) {
+        log.debug({ file: file.name }, 'file changed while being read; leaving it for the next scan');
+        return;
+      }
+
+      const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
+      if (seen) {
+        yield* handleSeen(file, seen);
+        return;
+      }
+
+      if (config.mode === 'snapshot' && insp.size === 0 && !config.snapshot.allowEmpty) {
+        yield rejectWholeBatch(file, sha256, 'the snapshot file is empty (0 bytes); an empty snapshot would close every open case (set snapshot.allowEmpty to accept it)', cp);
+        return;
+      }
+
+      let items: AsyncGenerator<ParsedItem>;
+      try {
+        items = openItems(fetched.path, insp);
+      } catch (e) {
+        if (e instanceof EncodingProblem || e instanceof UnreadableFileError) {
+          yield rejectWholeBatch(file, sha256, e.message, cp);
+          return;
+        }
+        throw e;
+      }
+      yield* readBatches(file, sha256, items, ctx, cp);
+    } finally {
+      await fetched.release();
+    }
+  }
+
+  async function* handleSeen(file: DroppedFile, seen: LedgerEntry): AsyncGenerator<SourceBatch> {
+    const sameFile = seen.name === file.name && seen.size === file.size && seen.mtimeMs === file.mtimeMs;
+    if (config.after.action === 'keep' && sameFile) return; // kept on purpose, already read
+    const failKey = `${file.name}|${file.mtimeMs}`;
+    const lastFail = failedActions.get(failKey);
+    if (lastFail !== undefined && clock.now().getTime() - lastFail < 60_000) return;
+    try {
+      if (sameFile) {
+        // Committed before a crash or a failed move: finish what the last ack would have done.
+        log.info({ file: file.name, outcome: seen.outcome }, 'file already read (committed); completing its after-action');
+        await afterAction(file, seen.outcome, seen.sha256, seen.outcome === 'rejected' ? reasonFile(file, seen.sha256, seen.reason ?? 'rejected earlier', {}, []) : undefined);
+      } else {
+        log.warn({ file: file.name, sha256: seen.sha256, original: seen.name, firstReadAt: seen.finishedAt }, `identical content was already read as ${seen.name}; not emitting it again`);
+        await afterAction(file, 'duplicate', seen.sha256);
+      }
+      failedActions.delete(failKey);
+    } catch (e) {
+      failedActions.set(failKey, clock.now().getTime());
+      log.error({ file: file.name, err: describeError(e) }, 'cannot move a file that was already read; will retry');
+    }
+  }
+
+  async function* readBatches(file: DroppedFile, sha256: string, items: AsyncGenerator<ParsedItem>, ctx: ReadContext, cp: FileCheckpoint): AsyncGenerator<SourceBatch> {
+    const resume = cp.current && cp.current.sha256 === sha256 ? cp.current : undefined;
+    const skipUntil = resume?.next ?? 0;
+    if (resume) log.info({ file: file.name, skip: skipUntil }, 'resuming a file after a restart: skipping items already committed');
+    const stats: FileStats = {
+      items: resume?.next ?? 0,
+      records: resume?.records ?? 0,
+      rejects: resume?.rejects ?? 0,
+      deadLettered: resume?.deadLettered ?? 0,
+      published: resume?.published ?? 0,
+    };
+    const samples: string[] = [];
+    const snapshotId = `${file.name}@${sha256.slice(0, 16)}`;
+    const rules = config.rejects;
+    let ordinal = 0;
+    let records: SourceRecord[] = [];
+    let rejects: SourceReject[] = [];
+    let lastLine = 0;
+    let stopReason: string | undefined;
+    let unreadable: string | undefined;
+
+    /** Rows rejected so far: dead letters reported by the runtime, plus parser rejects not yet published. */
+    const rejectedRows = () => stats.deadLettered + rejects.length;
+    const overThreshold = (final: boolean): string | undefined => {
+      const bad = rejectedRows();
+      if (rules.maxCount !== undefined && bad > rules.maxCount) return `${bad} rows rejected, more than rejects.maxCount ${rules.maxCount}`;
+      const rows = stats.items;
+      if (rows > 0 && (final || rows >= rules.minRows) && bad / rows > rules.maxRatio) {
+        return `${bad} of ${rows} rows rejected (${Math.round((100 * bad) / rows)}%), more than rejects.maxRatio ${rules.maxRatio}`;
+      }
+      return undefined;
+    };
+
+    const dataBatch = (): SourceBatch => {
+      const batch: SourceBatch = {
+        records,
+        rejects,
+        checkpoint: {
+          ...cp,
+          current: { name: file.name, sha256, next: ordinal, records: stats.records, rejects: stats.rejects, deadLettered: stats.deadLettered, published: stats.published },
+        } as Checkpoint,
+        ...(config.mode === 'snapshot' ? { snapshot: { id: snapshotId, final: false, onMissing: config.snapshot.onMissing } } : {}),
+        async ack() {},
+        onOutcome(o) {
+          stats.deadLettered += o.deadLettered;
+          stats.published += o.published;
+        },
+      };
+      records = [];
+      rejects = [];
+      return batch;
+    };
+
+    try {
+      const fetchedAt = () => clock.now().toISOString();
+      let at = fetchedAt();
+      for await (const item of items) {
+        ordinal++;
+        if (ordinal <= skipUntil) continue;
+        if (ctx.signal.aborted) return;
+        stats.items++;
+        if (item.line !== undefined) lastLine = item.line;
+        const position = { file: file.name, ...(item.line !== undefined ? { line: item.line } : {}), ...(item.cursor !== undefined ? { cursor: item.cursor } : {}) };
+        if (item.kind === 'record') {
+          stats.records++;
+          records.push({ raw: item.raw, position, fetchedAt: at });
+        } else {
+          stats.rejects++;
+          if (samples.length < REASON_SAMPLES) samples.push(item.reason);
+          rejects.push({ reason: `${file.name} ${item.reason}`, original: item.original, position });
+        }
+        stopReason = overThreshold(false);
+        if (stopReason) break;
+        if (records.length + rejects.length >= config.batchSize) {
+          yield dataBatch();
+          at = fetchedAt();
+          stopReason = overThreshold(false);
+          if (stopReason) break;
+        }
+      }
+    } catch (e) {
+      if (ctx.signal.aborted) return;
+      if (!(e instanceof UnreadableFileError)) throw e;
+      unreadable = e.message;
+    } finally {
+      await items.return(undefined);
+    }
+    if (ctx.signal.aborted) return;
+    if (records.length || rejects.length) yield dataBatch();
+
+    if (!stopReason && !unreadable) stopReason = overThreshold(true);
+    if (!stopReason && !unreadable && config.mode === 'snapshot' && stats.records === 0 && !config.snapshot.allowEmpty) {
+      stopReason = 'the snapshot holds no records; an empty snapshot would close every open case (set snapshot.allowEmpty to accept it)';
+    }
+    if (unreadable || stopReason) {
+      const reason = unreadable ?? stopReason!;
+      yield rejectWholeBatch(file, sha256, reason, cp, { ...stats, ...(stopReason && !unreadable ? { stoppedAtLine: lastLine || undefined } : {}) }, samples);
+      return;
+    }
+
+    // The file's last batch: no records, just "this file is done". Every earlier batch is
+    // published and its outcome known when the runtime pulls this one.
+    let acked = false;
+    yield {
+      records: [],
+      checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'processed', at: clock.now().toISOString() } } as Checkpoint,
+      stateWrites: [ledgerWrite(file, sha256, 'processed', stats)],
+      ...(config.mode === 'snapshot' ? { snapshot: { id: snapshotId, final: true, onMissing: config.snapshot.onMissing } } : {}),
+      async ack() {
+        if (acked) return;
+        await afterAction(file, 'processed', sha256);
+        acked = true;
+        log.info({ file: file.name, records: stats.records, rejects: stats.rejects, published: stats.published }, 'file read');
+      },
+    };
+  }
+
+  function sleep(ms: number, signal: AbortSignal, wake?: { promise: Promise<void> }): Promise<void> {
+    return new Promise((res) => {
+      if (signal.aborted) return res();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        res();
+      }
+      signal.addEventListener('abort', done, { once: true });
+      void wake?.promise.then(done);
+    });
+  }
+
+  async function* read(ctx: ReadContext): AsyncGenerator<SourceBatch> {
+    let cp: FileCheckpoint = (ctx.checkpoint as FileCheckpoint | undefined) ?? {};
+    let wake: { promise: Promise<void>; resolve: () => void } | undefined;
+    const newWake = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      wake = { promise, resolve };
+    };
+    newWake();
+    const stopWatching = config.watch && store.watch ? store.watch(() => wake?.resolve()) : undefined;
+    try {
+      for (let pass = 0; !ctx.signal.aborted && !closed; pass++) {
+        let listing;
+        try {
+          listing = await scan();
+        } catch (e) {
+          if (!config.watch || !isRetriable(e)) throw e;
+          log.warn({ err: describeError(e) }, 'cannot list the folder; retrying');
+          await sleep(durationMs(config.pollInterval), ctx.signal);
+          continue;
+        }
+        let { ready, waitMs } = readiness.observe(listing.files, listing.names, markerFor);
+        if (!config.watch && waitMs !== undefined && waitMs <= readiness.stabilityMs) {
+          // One-shot run: give files seen for the first time one stability interval (too young
+          // for minAge, or still growing afterwards: the next run picks them up).
+          await sleep(waitMs + 20, ctx.signal);
+          if (ctx.signal.aborted) return;
+          listing = await scan();
+          ({ ready } = readiness.observe(listing.files, listing.names, markerFor));
+        }
+        for (const file of ready) {
+          if (ctx.signal.aborted || closed) return;
+          for await (const batch of processFile(file, ctx, cp)) {
+            if (batch.checkpoint) cp = batch.checkpoint as FileCheckpoint;
+            yield batch;
+            if (ctx.signal.aborted) return;
+          }
+        }
+        if (!config.watch) return;
+        const poll = durationMs(config.pollInterval);
+        const next = readiness.nextCheckIn();
+        newWake();
+        await sleep(next === undefined ? poll : Math.min(poll, Math.max(next, 50)), ctx.signal, wake);
+      }
+    } finally {
+      stopWatching?.();
+    }
+  }
+
+  return {
+    continuous: config.watch,
+    async check() {
+      await store.check();
+    },
+    read,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await store.close();
+    },
+  };
+}

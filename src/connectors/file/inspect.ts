@@ -1,0 +1,137 @@
+/**
+ * One streaming pass over a dropped file before any record is read: its SHA-256 (the ledger's
+ * identity of a file, so an identical re-drop is recognised before anything is emitted), and what
+ * the bytes say about their encoding. Memory is one read buffer whatever the file size.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import iconv from 'iconv-lite';
+
+export interface FileInspection {
+  sha256: string;
+  size: number;
+  /** BOM found at the start, if any. */
+  bom?: 'utf-8' | 'utf-16le' | 'utf-16be';
+  /** Every byte sequence is valid UTF-8 (pure ASCII included). */
+  validUtf8: boolean;
+  /** Byte offset of the first invalid UTF-8 sequence (approximate: start of the chunk holding it). */
+  invalidUtf8At?: number;
+  /** The first bytes, for sniffing an XML declaration. */
+  head: Buffer;
+}
+
+const HEAD_BYTES = 512;
+
+export async function inspectFile(path: string, signal?: AbortSignal): Promise<FileInspection> {
+  const hash = createHash('sha256');
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let size = 0;
+  let validUtf8 = true;
+  let invalidUtf8At: number | undefined;
+  const headParts: Buffer[] = [];
+  let headLen = 0;
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    if (headLen < HEAD_BYTES) {
+      headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
+      headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
+    }
+    if (validUtf8) {
+      try {
+        decoder.decode(chunk, { stream: true });
+      } catch {
+        validUtf8 = false;
+        invalidUtf8At = size;
+      }
+    }
+    size += chunk.length;
+  }
+  if (validUtf8) {
+    try {
+      decoder.decode();
+    } catch {
+      // A multi-byte sequence cut off at the end of the file.
+      validUtf8 = false;
+      invalidUtf8At = size;
+    }
+  }
+  const head = Buffer.concat(headParts);
+  let bom: FileInspection['bom'];
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) bom = 'utf-8';
+  else if (head[0] === 0xff && head[1] === 0xfe) bom = 'utf-16le';
+  else if (head[0] === 0xfe && head[1] === 0xff) bom = 'utf-16be';
+  return { sha256: hash.digest('hex'), size, ...(bom ? { bom } : {}), validUtf8, ...(invalidUtf8At !== undefined ? { invalidUtf8At } : {}), head };
+}
+
+export class EncodingProblem extends Error {}
+
+/**
+ * The encoding to decode with. "auto": a BOM wins; then an XML declaration's encoding (XML only);
+ * then UTF-8 when every byte sequence is valid UTF-8; otherwise windows-1252, which is what
+ * "ANSI" exports from Windows back-office software are (£ is 0xA3, € 0x80, curly quotes 0x91-0x94).
+ * An explicit utf-8 over bytes that are not UTF-8 is refused rather than decoded into U+FFFD.
+ */
+export function chooseEncoding(configured: string, insp: FileInspection, opts: { xml?: boolean } = {}): string {
+  const wanted = configured.trim().toLowerCase();
+  if (wanted !== 'auto') {
+    if (!iconv.encodingExists(wanted)) throw new EncodingProblem(`unknown encoding "${configured}"`);
+    if ((wanted === 'utf-8' || wanted === 'utf8') && !insp.validUtf8) {
+      throw new EncodingProblem(
+        `the file is not valid UTF-8 (first bad byte near offset ${insp.invalidUtf8At ?? 0}); exports from Windows software are often windows-1252: set format.encoding to windows-1252 or auto`,
+      );
+    }
+    return wanted;
+  }
+  if (insp.bom) return insp.bom;
+  if (opts.xml) {
+    const decl = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(insp.head.toString('latin1'));
+    const named = decl?.[1]?.toLowerCase();
+    if (named && iconv.encodingExists(named) && !(named.replace('-', '') === 'utf8' && !insp.validUtf8)) return named;
+  }
+  return insp.validUtf8 ? 'utf-8' : 'windows-1252';
+}
+
+/**
+ * Decoded text of a file as a stream of strings, BOM removed, and every line break (CRLF, CR, LF)
+ * turned into LF so that line numbers count physical lines however the supplier ends them.
+ */
+export function openText(path: string, encoding: string, opts: { highWaterMark?: number } = {}): Readable {
+  const bytes = createReadStream(path, { highWaterMark: opts.highWaterMark ?? 256 * 1024 });
+  const text = bytes.pipe(iconv.decodeStream(encoding, { stripBOM: true }) as unknown as Transform);
+  bytes.on('error', (e) => text.destroy(e));
+  const out = text.pipe(new LineBreakNormalizer());
+  text.on('error', (e) => out.destroy(e));
+  // Closing the consumer side closes the file.
+  out.on('close', () => {
+    bytes.destroy();
+  });
+  return out;
+}
+
+/** CRLF and lone CR → LF, across chunk boundaries. */
+export class LineBreakNormalizer extends Transform {
+  private pendingCr = false;
+
+  constructor() {
+    super({ decodeStrings: false, readableObjectMode: false, encoding: 'utf8' });
+  }
+
+  override _transform(chunk: string | Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    let s = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    if (this.pendingCr) {
+      s = '\r' + s;
+      this.pendingCr = false;
+    }
+    if (s.endsWith('\r')) {
+      this.pendingCr = true;
+      s = s.slice(0, -1);
+    }
+    done(null, s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n'));
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(null, this.pendingCr ? '\n' : '');
+  }
+}
