@@ -1,8 +1,7 @@
+/** The `push` connector kind: receive supplier notifications (see source.ts, docs/rest-and-push.md). */
 import type { SourceFactory } from '../source.js';
 import type { PushConnectorConfig } from './config.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { createPushSourceImpl } from './source.js';
 
-/** PLACEHOLDER: the push connector is not built yet. */
-export const createPushSource: SourceFactory<PushConnectorConfig> = (config) => {
-  throw new ConfigError(`connector kind "push" is not implemented yet`, { context: { connector: config.name } });
-};
+export const createPushSource: SourceFactory<PushConnectorConfig> = (config, deps) => createPushSourceImpl(config, deps);
+export type { PushSource } from './source.js';

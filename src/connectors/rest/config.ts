@@ -1,10 +1,170 @@
-/** Config of the `rest` connector kind. PLACEHOLDER: owned by the rest connector work. */
+/**
+ * Config of the `rest` connector kind: poll a supplier's REST/JSON API for records changed since
+ * the last committed position, through whichever pagination style the API uses.
+ */
 import { z } from 'zod';
-import { connectorBase } from '../../config/common.js';
+import { connectorBase, Duration, Secret } from '../../config/common.js';
+import { DateFormat } from '../../normalize/mapping-schema.js';
+
+/** A byte count: a number, or text such as 512KB, 10MB, 1GB (powers of 1024). */
+export const ByteSize = z
+  .union([
+    z.number().int().positive(),
+    z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB)$/i, 'a size such as 512KB, 10MB or 1GB'),
+  ])
+  .describe('Bytes: a number, or text such as 512KB, 10MB (powers of 1024)');
+export type ByteSize = z.infer<typeof ByteSize>;
+
+export function byteSize(value: ByteSize): number {
+  if (typeof value === 'number') return value;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)$/i.exec(value);
+  if (!m) throw new Error(`not a size: ${value}`);
+  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2]!.toUpperCase() as 'B' | 'KB' | 'MB' | 'GB'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** A field path inside a JSON response: `data`, `meta.nextCursor`, `results[0].items`; `$` is the whole body. */
+export const JsonPath = z
+  .string()
+  .min(1)
+  .regex(/^(\$|[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*)$/, 'a dotted path such as data, meta.nextCursor or results[0].items ($ for the whole body)');
+
+export const RestAuth = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z
+    .object({
+      type: z.literal('bearer'),
+      token: Secret.describe('Bearer token; use ${env:NAME} or ${file:PATH}'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('api-key'),
+      in: z.enum(['header', 'query']).default('header').describe('Send the key as a header (default) or a query parameter'),
+      name: z.string().min(1).default('X-API-Key').describe('Header or query parameter name'),
+      value: Secret.describe('The key; use ${env:NAME} or ${file:PATH}'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('basic'),
+      username: z.string().min(1),
+      password: Secret.describe('Use ${env:NAME} or ${file:PATH}'),
+    })
+    .strict(),
+]);
+export type RestAuth = z.infer<typeof RestAuth>;
+
+export const SinceFormat = z
+  .union([
+    z
+      .enum(['iso', 'iso-utc', 'iso-local', 'epoch', 'epoch-ms'])
+      .describe('iso: ISO 8601 with the offset of `zone`; iso-utc: ISO 8601 in UTC with Z; iso-local: ISO 8601 in `zone` without an offset (for servers that ignore offsets); epoch / epoch-ms: Unix seconds / milliseconds'),
+    z.string().min(1).describe('A Luxon format such as "yyyy-MM-dd HH:mm:ss", written in `zone`'),
+  ])
+  .default('iso-utc');
+
+export const RestSince = z
+  .object({
+    param: z.string().min(1).describe('Query parameter carrying the lower bound, e.g. updatedSince'),
+    format: SinceFormat,
+    zone: z.string().default('Europe/London').describe('IANA zone the value is written in (for iso, iso-local and Luxon formats)'),
+    initial: z
+      .string()
+      .min(1)
+      .describe('Where the first run starts: an ISO date-time with an offset (2025-01-01T00:00:00Z) or a duration before now (7d)'),
+    untilParam: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Optional upper-bound parameter, sent as the time the run started, so the window stays fixed while paging'),
+    overlap: Duration.default('0s').describe('Ask again for this much before the committed position, for records the supplier commits late; repeats are not re-published (same event ids, unchanged cases skipped)'),
+    watermark: z
+      .object({
+        field: JsonPath.describe("Record field holding the record's last-update time, e.g. lastModified"),
+        format: DateFormat.default('iso'),
+        zone: z.string().default('Europe/London').describe('Zone for values without an offset'),
+      })
+      .strict()
+      .optional()
+      .describe('Advance the position to the newest update time seen in the records. Without it, the position advances to the time the run started'),
+  })
+  .strict();
+export type RestSince = z.infer<typeof RestSince>;
+
+const pageSizeFields = {
+  sizeParam: z.string().min(1).optional().describe('Query parameter for the page size, e.g. pageSize or limit'),
+  size: z.number().int().min(1).max(10_000).default(100).describe('Page size asked for'),
+};
+
+export const RestPagination = z.discriminatedUnion('style', [
+  z.object({ style: z.literal('none') }).strict().describe('One request returns everything changed'),
+  z
+    .object({
+      style: z.literal('page'),
+      param: z.string().min(1).default('page'),
+      first: z.number().int().min(0).default(1).describe('Number of the first page (1 or 0)'),
+      ...pageSizeFields,
+      hasMorePath: JsonPath.optional().describe('Boolean in the response saying more pages follow; without it a short or empty page ends the run'),
+    })
+    .strict(),
+  z
+    .object({
+      style: z.literal('offset'),
+      offsetParam: z.string().min(1).default('offset'),
+      limitParam: z.string().min(1).default('limit'),
+      size: z.number().int().min(1).max(10_000).default(100).describe('Records asked for per request (the limit)'),
+      hasMorePath: JsonPath.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      style: z.literal('cursor'),
+      param: z.string().min(1).default('cursor').describe('Query parameter carrying the cursor'),
+      path: JsonPath.describe('Where the next cursor is in the response, e.g. meta.nextCursor; empty or missing ends the run'),
+      ...pageSizeFields,
+      expiredStatus: z
+        .array(z.number().int().min(400).max(499))
+        .default([410])
+        .describe('Statuses meaning "this cursor has expired": the listing restarts from the committed position'),
+    })
+    .strict(),
+  z
+    .object({
+      style: z.literal('next-link'),
+      from: z.enum(['body', 'link-header']).default('body').describe('Read the next URL from the body (`path`) or the Link header (rel="next")'),
+      path: JsonPath.optional().describe('Where the next URL is in the body, e.g. links.next'),
+      ...pageSizeFields,
+    })
+    .strict()
+    .refine((p) => p.from !== 'body' || p.path !== undefined, { message: 'next-link pagination from the body needs `path`, e.g. links.next', path: ['path'] }),
+]);
+export type RestPagination = z.infer<typeof RestPagination>;
 
 export const RestConnectorConfig = connectorBase
   .extend({
     type: z.literal('rest'),
+    baseUrl: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//i, 'an http:// or https:// URL')
+      .describe('Scheme, host and port of the API, e.g. https://repairs.example.gov.uk; every request goes to this host only'),
+    path: z.string().regex(/^\//, 'a path starting with /').describe('Path of the listing, e.g. /api/v2/cases'),
+    query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Fixed query parameters sent with every request'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Fixed request headers'),
+    auth: RestAuth.default({ type: 'none' }),
+    since: RestSince,
+    pagination: RestPagination.default({ style: 'none' }),
+    records: JsonPath.describe('Where the array of records is in the response, e.g. data or results; $ when the body is the array'),
+    timeout: Duration.default('30s').describe('Whole-request deadline (connect, wait and read)'),
+    maxResponseBytes: ByteSize.default('10MB').describe('Refuse a response larger than this (after decompression)'),
+    redirects: z
+      .enum(['refuse', 'same-host'])
+      .default('refuse')
+      .describe('refuse: a redirect is an error; same-host: follow up to 5 redirects on the configured host and port only'),
+    maxPages: z.number().int().min(1).default(10_000).describe('Stop a run (with an error) after this many pages, in case the API loops'),
+    retryAfterMax: Duration.default('30s').describe('On 429 / 503 with a Retry-After up to this long, wait and retry in the run (twice at most); longer waits are left to the connector backoff'),
+    caFile: z.string().min(1).optional().describe('PEM file of extra certificate authorities for https'),
   })
   .strict();
 export type RestConnectorConfig = z.infer<typeof RestConnectorConfig>;

@@ -1,8 +1,7 @@
+/** The `rest` connector kind: poll a supplier's REST/JSON API (see source.ts, docs/rest-and-push.md). */
 import type { SourceFactory } from '../source.js';
 import type { RestConnectorConfig } from './config.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { createRestSourceImpl } from './source.js';
 
-/** PLACEHOLDER: the rest connector is not built yet. */
-export const createRestSource: SourceFactory<RestConnectorConfig> = (config) => {
-  throw new ConfigError(`connector kind "rest" is not implemented yet`, { context: { connector: config.name } });
-};
+export const createRestSource: SourceFactory<RestConnectorConfig> = (config, deps) => createRestSourceImpl(config, deps);
+export type { RestCheckpoint, RunState } from './source.js';
