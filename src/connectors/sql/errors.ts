@@ -108,7 +108,8 @@ const ADVICE: Partial<Record<SqlErrorCategory, string>> = {
 /** Wrap a driver error with where it happened; messages are scrubbed of registered secrets. */
 export function sqlError(err: unknown, context: ErrorContext & { operation: string }): SourceError {
   const category = classifySqlError(err);
-  const raw = err instanceof Error ? err.message : String(err);
+  const m = (err as { message?: unknown } | undefined)?.message;
+  const raw = typeof m === 'string' ? m : String(err);
   const detail = redactSecrets(raw || (err as { code?: string })?.code || 'unknown error');
   const advice = ADVICE[category];
   const what = context.table ? `${context.operation} on ${context.table}` : context.operation;

@@ -1,0 +1,47 @@
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { compareTimestamps } from '../../src/connectors/sql/source.js';
+import { DbTimestamp, fromDateTime, fromTediousDate, parseDbTimestamp, toIsoWithOffset } from '../../src/connectors/sql/timestamps.js';
+
+describe('database timestamps', () => {
+  it('parses pg, MySQL and ISO text and keeps every fractional digit', () => {
+    expect(parseDbTimestamp('2025-01-02 03:04:05.123456')).toEqual(new DbTimestamp('2025-01-02', '03:04:05', '123456'));
+    expect(parseDbTimestamp('2025-01-01 21:34:05.1234+00')).toEqual(new DbTimestamp('2025-01-01', '21:34:05', '1234', '+00:00'));
+    expect(parseDbTimestamp('2025-01-01T21:34:05+05:30')).toEqual(new DbTimestamp('2025-01-01', '21:34:05', '', '+05:30'));
+    expect(parseDbTimestamp('infinity')).toBeUndefined();
+  });
+
+  it('states the zone of wall-clock values explicitly: Europe/London in summer and winter', () => {
+    expect(toIsoWithOffset(parseDbTimestamp('2025-07-01 09:30:00.123456')!, 'Europe/London')).toBe('2025-07-01T09:30:00.123456+01:00');
+    expect(toIsoWithOffset(parseDbTimestamp('2025-01-15 09:30:00')!, 'Europe/London')).toBe('2025-01-15T09:30:00+00:00');
+    expect(toIsoWithOffset(parseDbTimestamp('2025-01-15 09:30:00.5+00')!, 'Europe/London')).toBe('2025-01-15T09:30:00.5Z');
+  });
+
+  it('moves a wall time inside the spring-forward gap forward rather than inventing an offset', () => {
+    // 2025-03-30 01:30 does not exist in London; the instant luxon chooses is 02:30+01:00.
+    expect(toIsoWithOffset(parseDbTimestamp('2025-03-30 01:30:00')!, 'Europe/London')).toBe('2025-03-30T02:30:00+01:00');
+  });
+
+  it('renders the upper bound in the column’s own terms', () => {
+    const dt = DateTime.fromISO('2025-07-01T08:00:00.250Z');
+    expect(fromDateTime(dt, 'local', 'Europe/London').toString()).toBe('2025-07-01 09:00:00.250');
+    expect(fromDateTime(dt, 'zoned', 'Europe/London').toString()).toBe('2025-07-01 08:00:00.250+00:00');
+  });
+
+  it('rebuilds SQL Server 100ns precision from a tedious Date and its nanosecondsDelta', () => {
+    const d = new Date(Date.UTC(2025, 6, 1, 9, 30, 0, 123)) as Date & { nanosecondsDelta?: number };
+    Object.defineProperty(d, 'nanosecondsDelta', { value: 4567 / 1e7 } /* tedious: (100ns units % 10000) / 1e7 seconds */);
+    expect(fromTediousDate(d, 'local', 7).toString()).toBe('2025-07-01 09:30:00.1234567');
+    expect(fromTediousDate(d, 'zoned', 7).toString()).toBe('2025-07-01 09:30:00.1234567+00:00');
+    expect(fromTediousDate(d, 'local', 3).toString()).toBe('2025-07-01 09:30:00.123');
+  });
+
+  it('orders timestamps by value, not by how many digits were printed', () => {
+    const a = parseDbTimestamp('2025-01-01 00:00:00.5')!;
+    const b = parseDbTimestamp('2025-01-01 00:00:00.25')!;
+    const c = parseDbTimestamp('2025-01-01 00:00:00')!;
+    expect(compareTimestamps(b, a)).toBe(-1);
+    expect(compareTimestamps(c, b)).toBe(-1);
+    expect(compareTimestamps(a, parseDbTimestamp('2025-01-01 00:00:00.500000')!)).toBe(0);
+  });
+});
