@@ -452,11 +452,9 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     async check() {
       const t = getTransport();
       const ops = [listCall.request.operation, ...(detailCall ? [detailCall.request.operation] : []), ...(loginCall ? [loginCall.request.operation] : [])];
+      // Credentials are proved by the first run, not here: a refused login should stop this
+      // connector with its message, not hold up the gateway's start.
       await t.prepare(ops);
-      if (loginCall) {
-        const controller = new AbortController();
-        await currentToken(controller.signal);
-      }
     },
     read,
     async close() {
