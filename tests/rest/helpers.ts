@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
+import type { Clock } from '../../src/runtime/clock.js';
 import type { OutgoingEvent } from '../../src/publish/publisher.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { silentLogger } from '../../src/runtime/logger.js';
@@ -73,13 +74,13 @@ export function tempDir(prefix = 'cb-rest-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function openHarness(connector: Record<string, unknown>, opts: { dir?: string; publisher?: MemoryPublisher; env?: NodeJS.ProcessEnv } = {}): Promise<Harness> {
+export async function openHarness(connector: Record<string, unknown>, opts: { dir?: string; publisher?: MemoryPublisher; env?: NodeJS.ProcessEnv; clock?: Clock } = {}): Promise<Harness> {
   const dir = opts.dir ?? tempDir();
   const text = stringify({ version: 1, councils: [ISLINGTON], state: { path: join(dir, 'state.sqlite') }, shutdownGrace: '2s', connectors: [connector] });
   const loaded = parseConfigText(text, 'test.yaml', dir, opts.env ?? {});
   const publisher = opts.publisher ?? memoryPublisher();
   const state = openSqliteStateStore(join(dir, 'state.sqlite'));
-  const gw = await createGateway({ loaded, publisher, stateStore: state, logger: silentLogger(), http: false });
+  const gw = await createGateway({ loaded, publisher, stateStore: state, logger: silentLogger(), http: false, ...(opts.clock ? { clock: opts.clock } : {}) });
   const name = String(connector.name);
   return {
     gw,

@@ -88,6 +88,8 @@ export interface RequestLogEntry {
   query: Record<string, string>;
   authorization?: string;
   at: number;
+  /** Set when the answer has been sent. */
+  status?: number;
 }
 
 export interface RepairsSimulatorOptions {
@@ -108,6 +110,8 @@ export interface RepairsSimulatorOptions {
 export interface RepairsSimulator {
   url: string;
   port: number;
+  /** Bytes written by `huge` faults so far (a client that stops reading keeps this low). */
+  stats: { hugeBytesSent: number };
   cases: RepairCase[];
   requests: RequestLogEntry[];
   inject(f: InjectedFault): void;
@@ -207,6 +211,7 @@ export async function startRepairsSimulator(opts: RepairsSimulatorOptions = {}):
   const cursorTtlMs = opts.cursorTtlMs ?? 5 * 60_000;
   const maxPageSize = opts.maxPageSize ?? 100;
   const hanging = new Set<http.ServerResponse>();
+  const stats = { hugeBytesSent: 0 };
 
   const sorted = (since: number | undefined) =>
     cases
@@ -245,7 +250,7 @@ export async function startRepairsSimulator(opts: RepairsSimulatorOptions = {}):
         res.end(fault.body);
         return;
       case 'huge':
-        streamHuge(res, fault.bytes, fault.gzip ?? false);
+        streamHuge(res, fault.bytes, fault.gzip ?? false, stats);
         return;
     }
   };
@@ -253,7 +258,9 @@ export async function startRepairsSimulator(opts: RepairsSimulatorOptions = {}):
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query = Object.fromEntries(url.searchParams);
-    requests.push({ path: url.pathname, query, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), at: Date.now() });
+    const entry: RequestLogEntry = { path: url.pathname, query, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), at: Date.now() };
+    requests.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
     req.resume();
     const fault = takeFault(url.pathname);
     if (fault) return applyFault(fault, res);
@@ -329,6 +336,7 @@ export async function startRepairsSimulator(opts: RepairsSimulatorOptions = {}):
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    stats,
     cases,
     requests,
     inject: (f) => faults.push({ ...f, left: f.times ?? 1 }),
@@ -354,7 +362,7 @@ export async function startRepairsSimulator(opts: RepairsSimulatorOptions = {}):
 }
 
 /** A JSON array of filler records, streamed so the simulator itself stays small in memory. */
-function streamHuge(res: http.ServerResponse, bytes: number, gzip: boolean) {
+function streamHuge(res: http.ServerResponse, bytes: number, gzip: boolean, stats: { hugeBytesSent: number }) {
   res.writeHead(200, { 'Content-Type': 'application/json', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
   const chunk = Buffer.from(`${JSON.stringify({ repairReference: 'HR-FILLER', description: 'x'.repeat(1000) })},`);
   const out: NodeJS.WritableStream = gzip ? createGzip() : res;
@@ -368,6 +376,7 @@ function streamHuge(res: http.ServerResponse, bytes: number, gzip: boolean) {
     while (sent < bytes) {
       if (res.destroyed) return;
       sent += chunk.length;
+      stats.hugeBytesSent += chunk.length;
       if (!out.write(chunk)) return void out.once('drain', pump);
     }
     out.end('{}]}');
