@@ -18,9 +18,12 @@ import picomatch from 'picomatch';
 import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject, StateWrite } from '../source.js';
 import { describeError, isRetriable } from '../../runtime/errors.js';
 import { durationMs } from '../../config/common.js';
+import { sha256Hex } from '../../event/identity.js';
 import type { FileConnectorConfig } from './config.js';
 import { chooseEncoding, EncodingProblem, inspectFile, openText, type FileInspection } from './inspect.js';
 import { parseCsv } from './parse-csv.js';
+import { parseJson, parseJsonLines } from './parse-json.js';
+import { parseXml } from './parse-xml.js';
 import { UnreadableFileError, type ParsedItem } from './parsed.js';
 import type { DroppedFile, FileStore } from './store.js';
 import { ReadinessTracker } from './readiness.js';
@@ -190,8 +193,12 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     switch (format.type) {
       case 'csv':
         return parseCsv(openText(path, encoding), format);
-      default:
-        throw new UnreadableFileError(`format ${format.type} is not supported yet`);
+      case 'xml':
+        return parseXml(openText(path, encoding), format);
+      case 'json':
+        return parseJson(openText(path, encoding), format, insp.size);
+      case 'jsonl':
+        return parseJsonLines(openText(path, encoding), format);
     }
   }
 
@@ -224,7 +231,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         yield rejectWholeBatch(file, `unreadable-${key}`, `the file cannot be read: ${(e as Error).message}`, cp);
         return;
       }
-      const sha256 = insp.sha256;
+      // Every empty file has the same hash; an empty export is identified by name and time instead.
+      const sha256 = insp.size === 0 ? sha256Hex(`empty file ${file.name} ${file.mtimeMs}`) : insp.sha256;
       knownHashes.set(key, sha256);
       if (insp.size !== file.size) {
         log.debug({ file: file.name }, 'file changed while being read; leaving it for the next scan');
