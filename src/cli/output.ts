@@ -13,7 +13,20 @@ export function summaryTable(summaries: RunSummary[]): string {
   return formatTable(
     ['connector', 'status', 'read', 'published', 'dead letters', 'skipped', 'batches', 'seconds'],
     summaries.map((s) => [s.connector, s.status, s.read, s.published, s.deadLettered, s.skipped, s.batches, Number((s.durationMs / 1000).toFixed(2))]),
-  );
+  ) + skipNotes(summaries);
+}
+
+/** Skipped is not lost: say why, so "640 read, 252 published" is not a mystery. */
+function skipNotes(summaries: RunSummary[]): string {
+  const labels: Record<string, string> = {
+    filtered: 'excluded by the mapping filter',
+    unchanged: 'repeats of a version already published',
+    older: 'older than the version already published',
+  };
+  const lines = summaries
+    .filter((s) => s.skipped > 0)
+    .map((s) => `${s.connector}: skipped ${Object.entries(s.skippedBy).map(([r, n]) => `${n} ${labels[r] ?? r}`).join(', ')}`);
+  return lines.length ? `\n${lines.join('\n')}` : '';
 }
 
 /** Rewrites one stderr line at most 10 times a second; silent when stderr is not a terminal. */

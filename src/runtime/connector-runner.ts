@@ -26,6 +26,8 @@ export interface RunTotals {
   published: number;
   deadLettered: number;
   skipped: number;
+  /** Why records produced no event: filtered, unchanged (a repeat), older (out of date). */
+  skippedBy: Record<string, number>;
   batches: number;
 }
 
@@ -56,7 +58,7 @@ export class ConnectorRunner extends EventEmitter {
   status: ConnectorStatus = 'idle';
   lastError: string | undefined;
   lastSuccessAt: Date | undefined;
-  readonly totals: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, batches: 0 };
+  readonly totals: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
 
   private source: Source | undefined;
   private normalize: Normalizer | undefined;
@@ -139,7 +141,7 @@ export class ConnectorRunner extends EventEmitter {
 
   private async runInner(signal: AbortSignal): Promise<RunSummary> {
     const started = Date.now();
-    const run: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, batches: 0 };
+    const run: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
     const { metrics } = this.deps;
     this.status = 'running';
     try {
@@ -187,6 +189,7 @@ export class ConnectorRunner extends EventEmitter {
       t.published += r.published;
       t.deadLettered += r.deadLettered;
       t.skipped += r.skipped;
+      for (const [reason, n] of Object.entries(r.skippedBy)) t.skippedBy[reason] = (t.skippedBy[reason] ?? 0) + n;
       t.batches++;
     }
     metrics.recordsRead.labels(this.name).inc(r.read);

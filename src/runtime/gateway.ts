@@ -107,7 +107,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       status: r.status,
       ...(r.lastSuccessAt ? { lastSuccessAt: r.lastSuccessAt.toISOString() } : {}),
       ...(r.lastError ? { lastError: r.lastError } : {}),
-      totals: { ...r.totals },
+      totals: { ...r.totals, skippedBy: { ...r.totals.skippedBy } },
     }));
     const ready = health.ok && connectors.every((c) => c.status !== 'failed' && c.status !== 'backing_off');
     return { ready, publisher: health, connectors };

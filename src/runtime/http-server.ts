@@ -8,11 +8,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { RunTotals } from './connector-runner.js';
 
 export interface StatusReport {
   ready: boolean;
   publisher: { ok: boolean; detail?: string };
-  connectors: Array<{ name: string; status: string; lastSuccessAt?: string; lastError?: string; totals: Record<string, number> }>;
+  connectors: Array<{ name: string; status: string; lastSuccessAt?: string; lastError?: string; totals: RunTotals }>;
 }
 
 export async function startHttpServer(opts: { host: string; port: number; registry: Registry; status: () => StatusReport }): Promise<{ server: Server; url: string; close(): Promise<void> }> {

@@ -2,12 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configSchema } from '../../config/json-schema.js';
+import { asyncApiYaml } from '../../event/asyncapi.js';
 import { eventSchemas } from '../../event/json-schema.js';
 
 export function registerSchema(program: Command): void {
   program
     .command('schema')
-    .description('Print the JSON Schemas of the case event, the dead letter and the config (or write them with --write)')
+    .description('Print the JSON Schemas of the case event, the dead letter and the config (or write them, and the AsyncAPI document, with --write)')
     .option('--write', 'write the schema files instead of printing them')
     .option('--dir <dir>', 'folder for --write', 'config/schemas')
     .option('--only <which>', 'event | dead-letter | config')
@@ -23,6 +24,10 @@ export function registerSchema(program: Command): void {
         for (const d of docs) {
           writeFileSync(join(opts.dir, d.file), JSON.stringify(d.schema, null, 2) + '\n');
           process.stdout.write(`wrote ${join(opts.dir, d.file)}\n`);
+        }
+        if (!opts.only) {
+          writeFileSync(join(opts.dir, 'asyncapi.yaml'), asyncApiYaml());
+          process.stdout.write(`wrote ${join(opts.dir, 'asyncapi.yaml')}\n`);
         }
         return;
       }
