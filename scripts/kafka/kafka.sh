@@ -63,11 +63,19 @@ fetch() {
   rm -rf "$tmp"
 }
 
+# A live (not zombie) broker process with this pid: a SIGKILLed broker can linger as a zombie
+# until its parent reaps it, and pids get reused.
+is_broker() {
+  local pid="$1" stat
+  [[ -n "$pid" && -r "/proc/$pid/stat" ]] || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ "$(awk '{print $1}' <<<"${stat##*)}")" != "Z" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
+}
+
 pid_alive() {
   [[ -f "$pidfile" ]] || return 1
-  local pid
-  pid="$(cat "$pidfile")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+  is_broker "$(cat "$pidfile")"
 }
 
 answers() {
@@ -99,6 +107,10 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# A restarted (or SIGKILLed) node waits for its previous registration to expire before it takes
+# requests again; with one node there is nobody to fail over to, so keep that wait short.
+broker.heartbeat.interval.ms=500
+broker.session.timeout.ms=3000
 # Small machine, shared with others.
 num.network.threads=2
 num.io.threads=2
@@ -115,7 +127,7 @@ format_storage() {
   # A KRaft cluster id is 16 random bytes, base64url without padding.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   say "formatting KRaft storage in $datadir (cluster $cluster_id)"
-  java -Xmx256m -cp "$libs/*" -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.logs.dir="$logdir" \
+  java -Xmx256m -cp "$libs/*" -Dlog4j2.configurationFile="${KAFKA_LOG4J_CONFIG:-$here/log4j2.properties}" -Dkafka.logs.dir="$logdir" \
     kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" >"$logdir/format.log" 2>&1 \
     || { cat "$logdir/format.log" >&2; die "formatting storage failed"; }
 }
@@ -132,8 +144,12 @@ start() {
       echo "127.0.0.1:$port"
       return 0
     fi
-    die "process $(cat "$pidfile") is running but the broker does not answer on 127.0.0.1:$port (see $logdir/server.log)"
+    if pid_alive; then
+      die "process $(cat "$pidfile") is running but the broker does not answer on 127.0.0.1:$port (see $logdir/server.log)"
+    fi
+    say "the previous broker process is gone; starting a new one"
   fi
+  rm -f "$pidfile"
   if answers; then
     die "something else already answers on 127.0.0.1:$port (not started by this script: no pid in $pidfile); set KAFKA_PORT or use KAFKA_BROKERS=127.0.0.1:$port"
   fi
@@ -144,7 +160,7 @@ start() {
   # setsid: the broker survives the calling shell's job control and Ctrl-C; `stop` ends it.
   # shellcheck disable=SC2086
   setsid java -server $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent \
-    -Djava.awt.headless=true -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.logs.dir="$logdir" \
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="${KAFKA_LOG4J_CONFIG:-$here/log4j2.properties}" -Dkafka.logs.dir="$logdir" \
     -cp "$libs/*" kafka.Kafka "$conf" >"$logdir/stdout.log" 2>&1 </dev/null 9>&- &
   local pid=$!
   echo "$pid" >"$pidfile"
@@ -162,7 +178,7 @@ start() {
 wait_ready() {
   local pid="$1" deadline=$((SECONDS + start_timeout))
   while ((SECONDS < deadline)); do
-    kill -0 "$pid" 2>/dev/null || { say "broker process $pid exited"; return 1; }
+    is_broker "$pid" || { say "broker process $pid exited"; return 1; }
     if answers 2000; then return 0; fi
     sleep 0.5
   done
@@ -180,10 +196,10 @@ stop() {
   say "stopping pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
+    is_broker "$pid" || break
     sleep 0.5
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if is_broker "$pid"; then
     say "still running after 30s; SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi

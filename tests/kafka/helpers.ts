@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -151,7 +151,9 @@ export interface PrivateBroker {
   env: NodeJS.ProcessEnv;
   start(): Promise<void>;
   pid(): Promise<number>;
-  kill(): Promise<number>;
+  /** SIGKILL the broker (pid looked up first unless given) and wait until it is gone. */
+  kill(knownPid?: number): Promise<number>;
+  /** Stop it and delete its data. */
   stop(): Promise<void>;
 }
 
@@ -168,8 +170,8 @@ export async function privateBroker(): Promise<PrivateBroker> {
       await sh('start');
     },
     pid: async () => Number((await sh('pid')).stdout.trim()),
-    kill: async () => {
-      const pid = await b.pid();
+    kill: async (knownPid?: number) => {
+      const pid = knownPid ?? (await b.pid());
       process.kill(pid, 'SIGKILL');
       for (let i = 0; i < 100; i++) {
         try {
@@ -183,6 +185,7 @@ export async function privateBroker(): Promise<PrivateBroker> {
     },
     stop: async () => {
       await sh('stop');
+      rmSync(env.KAFKA_STATE_DIR!, { recursive: true, force: true });
     },
   };
   return b;
