@@ -4,11 +4,15 @@ import type { SourceFactory } from '../source.js';
 import type { FileConnectorConfig } from './config.js';
 import { createFileSourceWithStore } from './file-source.js';
 import { createLocalStore } from './local-store.js';
+import { createSftpStore } from './sftp-store.js';
 
 export { FileConnectorConfig } from './config.js';
 export { LEDGER_NAMESPACE, type LedgerEntry, type FileCheckpoint } from './file-source.js';
+export { sshFingerprint } from './sftp-store.js';
 
 export const createFileSource: SourceFactory<FileConnectorConfig> = (config, deps) => {
-  const store = createLocalStore(resolve(deps.baseDir, config.path), deps.connector);
+  const store = config.sftp
+    ? createSftpStore(config.sftp, config.path, { connector: deps.connector, logger: deps.logger })
+    : createLocalStore(resolve(deps.baseDir, config.path), deps.connector);
   return createFileSourceWithStore(config, deps, store);
 };
