@@ -75,7 +75,7 @@ export const DetailCall = z
       .optional()
       .describe('Also put the list item into each record under this key, so the mapping can use both'),
     concurrency: z.number().int().min(1).max(32).default(4).describe('Detail calls in flight at once'),
-    skipCodes: z.array(z.string()).default([]).describe('In-body error codes meaning "this reference has no details" (e.g. deleted); the reference is rejected with the reason, not retried'),
+    skipCodes: z.array(z.string()).default([]).describe('In-body or SOAP fault codes meaning "this reference has no details" (deleted, not found): that reference becomes a dead letter with the reason; the rest carry on'),
   })
   .strict()
   .refine((d) => d.select !== 'latest' || d.orderBy !== undefined, { message: 'select: latest needs orderBy', path: ['orderBy'] });
@@ -121,7 +121,7 @@ export const SoapWindow = z
       .union([z.iso.datetime({ offset: true }), Duration])
       .default('1d')
       .describe('First run only: an ISO time with offset, or a duration before now (7d)'),
-    maxSpan: Duration.default('1d').describe('Longest window per request; a long outage is caught up in steps'),
+    maxSpan: Duration.default('1d').describe('Longest window per request when the list sends {{until}}; a long outage is caught up in steps. Ignored for since-only operations'),
     lag: Duration.default('30s').describe('Window end = now minus this, so records still being written are not skipped'),
     overlap: Duration.default('2m').describe('Each window starts this much before the previous end; repeats are harmless (deterministic ids, change detection)'),
   })

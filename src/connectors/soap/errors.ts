@@ -83,6 +83,11 @@ export function toSourceError(err: unknown, rules: ErrorRules, context: ErrorCon
     const fault = faultFromEnvelopeBody(root.Envelope.Body);
     if (fault) return faultError(fault, rules, context, status);
   }
+  // An HTTP error page (401 from a proxy, 503 from a load balancer) is not a SOAP message.
+  if (status !== undefined && status >= 400) {
+    const data = (e.response as { data?: unknown }).data ?? e.body;
+    return statusError(status, context, typeof data === 'string' ? data : undefined);
+  }
   if (e.Fault && typeof e.Fault === 'object') {
     const f = e.Fault as Record<string, unknown>;
     return new SourceError(`response could not be parsed as SOAP: ${String(f.faultstring ?? '')} ${String(f.detail ?? '')}`.trim(), { code: 'xml_invalid', retriable: false, cause: err, context });

@@ -15,7 +15,7 @@ import { durationMs } from '../../config/common.js';
 import { ConfigError, SourceError, type CasebridgeError, type ErrorContext } from '../../runtime/errors.js';
 import type { Checkpoint, SourceBatch, SourceDeps, SourceRecord, SourceReject, Source, ReadContext } from '../source.js';
 import type { DetailCall, ErrorRules, ListCall, LoginCall, SoapConnectorConfig, TimeRendering } from './config.js';
-import { inBodyError, SessionExpiredError, toSourceError } from './errors.js';
+import { codeVariants, inBodyError, SessionExpiredError, toSourceError } from './errors.js';
 import { createGuardedHttp, type GuardedHttp } from './http.js';
 import { parsePath, scalarText, selectAll, selectOne } from './path.js';
 import { MissingTemplateValue, placeholdersIn, type TemplateVars } from './template.js';
@@ -125,6 +125,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
   const detailCall = config.detail ? prepare('detail', config.detail, DETAIL_VARS) : undefined;
 
   const listUses = placeholdersIn(config.mode === 'raw' ? listCall.request.envelope : config.list.args);
+  const listUsesUntil = listUses.has('until');
   if ((listUses.has('page') || listUses.has('offset') || listUses.has('pageSize')) && !config.list.paging) {
     throw new ConfigError('list uses {{page}}, {{offset}} or {{pageSize}} but list.paging is not configured', { context: { connector, field: 'list.paging' } });
   }
@@ -249,6 +250,13 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     return typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
   };
 
+  /** An in-body code or fault code listed in detail.skipCodes (fault codes with or without prefix). */
+  const skippable = (e: SourceError, codes: string[]): boolean => {
+    const { supplierCode, faultCode } = e.context;
+    if (typeof supplierCode === 'string' && codes.includes(supplierCode)) return true;
+    return typeof faultCode === 'string' && codeVariants(faultCode).some((c) => codes.includes(c));
+  };
+
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
   async function recordsForPage(
@@ -316,8 +324,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
             if (e instanceof MissingTemplateValue) {
               return { rejects: [{ reason: `${detailOp} arguments: ${e.message} in this ${listOp} item`, original: item, position }] };
             }
-            const code = e instanceof SourceError ? e.context.supplierCode : undefined;
-            if (typeof code === 'string' && detail.skipCodes.includes(code)) {
+            if (e instanceof SourceError && skippable(e, detail.skipCodes)) {
               return { rejects: [{ reason: `${detailOp} for ${ref}: ${(e as Error).message}`, original: item, position }] };
             }
             failed = true;
@@ -380,7 +387,9 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
         const prevEnd = cp ? new Date(cp.windowEnd) : undefined;
         since = prevEnd ? new Date(prevEnd.getTime() - win.overlapMs) : firstStart(now);
         const from = prevEnd ?? since;
-        until = new Date(Math.min(limitEnd.getTime(), from.getTime() + win.maxSpanMs));
+        // maxSpan only helps when the server is told the end; a since-only operation returns
+        // everything up to now anyway, so stepping would fetch the same changes again per step.
+        until = listUsesUntil ? new Date(Math.min(limitEnd.getTime(), from.getTime() + win.maxSpanMs)) : limitEnd;
         if (until.getTime() <= from.getTime()) return; // caught up
         page = paging ? paging.start : undefined;
       }

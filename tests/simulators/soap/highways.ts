@@ -35,6 +35,8 @@ export interface HighwaysSimulatorOptions {
 export class HighwaysSimulator {
   readonly enquiries = new Map<number, Enquiry>();
   readonly calls: { op: string; args: Record<string, unknown> }[] = [];
+  /** Enquiries the status-change list still reports but GetEnquiry refuses (deleted or restricted). */
+  readonly restricted = new Set<number>();
   readonly username: string;
   readonly password: string;
   private nextNumber = 1_004_501;
@@ -112,7 +114,7 @@ export class HighwaysSimulator {
           GetEnquiry: (args: Record<string, unknown>) => {
             this.calls.push({ op: 'GetEnquiry', args });
             this.fault('GetEnquiry');
-            const e = this.enquiries.get(Number(args.EnquiryNumber));
+            const e = this.restricted.has(Number(args.EnquiryNumber)) ? undefined : this.enquiries.get(Number(args.EnquiryNumber));
             if (!e) throw { Fault: { faultcode: 'soap:Client', faultstring: `Enquiry ${String(args.EnquiryNumber)} does not exist`, statusCode: 500 } };
             const { logs, ...rest } = e;
             return { GetEnquiryResult: { Enquiry: { ...rest, EnquiryStatusCode: logs[logs.length - 1]?.EnquiryStatusCode ?? '' } } };

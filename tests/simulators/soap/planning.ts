@@ -40,6 +40,8 @@ export interface PlanningSimulatorOptions {
   username?: string;
   password?: string;
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer; requestCert?: boolean };
+  /** HTTP Basic on every call (default true; a client-certificate install may not use it). */
+  basicAuth?: boolean;
 }
 
 export class PlanningSimulator {
@@ -137,7 +139,7 @@ export class PlanningSimulator {
       wsdlFile: 'planning.wsdl',
       path: '/PlanningService/Service.asmx',
       services: this.services(),
-      basicAuth: { username: this.username, password: this.password },
+      ...(this.opts.basicAuth === false ? {} : { basicAuth: { username: this.username, password: this.password } }),
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
     });
