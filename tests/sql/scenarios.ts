@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqlConnection } from '../../src/connectors/sql/config.js';
 import { createSqlSource } from '../../src/connectors/sql/index.js';
+import { createMysqlPool } from '../../src/connectors/sql/mysql.js';
+import { createPostgresPool } from '../../src/connectors/sql/postgres.js';
+import { silentLogger } from '../../src/runtime/logger.js';
 import type { IncrementalCheckpoint, SnapshotCheckpoint } from '../../src/connectors/sql/source.js';
 import type { Source, SourceBatch } from '../../src/connectors/source.js';
 import { ConfigError, SourceError } from '../../src/runtime/errors.js';
@@ -307,6 +311,26 @@ export function defineSqlScenarios(db: DbName): void {
       expect([...keysOf(first.records), ...keysOf(rest.records)]).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
       expect(rest.batches.every((b) => b.snapshot!.id === cp.snapshot)).toBe(true);
       expect(rest.batches.at(-1)!.snapshot!.final).toBe(true);
+    });
+  });
+
+  describe(`${db}: read-only sessions`, () => {
+    it('the connector’s own sessions refuse to write, even as a superuser account, and say why', async () => {
+      const t = await casesTable();
+      const opts = { connection: SqlConnection.parse(h.connection), tls: undefined, connector: 'ro-test', logger: silentLogger() };
+      const pool = db === 'postgres' ? createPostgresPool(opts) : createMysqlPool(opts);
+      try {
+        const read = await pool.query(`SELECT COUNT(*) AS n FROM ${h.q(t)}`, {}, { operation: 'count' });
+        expect(Number(read.rows[0]!.n)).toBe(0);
+        const err = await pool.query(`INSERT INTO ${h.q(t)} (id, ref, status) VALUES (:id, 'x', 'y')`, { id: 1 }, { operation: 'write attempt' }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SourceError);
+        expect((err as SourceError).retriable).toBe(false);
+        expect((err as SourceError).code).toBe('sql_read_only');
+        expect((err as Error).message).toMatch(/read[- ]only/i);
+        expect(await h.exec(`SELECT COUNT(*) AS n FROM ${h.q(t)}`)).toEqual([{ n: db === 'postgres' ? '0' : 0 }]);
+      } finally {
+        await pool.close();
+      }
     });
   });
 

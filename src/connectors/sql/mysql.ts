@@ -150,7 +150,9 @@ function convertRows(rows: Record<string, unknown>[], fields: FieldInfo[]): void
       if (typeof v !== 'string') continue;
       const parsed = parseDbTimestamp(v);
       // Zero dates ('0000-00-00 00:00:00') are not instants; keep the text for the mapping's nullIf.
-      if (parsed && !parsed.date.startsWith('0000')) row[f.name] = parsed;
+      if (!parsed || parsed.date.startsWith('0000')) continue;
+      // TIMESTAMP values are instants, printed in the session zone, which is UTC.
+      row[f.name] = f.tsKind === 'zoned' ? new DbTimestamp(parsed.date, parsed.time, parsed.frac, '+00:00') : parsed;
     }
   }
 }
