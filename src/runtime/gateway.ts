@@ -155,7 +155,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       return r.runOnce(abort.signal);
     },
     async start() {
-      const http = opts.http === false ? undefined : { ...config.http, ...(opts.http ?? {}) };
+      // An explicit override (e.g. --port) turns the endpoint on even where the config turned it off.
+      const http = opts.http === false ? undefined : opts.http ? { ...config.http, ...opts.http, enabled: true } : config.http;
       if (http && http.enabled !== false) {
         const s = await startHttpServer({ host: http.host ?? '127.0.0.1', port: http.port ?? 9464, registry: metrics.registry, status });
         httpClose = s.close;

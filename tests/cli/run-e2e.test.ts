@@ -89,3 +89,35 @@ describe('casebridge run (the README demo)', () => {
     expect(events.length - rows).toBeLessThanOrEqual(20 * 2);
   });
 });
+
+describe('casebridge run as a service', () => {
+  it('serves health and metrics, and stops gracefully on SIGTERM with everything committed', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cb-svc-'));
+    cpSync('config/demo', work, { recursive: true, filter: (src) => !src.includes('/var') });
+    const child = spawnCli(['run', join(work, 'casebridge.yaml'), '--port', '0', '--log-level', 'info']);
+    let url: string | undefined;
+    const deadline = Date.now() + 30_000;
+    while (!url && Date.now() < deadline) {
+      url = /health and metrics on (http:\/\/[\d.:]+)\//.exec(child.output().stderr)?.[1];
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(url, child.output().stderr).toBeDefined();
+    let status: { connectors: { totals: { published: number } }[] } | undefined;
+    while (Date.now() < deadline) {
+      status = (await (await fetch(`${url}/status`)).json()) as typeof status;
+      if (status!.connectors[0]!.totals.published > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/casebridge_events_published_total\{connector="islington-street-services",type="created"\} \d+/);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    expect(child.output().stdout).toMatch(/islington-street-services\s+ok/);
+    // Whatever was published was committed: a rerun publishes only what the first run had not reached.
+    const firstRun = readEvents(join(work, 'var/events')).length;
+    const r = runCli(['run', join(work, 'casebridge.yaml'), '--once', '--json']);
+    const again = JSON.parse(r.stdout).connectors[0] as { published: number };
+    expect(readEvents(join(work, 'var/events')).length).toBe(firstRun + again.published);
+  });
+});
