@@ -36,7 +36,7 @@ export interface PushHarness {
 export async function startPushGateway(connector: Record<string, unknown>, opts: { publisher?: MemoryPublisher; env?: NodeJS.ProcessEnv } = {}): Promise<PushHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-push-'));
   const port = await freePort();
-  const listen = { host: '127.0.0.1', port, ...(connector.listen as Record<string, unknown>) };
+  const listen = { host: '127.0.0.1', port, ...(connector.listen as { path: string }) };
   const text = stringify({ version: 1, councils: [ISLINGTON], state: { path: join(dir, 'state.sqlite') }, shutdownGrace: '2s', connectors: [{ ...connector, listen }] });
   const loaded = parseConfigText(text, 'test.yaml', dir, opts.env ?? {});
   const publisher = opts.publisher ?? memoryPublisher();
@@ -51,7 +51,7 @@ export async function startPushGateway(connector: Record<string, unknown>, opts:
   return {
     gw,
     publisher,
-    url: `http://127.0.0.1:${port}${String(listen.path)}`,
+    url: `http://127.0.0.1:${port}${listen.path}`,
     nextPublish: () => new Promise<void>((r) => waiting.push(r)),
   };
 }

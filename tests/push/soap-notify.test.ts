@@ -77,7 +77,7 @@ describe('push SOAP: NotifyCaseUpdated through the soap client', () => {
     h = await startPushGateway(soapConnector(basic), { env, publisher });
     const c = await client(h.url, new soap.BasicAuthSecurity('repairshub', 'n0tify-pw-2291'));
     const publishing = h.nextPublish();
-    const call = track(c.NotifyCaseUpdatedAsync({ CaseNotification: notification('HR-25-004102', 'APPOINTED', '2025-11-03T15:00:00') }));
+    const call = track<[{ Acknowledged: boolean }]>(c.NotifyCaseUpdatedAsync({ CaseNotification: notification('HR-25-004102', 'APPOINTED', '2025-11-03T15:00:00') }));
     await publishing;
     await sleep(300);
     expect(call.settled()).toBe(false);

@@ -21,6 +21,7 @@ afterEach(async () => {
 });
 
 const post = (url: string, body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', body, headers });
+const bodyOf = async (res: Response) => (await res.json()) as { message?: string; error?: string };
 
 describe('push webhook: acknowledged only after publishing', () => {
   it('answers 200 after the event is published, with the case mapped', async () => {
@@ -78,7 +79,7 @@ describe('push webhook: acknowledged only after publishing', () => {
     const body = notification(3);
     const res = await post(h.url, body, signedHeaders(body));
     expect(res.status).toBe(503);
-    expect((await res.json()).message).toMatch(/not published within 300 ms/);
+    expect((await bodyOf(res)).message).toMatch(/not published within 300 ms/);
     gate.release();
   });
 });
@@ -97,11 +98,11 @@ describe('push webhook: refusals', () => {
 
     const unsigned = await post(h.url, body, { 'Content-Type': 'application/json' });
     expect(unsigned.status).toBe(401);
-    expect((await unsigned.json()).message).toBe('missing X-RepairsHub-Signature header');
+    expect((await bodyOf(unsigned)).message).toBe('missing X-RepairsHub-Signature header');
 
     const replayed = await post(h.url, body, signedHeaders(body, { at: Date.now() - 20 * 60_000 }));
     expect(replayed.status).toBe(401);
-    expect((await replayed.json()).message).toMatch(/outside the 5m tolerance/);
+    expect((await bodyOf(replayed)).message).toMatch(/outside the 5m tolerance/);
 
     expect(h.publisher.events).toHaveLength(0);
     expect(h.publisher.deadLetters).toHaveLength(0);
@@ -138,7 +139,7 @@ describe('push webhook: refusals', () => {
     const body = '{"eventType":"case.updated","case":{"repairReference":"HR-25-004100",';
     const res = await post(h.url, body, signedHeaders(body));
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toMatch(/not valid JSON/);
+    expect((await bodyOf(res)).message).toMatch(/not valid JSON/);
     expect(h.publisher.events).toHaveLength(0);
     expect(h.publisher.deadLetters).toHaveLength(1);
     expect(h.publisher.deadLetters[0]).toMatchObject({ stage: 'source', record: body, position: { operation: 'POST /hooks/repairshub' } });

@@ -93,7 +93,7 @@ export function createSoapReceiver(cfg: SoapReceiver, deps: SoapReceiverDeps): R
     const auth = cfg.auth;
     server.authenticate = (security: unknown) => {
       const r = verifyWsSecurity(auth, security, clock.now());
-      if (!r.ok) logger.warn({ connector, reason: r.reason }, 'SOAP notification refused: WS-Security check failed');
+      if (!r.ok) logger.warn({ reason: r.reason }, 'SOAP notification refused: WS-Security check failed');
       return r.ok;
     };
   }
@@ -143,11 +143,11 @@ export function createSoapReceiver(cfg: SoapReceiver, deps: SoapReceiverDeps): R
       const submission = inbox.submit(records, rejects);
       const outcome = await submission.outcome;
       if (!outcome.ok) {
-        logger.warn({ connector, receiptId, operation: method }, `SOAP notification not acknowledged: ${outcome.reason}`);
+        logger.warn({ receiptId, operation: method }, `SOAP notification not acknowledged: ${outcome.reason}`);
         throw fault('Server', outcome.reason, cfg.faultStatus);
       }
       if (!records.length) throw fault('Client', `notification rejected: ${rejects.map((r) => r.reason).join('; ')}`, 500);
-      logger.debug({ connector, receiptId, operation: method, records: records.length }, 'SOAP notification published');
+      logger.debug({ receiptId, operation: method, records: records.length }, 'SOAP notification published');
       return fillTemplate(op.response, { receivedAt, count: String(records.length), receiptId });
     };
   }
@@ -166,7 +166,7 @@ export function createSoapReceiver(cfg: SoapReceiver, deps: SoapReceiverDeps): R
     if (cfg.auth.type === 'basic') {
       const r = verifyBasic(cfg.auth, req.headers);
       if (!r.ok) {
-        logger.warn({ connector, remote, reason: r.reason }, 'SOAP notification refused: authentication failed');
+        logger.warn({ remote, reason: r.reason }, 'SOAP notification refused: authentication failed');
         closeAfterReply(res);
         replySoapFault(res, 401, 'Client', 'authentication required', { 'WWW-Authenticate': 'Basic realm="casebridge", charset="UTF-8"' });
         return;
@@ -177,7 +177,7 @@ export function createSoapReceiver(cfg: SoapReceiver, deps: SoapReceiverDeps): R
       body = await readBody(req, deps.maxBodyBytes);
     } catch (err) {
       const e = err instanceof BodyError ? err : new BodyError(400, String(err));
-      logger.warn({ connector, remote, status: e.status }, `SOAP notification refused: ${e.message}`);
+      logger.warn({ remote, status: e.status }, `SOAP notification refused: ${e.message}`);
       closeAfterReply(res);
       replySoapFault(res, e.status, 'Client', e.message);
       return;
@@ -187,7 +187,7 @@ export function createSoapReceiver(cfg: SoapReceiver, deps: SoapReceiverDeps): R
       assertSafeXml(text, { connector });
     } catch (err) {
       if (!(err instanceof UnsafeXmlError)) throw err;
-      logger.warn({ connector, remote, code: err.code }, `SOAP notification refused: ${err.message}`);
+      logger.warn({ remote, code: err.code }, `SOAP notification refused: ${err.message}`);
       replySoapFault(res, 400, 'Client', err.message);
       return;
     }
@@ -198,7 +198,7 @@ export function createSoapReceiver(cfg: SoapReceiver, deps: SoapReceiverDeps): R
   return {
     handle: (req, res) =>
       handle(req, res).catch((err: Error) => {
-        logger.error({ connector, err: { message: err.message } }, 'SOAP receiver failed handling a request');
+        logger.error({ err: { message: err.message } }, 'SOAP receiver failed handling a request');
         replySoapFault(res, 500, 'Server', 'internal error');
       }),
     ready: () => readyPromise,

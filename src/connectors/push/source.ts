@@ -85,7 +85,7 @@ export function createPushSourceImpl(config: PushConnectorConfig, deps: SourceDe
       const a = server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       bound = { host: a.address, port: a.port, url: `http://${host}:${a.port}${path}` };
-      logger.info({ connector, url: bound.url, receiver: config.receiver.type }, `push receiver listening on ${bound.url}`);
+      logger.info({ url: bound.url, receiver: config.receiver.type }, `push receiver listening on ${bound.url}`);
     })();
     // A failed attempt may be retried by the runtime.
     listening.catch(() => {

@@ -40,7 +40,7 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
     if (cfg.auth.type === 'basic') {
       const r = verifyBasic(cfg.auth, req.headers);
       if (!r.ok) {
-        logger.warn({ connector, remote, reason: r.reason }, 'push notification refused: authentication failed');
+        logger.warn({ remote, reason: r.reason }, 'push notification refused: authentication failed');
         closeAfterReply(res);
         replyJson(res, 401, { error: 'unauthorized' }, { 'WWW-Authenticate': 'Basic realm="casebridge", charset="UTF-8"' });
         return;
@@ -51,7 +51,7 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
       body = await readBody(req, deps.maxBodyBytes);
     } catch (err) {
       const e = err instanceof BodyError ? err : new BodyError(400, String(err));
-      logger.warn({ connector, remote, status: e.status }, `push notification refused: ${e.message}`);
+      logger.warn({ remote, status: e.status }, `push notification refused: ${e.message}`);
       closeAfterReply(res);
       replyJson(res, e.status, { error: e.status === 413 ? 'payload_too_large' : 'bad_request', message: e.message });
       return;
@@ -60,7 +60,7 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
     if (cfg.auth.type === 'hmac') {
       const r = verifyHmac(cfg.auth, req.headers, body, receivedAt);
       if (!r.ok) {
-        logger.warn({ connector, remote, reason: r.reason }, 'push notification refused: signature check failed');
+        logger.warn({ remote, reason: r.reason }, 'push notification refused: signature check failed');
         replyJson(res, 401, { error: 'invalid_signature', message: r.reason });
         return;
       }
@@ -79,7 +79,7 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
     let rejects: SourceReject[] = [];
     try {
       const parsed = parseJsonSafely(text);
-      if (parsed.droppedKeys) logger.warn({ connector, receiptId, droppedKeys: parsed.droppedKeys }, 'dropped __proto__ keys from a push notification');
+      if (parsed.droppedKeys) logger.warn({ receiptId, droppedKeys: parsed.droppedKeys }, 'dropped __proto__ keys from a push notification');
       ({ records, rejects } = toRecords(getAtPath(parsed.value, cfg.records), cfg.records, position, fetchedAt));
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
@@ -97,7 +97,7 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
     const outcome = await submission.outcome;
     if (!outcome.ok) {
       if (outcome.status === 499) return;
-      logger.warn({ connector, receiptId, status: outcome.status }, `push notification not acknowledged: ${outcome.reason}`);
+      logger.warn({ receiptId, status: outcome.status }, `push notification not acknowledged: ${outcome.reason}`);
       replyJson(res, outcome.status, { error: 'not_published', message: outcome.reason, receiptId }, outcome.retryAfterSeconds ? { 'Retry-After': String(outcome.retryAfterSeconds) } : {});
       return;
     }
@@ -106,14 +106,14 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
       replyJson(res, 400, { error: 'rejected', message: rejects.map((r) => r.reason).join('; '), receiptId });
       return;
     }
-    logger.debug({ connector, receiptId, records: records.length }, 'push notification published');
+    logger.debug({ receiptId, records: records.length }, 'push notification published');
     replyJson(res, 200, { status: 'accepted', receiptId, records: records.length, rejected: rejects.length });
   }
 
   return {
     handle: (req, res) =>
       handle(req, res).catch((err: Error) => {
-        logger.error({ connector, err: { message: err.message } }, 'push receiver failed handling a request');
+        logger.error({ err: { message: err.message } }, 'push receiver failed handling a request');
         replyJson(res, 500, { error: 'internal_error' });
       }),
     ready: async () => undefined,

@@ -152,7 +152,7 @@ export function createRestHttp(opts: RestHttpOptions): RestHttp {
         const retryAfterMs = parseRetryAfter(headers['retry-after']);
         if ((status === 429 || status === 503) && retryAfterMs !== undefined && retryAfterMs <= opts.retryAfterMaxMs && retries < IN_RUN_RETRIES) {
           retries++;
-          opts.logger.warn({ connector: opts.connector, url: display(url), status, retryAfterMs }, 'supplier asked us to wait; retrying in this run');
+          opts.logger.warn({ url: display(url), status, retryAfterMs }, 'supplier asked us to wait; retrying in this run');
           await sleep(retryAfterMs, signal);
           continue;
         }
@@ -176,7 +176,7 @@ export function createRestHttp(opts: RestHttpOptions): RestHttp {
       try {
         const parsed = parseJsonSafely(text);
         if (parsed.droppedKeys) {
-          opts.logger.warn({ connector: opts.connector, url: display(url), droppedKeys: parsed.droppedKeys }, 'dropped __proto__ keys from a supplier response');
+          opts.logger.warn({ url: display(url), droppedKeys: parsed.droppedKeys }, 'dropped __proto__ keys from a supplier response');
         }
         return { status, url, body: parsed.value, headers, bytes: Buffer.byteLength(text) };
       } catch (err) {

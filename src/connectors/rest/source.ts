@@ -202,7 +202,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     const cp = parseCheckpoint(ctx.checkpoint, connector);
     const committedSince = cp?.since ?? initialSince(config.since.initial, clock.now());
     let run: RunState = cp?.run ?? newRun(committedSince);
-    if (cp?.run) logger.info({ connector, pages: cp.run.pages }, 'resuming a REST run part-way through its pages');
+    if (cp?.run) logger.info({ pages: cp.run.pages }, 'resuming a REST run part-way through its pages');
     let restarts = 0;
     // A page that repeats the last records of the previous one (a common paging bug) must not
     // produce those records twice; one page of fingerprints is all we keep.
@@ -225,7 +225,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
         const status = err instanceof CasebridgeError ? err.context.status : undefined;
         if (pagination.style === 'cursor' && run.cursor !== undefined && typeof status === 'number' && pagination.expiredStatus.includes(status) && restarts < MAX_CURSOR_RESTARTS) {
           restarts++;
-          logger.warn({ connector, status, pages: run.pages }, 'cursor expired; restarting the listing from the committed position (repeats are not re-published)');
+          logger.warn({ status, pages: run.pages }, 'cursor expired; restarting the listing from the committed position (repeats are not re-published)');
           run = { since: run.since, until: run.until, pages: 0, ...(run.high ? { high: run.high } : {}) };
           previousPage = new Set();
           continue;
@@ -258,7 +258,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
         }
         records.push({ raw: item as Record<string, unknown>, position, fetchedAt });
       });
-      if (repeats) logger.debug({ connector, repeats, page: run.pages + 1 }, 'skipped records repeated from the previous page');
+      if (repeats) logger.debug({ repeats, page: run.pages + 1 }, 'skipped records repeated from the previous page');
       previousPage = thisPage;
 
       const withHigh: RunState = { ...run, ...(high !== undefined ? { high: new Date(high).toISOString() } : {}) };
