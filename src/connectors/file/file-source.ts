@@ -209,7 +209,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       // Seen unchanged in an earlier scan of this process: no need to fetch and hash it again.
       const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
       if (seen) {
-        yield* handleSeen(file, seen);
+        yield* handleSeen(file, seen, cp.last?.sha256);
         return;
       }
     }
@@ -241,7 +241,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
 
       const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
       if (seen) {
-        yield* handleSeen(file, seen);
+        yield* handleSeen(file, seen, cp.last?.sha256);
         return;
       }
 
@@ -266,7 +266,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     }
   }
 
-  async function* handleSeen(file: DroppedFile, seen: LedgerEntry): AsyncGenerator<SourceBatch> {
+  async function* handleSeen(file: DroppedFile, seen: LedgerEntry, lastSha256: string | undefined): AsyncGenerator<SourceBatch> {
     const sameFile = seen.name === file.name && seen.size === file.size && seen.mtimeMs === file.mtimeMs;
     if (config.after.action === 'keep' && sameFile) return; // kept on purpose, already read
     const failKey = `${file.name}|${file.mtimeMs}`;
@@ -277,7 +277,12 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         // Committed before a crash or a failed move: finish what the last ack would have done.
         log.info({ file: file.name, outcome: seen.outcome }, 'file already read (committed); completing its after-action');
         await afterAction(file, seen.outcome, seen.sha256, seen.outcome === 'rejected' ? reasonFile(file, seen.sha256, seen.reason ?? 'rejected earlier', {}, []) : undefined);
+      } else if (config.mode === 'snapshot' && lastSha256 === seen.sha256) {
+        // Tomorrow's full export can equal today's: nothing changed, nothing to emit, nothing odd.
+        log.info({ file: file.name, sameAs: seen.name }, 'snapshot identical to the previous one: no changes');
+        await afterAction(file, 'processed', seen.sha256);
       } else {
+        // A re-drop. For snapshots this matters more: re-reading an old full export would roll cases back.
         log.warn({ file: file.name, sha256: seen.sha256, original: seen.name, firstReadAt: seen.finishedAt }, `identical content was already read as ${seen.name}; not emitting it again`);
         await afterAction(file, 'duplicate', seen.sha256);
       }
