@@ -1,7 +1,9 @@
 /**
- * kafkajs logs through our logger. kafkajs logs every retry of an outage at ERROR; the publisher
- * already reports the outcome as a PublishError, so its ERROR/WARN become our warn, its INFO our
- * debug, and the same line repeated within a window is logged once with a count.
+ * kafkajs logs through our logger. kafkajs logs every failed request and every retry at ERROR,
+ * but each failure that matters reaches us as a rejected promise that the publisher turns into a
+ * PublishError, which the runtime logs once in plain words. So kafkajs ERROR and INFO become our
+ * debug (one clear line per failure for the operator, the detail one level down), kafkajs WARN
+ * (misconfiguration hints) stays warn, and a line repeated within a window is logged once with a count.
  */
 import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
@@ -38,8 +40,8 @@ export function kafkaLogCreator(logger: Logger, now: () => number = Date.now): l
       seen.set(key, { at: t, suppressed: 0 });
       if (seen.size > 500) seen.clear();
       const fields = { namespace, ...extra, ...repeated };
-      if (level <= KafkaLogLevel.WARN) log.warn(fields, message);
-      else if (level === KafkaLogLevel.INFO) log.debug(fields, message);
+      if (level === KafkaLogLevel.WARN) log.warn(fields, message);
+      else if (level <= KafkaLogLevel.INFO) log.debug(fields, message);
       else log.trace(fields, message);
     };
 }

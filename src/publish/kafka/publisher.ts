@@ -35,8 +35,11 @@ export interface KafkaPublisherDeps {
   connectors?: readonly { name: string; council: string }[];
 }
 
-/** kafkajs' own retries inside one publish; the runtime's backoff takes over after that. */
-const CLIENT_RETRY = { initialRetryTime: 250, maxRetryTime: 5_000, retries: 5, factor: 0.2, multiplier: 2 };
+/**
+ * kafkajs' own retries inside one publish: enough to ride out a leader election, short enough
+ * that an unreachable broker surfaces within seconds; the runtime's backoff takes over after that.
+ */
+const CLIENT_RETRY = { initialRetryTime: 200, maxRetryTime: 2_000, retries: 3, factor: 0.2, multiplier: 2 };
 
 interface Outgoing {
   topic: string;
