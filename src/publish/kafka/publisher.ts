@@ -154,7 +154,8 @@ export class KafkaPublisher implements Publisher {
       for (const t of unknown) this.knownTopics.add(t);
     } catch (e) {
       if (e instanceof ConfigError) throw e;
-      throw toPublishError(e, `cannot check Kafka topics ${unknown.join(', ')}`, this.context({ operation: 'topics' }));
+      const what = isConnectionError(e) ? `cannot reach Kafka at ${this.config.brokers.join(',')} to check topics ${unknown.join(', ')}` : `cannot check Kafka topics ${unknown.join(', ')}`;
+      throw toPublishError(e, what, this.context({ operation: 'topics' }));
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -327,7 +328,8 @@ export class KafkaPublisher implements Publisher {
 
   private markFailed(err: unknown): void {
     const detail = describeError(err);
-    if (!this.failure) this.log.warn({ err: detail }, 'Kafka publishing failing');
+    // The caller (the runtime) logs the error itself, once, with its connector; this is the detail.
+    if (!this.failure) this.log.debug({ err: detail }, 'Kafka publishing failing');
     this.failure = { at: this.deps.clock.now(), detail };
   }
 
