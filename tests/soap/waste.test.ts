@@ -218,3 +218,39 @@ describe('waste services (token login, updates since, history)', () => {
     expect(h.gw.runners.get('waste')?.status).toBe('failed');
   });
 });
+
+describe('waste services in raw mode (envelope templates, no WSDL)', () => {
+  const envelopes = new URL('./envelopes/', import.meta.url).pathname;
+  const raw = (extra: Record<string, unknown> = {}) => {
+    const c = wasteConnector('unused', extra) as Record<string, Record<string, unknown>> & Record<string, unknown>;
+    delete c.wsdl;
+    return {
+      ...c,
+      name: 'waste-raw',
+      mode: 'raw',
+      endpoint: sim.served!.url,
+      session: { ...c.session, envelope: `${envelopes}waste-login.xml`, soapAction: 'http://webservices.example-waste.co.uk/Login' },
+      list: { ...c.list, envelope: `${envelopes}waste-updates.xml`, soapAction: 'http://webservices.example-waste.co.uk/ServiceRequests_Updates_Get' },
+      detail: { ...c.detail, envelope: `${envelopes}waste-history.xml`, soapAction: 'http://webservices.example-waste.co.uk/ServiceRequests_History_Get' },
+    };
+  };
+
+  it('gives the same events as wsdl mode, logs in again on expiry, and never puts the password in an event or error', async () => {
+    h = await openHarness(raw(), { clock, env });
+    expect((await h.run()).status).toBe('ok');
+    expect(listCalls().map((c) => c.args.PageNumber)).toEqual([1, 2, 3]); // the server parses its own schema types
+    const events = h.events();
+    expect(events).toHaveLength(10);
+    const first = h.byRef().get('SR00051688')!;
+    expect(first.data.case.status).toMatchObject({ lifecycle: 'received', code: 'OPEN' });
+    expect(first.data.location).toMatchObject({ uprn: '5300012000', easting: 530963, northing: 185123 });
+    expect(Date.parse(first.data.case.updatedAt)).toBe(Date.parse('2025-07-01T08:00:00Z'));
+    expect(JSON.stringify(events)).not.toContain('waste-secret');
+
+    clock.advance(11 * 60_000);
+    sim.setStatus(51_697, 'CLOSED', new Date(clock.now().getTime() - 60_000));
+    expect((await h.run()).status).toBe('ok');
+    expect(sim.calls.filter((c) => c.op === 'Login')).toHaveLength(2);
+    expect(h.byRef().get('SR00051697')?.type).toBe('uk.casebridge.case.closed.v1');
+  });
+});

@@ -28,7 +28,7 @@ const callFields = {
     .record(z.string(), z.unknown())
     .default({})
     .describe('wsdl mode: the operation arguments, with {{since}} {{until}} {{page}} {{pageSize}} {{offset}} {{token}} {{ref}} {{item.Field}} placeholders'),
-  envelope: z.string().min(1).optional().describe('raw mode: file holding the whole SOAP envelope with the same placeholders plus {{security}} (relative to the config file)'),
+  envelope: z.string().min(1).optional().describe('raw mode: file holding the whole SOAP envelope with the same placeholders, plus {{security}} (WS-Security header) and {{args.Name}} (values from args, e.g. credentials) (relative to the config file)'),
   soapAction: z.string().optional().describe('raw mode: SOAPAction header value'),
   timeout: Duration.optional().describe('Overrides the connector timeout for this operation'),
   times: TimeRendering.optional().describe('Overrides the connector `times` for this operation'),

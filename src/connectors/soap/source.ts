@@ -103,7 +103,8 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     let envelope: string | undefined;
     if (config.mode === 'raw') {
       envelope = readConfigFile(deps.baseDir, call.envelope as string, `${kind}.envelope`).toString('utf8');
-      checkPlaceholders(kind, envelope, allowed, !!config.session, connector, ['security']);
+      checkPlaceholders(kind, envelope, allowed, !!config.session, connector, ['security', 'args']);
+      checkPlaceholders(kind, call.args, allowed, !!config.session, connector);
     } else {
       checkPlaceholders(kind, call.args, allowed, !!config.session, connector);
     }

@@ -243,7 +243,9 @@ export function createRawTransport(deps: TransportDeps): SoapTransport {
       // Nothing to load: envelope files were read when the connector was created.
     },
     async invoke(call, vars, signal, ctx) {
-      const envelope = renderXml(call.envelope as string, { ...vars, security: security?.toXML?.() ?? '' });
+      // `args` (credentials from ${env:…}, constants) are offered to the envelope as {{args.Name}}.
+      const args = renderArgs(call.args, vars);
+      const envelope = renderXml(call.envelope as string, { ...vars, args, security: security?.toXML?.() ?? '' });
       const action = call.soapAction ?? call.operation;
       const headers: Record<string, string> =
         config.soapVersion === '1.2'
