@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileDate, wallTimeToInstant, zoneFor } from '../../src/normalize/uk/dates.js';
+import { commonIso, compileDate, isoViaLuxon, wallTimeToInstant, zoneFor } from '../../src/normalize/uk/dates.js';
 
 const london = (fmt: string | string[]) => compileDate(Array.isArray(fmt) ? fmt : [fmt], 'Europe/London');
 
@@ -108,5 +108,44 @@ describe('dates: ISO, epoch and Excel', () => {
 
   it('refuses an unknown zone', () => {
     expect(() => compileDate(['iso'], 'Europe/Atlantis')).toThrow('unknown time zone "Europe/Atlantis"');
+  });
+});
+
+describe('dates: the common-ISO fast path agrees with Luxon', () => {
+  const zone = zoneFor('Europe/London');
+  const values = [
+    '2025-04-02T11:25:00.123+01:00',
+    '2025-04-02T11:25:00+01:00',
+    '2025-04-02T11:25:00-05:30',
+    '2025-04-02T11:25:00Z',
+    '2025-04-02T11:25:00.5Z',
+    '2025-04-02T11:25:00.12',
+    '2025-04-02T11:25',
+    '2025-04-02 11:25:00',
+    '2025-04-02',
+    '2024-02-29T12:00:00',
+    '2000-02-29',
+    '2025-10-26T01:30:00',
+    '2025-10-26T01:30:00.999',
+    '2025-03-30T01:30:00',
+    '2025-03-30T00:59:59',
+    '1999-12-31T23:59:59.999Z',
+    '2025-01-01T00:00:00+14:00',
+  ];
+  it.each(values)('%s', (v) => {
+    const fast = commonIso(v, zone);
+    expect(fast).not.toBeNull();
+    expect(fast).toBe(isoViaLuxon(v, zone));
+  });
+
+  it('leaves anything else (and anything invalid) to Luxon', () => {
+    for (const v of ['2025-02-29', '2025-02-31T00:00:00', '2025-13-01', '2025-04-02T24:00:00', '2025-W14-3', '2025-092', '2025-04-02T11:25:00.123456', '2025-04-02T11:25:00+0100', '0001-01-01T00:00:00', '20250402']) {
+      expect(commonIso(v, zone)).toBeNull();
+    }
+    const d = compileDate(['iso'], 'Europe/London');
+    expect(d.parse('2025-02-29')).toBeUndefined();
+    expect(d.parse('2025-02-31T00:00:00')).toBeUndefined();
+    expect(d.parse('2025-W14-3')).toBe('2025-04-02T00:00:00+01:00');
+    expect(d.parse('2025-04-02T11:25:00+0100')).toBe('2025-04-02T11:25:00+01:00');
   });
 });

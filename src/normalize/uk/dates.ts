@@ -29,6 +29,33 @@ export interface TimeZoneLike {
 
 const zoneCache = new Map<string, TimeZoneLike>();
 
+const DAY_BUCKET_MS = 86_400_000;
+const SHORT_BUCKET_MS = 15 * 60_000;
+const MAX_BUCKETS = 20_000;
+
+/**
+ * Luxon asks Intl for every offset (formatToParts: microseconds each), and one date needs up to
+ * four. Offsets only change at transitions, which are months apart (and never closer than 15
+ * minutes), so offsets are cached per UTC day — when the day's first and last millisecond agree,
+ * i.e. no transition falls inside it — and per 15-minute slot on the two days a year that have
+ * one. Bounded in size.
+ */
+function cachedOffsets(exact: (ms: number) => number): (ms: number) => number {
+  const days = new Map<number, number>();
+  const slots = new Map<number, number>();
+  const lookup = (cache: Map<number, number>, size: number, ms: number): number | undefined => {
+    const b = Math.floor(ms / size);
+    const hit = cache.get(b);
+    if (hit !== undefined) return hit;
+    const first = exact(b * size);
+    if (first !== exact(b * size + size - 1)) return undefined;
+    if (cache.size >= MAX_BUCKETS) cache.clear();
+    cache.set(b, first);
+    return first;
+  };
+  return (ms) => lookup(days, DAY_BUCKET_MS, ms) ?? lookup(slots, SHORT_BUCKET_MS, ms) ?? exact(ms);
+}
+
 /** An IANA zone, or a clear error naming it. */
 export function zoneFor(name: string): TimeZoneLike {
   let z = zoneCache.get(name);
@@ -37,7 +64,7 @@ export function zoneFor(name: string): TimeZoneLike {
     else {
       const iana = IANAZone.create(name);
       if (!iana.isValid) throw new Error(`unknown time zone "${name}" (expected an IANA zone such as Europe/London)`);
-      z = { name, offset: (ms: number) => iana.offset(ms) };
+      z = { name, offset: cachedOffsets((ms: number) => iana.offset(ms)) };
     }
     zoneCache.set(name, z);
   }
@@ -97,18 +124,56 @@ function numericValue(v: unknown): number | undefined {
 /** Returns the instant in ms, or undefined when the value does not match. */
 type InstantParser = (value: unknown) => number | undefined;
 
+/**
+ * The shape nearly every ISO value has (2025-04-02T11:25:00.123+01:00, 2019-03-13T07:31:00, SQL's
+ * space form, a bare date), read without Luxon: it is the hot path of most mappings. Anything
+ * else — week dates, ordinal dates, more than millisecond precision, +0100 — goes to Luxon.
+ * tests/normalize/dates.test.ts checks both agree.
+ */
+const COMMON_ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:\d{2})?$/i;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The instant, or null when the text is not in the common shape (then Luxon reads it). */
+export function commonIso(text: string, zone: TimeZoneLike): number | null {
+  const m = COMMON_ISO.exec(text);
+  if (!m) return null; // not this shape: let Luxon decide
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = m[4] === undefined ? 0 : Number(m[4]);
+  const mi = m[5] === undefined ? 0 : Number(m[5]);
+  const s = m[6] === undefined ? 0 : Number(m[6]);
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const dim = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
+  if (dim === undefined || d < 1 || d > dim || h > 23 || mi > 59 || s > 59) return null; // Luxon has the last word on odd values
+  if (y < 100) return null; // Date.UTC maps years 0–99 to the 1900s; leave those oddities to Luxon
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const off = m[8];
+  if (off === undefined) return wallTimeToInstant(wall, zone);
+  if (off === 'Z' || off === 'z') return wall;
+  const sign = off[0] === '-' ? -1 : 1;
+  const offMin = sign * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6)));
+  return wall - offMin * 60_000;
+}
+
+/** ISO 8601 by Luxon: an offset in the value wins, otherwise the value is wall time in `zone`. */
+export function isoViaLuxon(text: string, zone: TimeZoneLike): number | undefined {
+  if (ISO_WITH_OFFSET.test(text)) {
+    let dt = DateTime.fromISO(text, { setZone: true });
+    if (!dt.isValid) dt = DateTime.fromSQL(text, { setZone: true });
+    return dt.isValid ? dt.toMillis() : undefined;
+  }
+  let dt = DateTime.fromISO(text, { zone: 'utc' });
+  if (!dt.isValid) dt = DateTime.fromSQL(text, { zone: 'utc' });
+  return dt.isValid ? wallTimeToInstant(dt.toMillis(), zone) : undefined;
+}
+
 function isoParser(zone: TimeZoneLike): InstantParser {
   return (v) => {
     if (typeof v !== 'string') return undefined;
     const text = v.trim();
-    if (ISO_WITH_OFFSET.test(text)) {
-      let dt = DateTime.fromISO(text, { setZone: true });
-      if (!dt.isValid) dt = DateTime.fromSQL(text, { setZone: true });
-      return dt.isValid ? dt.toMillis() : undefined;
-    }
-    let dt = DateTime.fromISO(text, { zone: 'utc' });
-    if (!dt.isValid) dt = DateTime.fromSQL(text, { zone: 'utc' });
-    return dt.isValid ? wallTimeToInstant(dt.toMillis(), zone) : undefined;
+    return commonIso(text, zone) ?? isoViaLuxon(text, zone);
   };
 }
 
