@@ -82,6 +82,10 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       if (m) markers.add(m);
     }
     const files = all.filter((f) => isWanted(f.name) && !isIgnored(f.name) && !markers.has(f.name));
+    // Forget files that left the folder, so a long-running watcher's memory stays flat.
+    const present = new Set(files.map((f) => `${f.name}|${f.size}|${f.mtimeMs}`));
+    for (const k of knownHashes.keys()) if (!present.has(k)) knownHashes.delete(k);
+    for (const k of failedActions.keys()) if (!names.has(k.slice(0, k.lastIndexOf('|')))) failedActions.delete(k);
     files.sort((a, b) => (config.order === 'mtime' ? a.mtimeMs - b.mtimeMs : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { files, names };
   }
@@ -227,8 +231,12 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       } catch (e) {
         if (ctx.signal.aborted) return;
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-        // Unreadable bytes (permissions, I/O error): no hash to key the ledger with. Reject by name.
-        yield rejectWholeBatch(file, `unreadable-${key}`, `the file cannot be read: ${(e as Error).message}`, cp);
+        // Unreadable bytes (permissions, I/O error): no hash to key the ledger with. Reject by name,
+        // once: if it could not even be moved aside, later scans only retry the move.
+        const unreadableKey = sha256Hex(`unreadable ${key}`);
+        const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, unreadableKey);
+        if (seen) yield* handleSeen(file, seen, undefined);
+        else yield rejectWholeBatch(file, unreadableKey, `the file cannot be read: ${(e as Error).message}`, cp);
         return;
       }
       // Every empty file has the same hash; an empty export is identified by name and time instead.
@@ -355,7 +363,9 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         if (ctx.signal.aborted) return;
         stats.items++;
         if (item.line !== undefined) lastLine = item.line;
-        const position = { file: file.name, ...(item.line !== undefined ? { line: item.line } : {}), ...(item.cursor !== undefined ? { cursor: item.cursor } : {}) };
+        const position: SourceRecord['position'] = { file: file.name };
+        if (item.line !== undefined) position.line = item.line;
+        if (item.cursor !== undefined) position.cursor = item.cursor;
         if (item.kind === 'record') {
           stats.records++;
           records.push({ raw: item.raw, position, fetchedAt: at });
@@ -363,9 +373,10 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
           stats.rejects++;
           if (samples.length < REASON_SAMPLES) samples.push(item.reason);
           rejects.push({ reason: `${file.name} ${item.reason}`, original: item.original, position });
+          // Only a reject (or a batch's dead letters, below) can push the file over its threshold.
+          stopReason = overThreshold(false);
+          if (stopReason) break;
         }
-        stopReason = overThreshold(false);
-        if (stopReason) break;
         if (records.length + rejects.length >= config.batchSize) {
           yield dataBatch();
           at = fetchedAt();

@@ -96,10 +96,17 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
 
   try {
     for await (const row of parser as AsyncIterable<Row>) {
-      yield* rejectsBefore(row.seq);
-      const inner = row.fields.reduce((n, f) => n + countNl(f), 0);
+      if (skipped.length) yield* rejectsBefore(row.seq);
+      const fields0 = row.fields;
+      let inner = 0;
+      let blank = true;
+      for (let i = 0; i < fields0.length; i++) {
+        const f = fields0[i]!;
+        if (f.indexOf('\n') !== -1) inner += countNl(f);
+        if (blank && f.trim() !== '') blank = false;
+      }
       const line = row.endLine - inner;
-      if (row.fields.every((f) => f.trim() === '')) continue; // ",,,," or spaces: an empty line in all but name
+      if (blank) continue; // ",,,," or spaces: an empty line in all but name
 
       if (!columns) {
         columns = headerColumns(row.fields, line);
@@ -117,7 +124,10 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
         };
         continue;
       }
-      yield { kind: 'record', raw: Object.fromEntries(columns.map((c, i) => [c, fields[i]!])), line };
+      const raw: Record<string, unknown> = {};
+      // Header names were checked (no __proto__ and friends), so plain assignment is safe.
+      for (let i = 0; i < columns.length; i++) raw[columns[i]!] = fields[i];
+      yield { kind: 'record', raw, line };
     }
     yield* rejectsBefore(Number.POSITIVE_INFINITY);
   } catch (e) {
