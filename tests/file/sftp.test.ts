@@ -149,6 +149,26 @@ connectors:
     expect(existsSync(join(inbox, 'processed', 'h.csv'))).toBe(true);
   });
 
+  it('retries an unreachable server with backoff, then fails the run with a retriable error', async () => {
+    const { server, state, t } = await setup();
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const deadPort = (probe.address() as import('node:net').AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const cfg = sftpConfig(server);
+    const source = createFileSource({ ...cfg, sftp: { ...cfg.sftp!, port: deadPort, reconnect: { initial: '50ms', max: '100ms', attempts: 3 } } }, deps(state, t.dir));
+    cleanups.push(() => source.close());
+    const started = Date.now();
+    const err = (await drain(source, state).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as import('../../src/runtime/errors.js').SourceError;
+    expect(err.message).toMatch(/cannot connect to sftp:\/\/council@127\.0\.0\.1:\d+\/outbox after 3 attempts/);
+    expect(err.retriable).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(70); // two backoff pauses of >= 37ms
+  });
+
   it('recovers from a connection cut halfway through a file with nothing lost', async () => {
     const { inbox, server, state, t } = await setup();
     const content = csv(0, 3000, ' — a long stage description to make the file bigger');
