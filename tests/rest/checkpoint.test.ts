@@ -158,6 +158,18 @@ describe('rest checkpoints', () => {
   });
 });
 
+describe('rest: a supplier that is down', () => {
+  it('does not stop the gateway starting; the run backs off and succeeds once the supplier is back', async () => {
+    // The start-up check and the first two runs meet a 503 without Retry-After.
+    sim.inject({ path: '/api/v2/cases', fault: { kind: 'status', status: 503, body: '{"error":"maintenance"}' }, times: 3 });
+    const h = await open(restConnector(sim.url));
+    await h.gw.open();
+    const [summary] = await h.gw.runAllOnce({ retry: true });
+    expect(summary).toMatchObject({ status: 'ok', published: 25 });
+    expect(sim.requests.slice(0, 4).map((r) => r.status)).toEqual([503, 503, 503, 200]);
+  });
+});
+
 describe('rest auth', () => {
   it('sends a bearer token from ${env:…} and stops with a clear, non-retriable error when it is refused', async () => {
     await sim.close();

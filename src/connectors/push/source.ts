@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { durationMs } from '../../config/common.js';
-import { ConfigError, SourceError } from '../../runtime/errors.js';
+import { ConfigError, isRetriable, SourceError } from '../../runtime/errors.js';
 import type { ReadContext, Source, SourceBatch, SourceDeps } from '../source.js';
 import { byteSize } from '../rest/config.js';
 import type { PushConnectorConfig } from './config.js';
@@ -115,8 +115,13 @@ export function createPushSourceImpl(config: PushConnectorConfig, deps: SourceDe
     read,
     address: () => bound,
     async check() {
-      // Bind early: a port already taken is reported before the gateway says it is running.
-      await listen();
+      // Bind early: a wrong address or a bad WSDL is reported before the gateway says it is running.
+      try {
+        await listen();
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        logger.warn({ err: { message: (err as Error).message } }, 'push receiver cannot listen yet; it will try again when it starts reading');
+      }
     },
     async close() {
       if (closed) return;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { durationMs } from '../../config/common.js';
-import { CasebridgeError, ConfigError, SourceError } from '../../runtime/errors.js';
+import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../runtime/errors.js';
 import type { SourcePosition } from '../../event/case-event.js';
 import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject } from '../source.js';
 import { byteSize, type RestConnectorConfig } from './config.js';
@@ -279,10 +279,16 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   return {
     read,
     async check() {
+      // Ask for changes since now: a small answer that still proves the URL, credentials and
+      // records path. A supplier that is merely down is not a reason to refuse to start.
       const probe = newRun(clock.now().toISOString());
       const url = firstPageUrl(probe);
-      const res = await http.getJson(url, AbortSignal.timeout(durationMs(config.timeout) + 1000));
-      recordsOf(res, url);
+      try {
+        recordsOf(await http.getJson(url, AbortSignal.timeout(durationMs(config.timeout) + 1000)), url);
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        logger.warn({ err: { message: (err as Error).message } }, 'start-up check could not reach the supplier; the first run will try again');
+      }
     },
     async close() {
       if (closed) return;
