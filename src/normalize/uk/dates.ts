@@ -127,10 +127,10 @@ type InstantParser = (value: unknown) => number | undefined;
 /**
  * The shape nearly every ISO value has (2025-04-02T11:25:00.123+01:00, 2019-03-13T07:31:00, SQL's
  * space form, a bare date), read without Luxon: it is the hot path of most mappings. Anything
- * else — week dates, ordinal dates, more than millisecond precision, +0100 — goes to Luxon.
+ * else — week dates, ordinal dates, +0100, odd values — goes to Luxon.
  * tests/normalize/dates.test.ts checks both agree.
  */
-const COMMON_ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:\d{2})?$/i;
+const COMMON_ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:\d{2})?$/i;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The instant, or null when the text is not in the common shape (then Luxon reads it). */
@@ -143,7 +143,8 @@ export function commonIso(text: string, zone: TimeZoneLike): number | null {
   const h = m[4] === undefined ? 0 : Number(m[4]);
   const mi = m[5] === undefined ? 0 : Number(m[5]);
   const s = m[6] === undefined ? 0 : Number(m[6]);
-  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  // Sub-millisecond digits (SQL's microseconds) are cut, as Luxon does.
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const dim = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
   if (dim === undefined || d < 1 || d > dim || h > 23 || mi > 59 || s > 59) return null; // Luxon has the last word on odd values
