@@ -22,6 +22,26 @@ describe('database timestamps', () => {
     expect(toIsoWithOffset(parseDbTimestamp('2025-03-30 01:30:00')!, 'Europe/London')).toBe('2025-03-30T02:30:00+01:00');
   });
 
+  it('reads the repeated autumn hour as its first occurrence, the same way every time', () => {
+    expect(toIsoWithOffset(parseDbTimestamp('2025-10-26 01:30:00')!, 'Europe/London')).toBe('2025-10-26T01:30:00+01:00');
+    expect(toIsoWithOffset(parseDbTimestamp('2025-10-26 02:30:00')!, 'Europe/London')).toBe('2025-10-26T02:30:00+00:00');
+  });
+
+  it('agrees with luxon on every unambiguous wall time across a year, in zones with odd offsets and half-hour DST', () => {
+    for (const zone of ['Europe/London', 'America/New_York', 'Asia/Kolkata', 'America/St_Johns', 'Australia/Lord_Howe']) {
+      for (let m = 0; m < 366 * 24 * 60; m += 37) {
+        const wall = DateTime.fromMillis(Date.UTC(2025, 0, 1) + m * 60_000, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm:ss');
+        const mine = toIsoWithOffset(parseDbTimestamp(wall)!, zone);
+        const lux = DateTime.fromSQL(wall, { zone });
+        const earlier = lux.minus({ hours: 1 });
+        const ambiguous = lux.offset !== earlier.offset && DateTime.fromSQL(wall, { zone: `UTC${earlier.toFormat('ZZ')}` }).setZone(zone).toFormat('yyyy-MM-dd HH:mm:ss') === wall;
+        if (ambiguous) continue;
+        expect(Date.parse(mine), `${zone} ${wall} → ${mine}`).toBe(lux.toMillis());
+        expect(mine.slice(-6)).toBe(lux.toFormat('ZZ'));
+      }
+    }
+  });
+
   it('renders the upper bound in the column’s own terms', () => {
     const dt = DateTime.fromISO('2025-07-01T08:00:00.250Z');
     expect(fromDateTime(dt, 'local', 'Europe/London').toString()).toBe('2025-07-01 09:00:00.250');

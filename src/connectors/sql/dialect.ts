@@ -84,3 +84,24 @@ export interface Dialect {
   /** Text to bind for a timestamp so the database compares it exactly with the column it came from. */
   bindTimestamp(ts: DbTimestamp, field: FieldInfo | undefined): string;
 }
+
+/** The parameter type for a key column (SQL Server only), so a varchar index is compared with varchar. */
+export function keyParamType(field: FieldInfo | undefined): ParamType | undefined {
+  switch (field?.typeName) {
+    case 'varchar':
+    case 'char':
+      return 'varchar';
+    case 'nvarchar':
+    case 'nchar':
+    case 'uniqueidentifier':
+      return 'nvarchar';
+    case 'int':
+    case 'smallint':
+    case 'tinyint':
+      return 'int';
+    case 'bigint':
+      return 'bigint';
+    default:
+      return undefined;
+  }
+}

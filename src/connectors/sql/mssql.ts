@@ -11,6 +11,7 @@ import { durationMs } from '../../config/common.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, ParamType, QueryOptions, QueryResult, SqlPool } from './dialect.js';
+export { keyParamType } from './dialect.js';
 import { classifySqlError, sqlError } from './errors.js';
 import { compileNamed } from './params.js';
 import { DbTimestamp, fromTediousDate, toDateTime, type TimestampKind } from './timestamps.js';
@@ -83,27 +84,6 @@ export function mssqlFieldInfo(col: MssqlColumn): FieldInfo {
   if (ts) return { name: col.name, kind: 'timestamp', tsKind: ts.kind, scale: ts.scale ?? col.scale ?? 7, typeName: ts.name };
   const name = TYPE_NAMES.get(col.type) ?? 'other';
   return { name: col.name, kind: name === 'date' ? 'date' : 'other', typeName: name };
-}
-
-/** The parameter type for a key column, so a varchar index is compared with varchar. */
-export function keyParamType(field: FieldInfo | undefined): ParamType | undefined {
-  switch (field?.typeName) {
-    case 'varchar':
-    case 'char':
-      return 'varchar';
-    case 'nvarchar':
-    case 'nchar':
-    case 'uniqueidentifier':
-      return 'nvarchar';
-    case 'int':
-    case 'smallint':
-    case 'tinyint':
-      return 'int';
-    case 'bigint':
-      return 'bigint';
-    default:
-      return undefined;
-  }
 }
 
 export interface MssqlInput {

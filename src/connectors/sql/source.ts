@@ -18,10 +18,7 @@ import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../
 import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from '../source.js';
 import { isKeyableType, isTimestampType, resolveColumn, resolveResultColumn, resolveTable } from './catalogue.js';
 import { sqlConfigProblems, type SqlConnectorConfig } from './config.js';
-import type { FieldInfo, LowerBound, ParamType, SqlPool } from './dialect.js';
-import { createMssqlPool, keyParamType } from './mssql.js';
-import { createMysqlPool } from './mysql.js';
-import { createPostgresPool } from './postgres.js';
+import { keyParamType, type Dialect, type FieldInfo, type LowerBound, type ParamType, type SqlPool } from './dialect.js';
 import { DbTimestamp, fromDateTime, toIsoWithOffset } from './timestamps.js';
 import { tlsMaterial } from './tls.js';
 
@@ -54,9 +51,10 @@ const SqlCheckpoint = z.discriminatedUnion('mode', [IncrementalCheckpoint, Snaps
 /** First-run lower bound bound into custom incremental queries when `start` is not set. */
 const FLOOR = new DbTimestamp('1900-01-01', '00:00:00', '');
 
-export type PoolFactory = (config: SqlConnectorConfig, deps: SourceDeps) => SqlPool;
+export type PoolFactory = (config: SqlConnectorConfig, deps: SourceDeps) => Promise<SqlPool>;
 
-export const defaultPoolFactory: PoolFactory = (config, deps) => {
+/** Drivers load on first use: a gateway reading PostgreSQL never loads tedious, and the reverse. */
+export const defaultPoolFactory: PoolFactory = async (config, deps) => {
   const opts = {
     connection: config.connection,
     tls: tlsMaterial(config.connection.tls, deps.baseDir, config.name),
@@ -65,12 +63,12 @@ export const defaultPoolFactory: PoolFactory = (config, deps) => {
   };
   switch (config.connection.dialect) {
     case 'postgres':
-      return createPostgresPool(opts);
+      return (await import('./postgres.js')).createPostgresPool(opts);
     case 'mysql':
     case 'mariadb':
-      return createMysqlPool(opts);
+      return (await import('./mysql.js')).createMysqlPool(opts);
     case 'mssql':
-      return createMssqlPool(opts);
+      return (await import('./mssql.js')).createMssqlPool(opts);
   }
 };
 
@@ -94,16 +92,21 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
   if (problems.length) {
     throw new ConfigError(problems.map((p) => `read.${p.path.join('.')}: ${p.message}`).join('; '), { context: { connector: config.name, field: 'read' } });
   }
-  const log = deps.logger.child({ connector: config.name, kind: 'sql' });
+  const log = deps.logger.child({ kind: 'sql' });
   const read = config.read;
   const zone = config.timezone;
   const batchSize = config.batchSize;
-  const pool = poolFactory(config, deps);
-  const dialect = pool.dialect;
+  // Assigned by prepare(), which every path to the database goes through first.
+  let pool!: SqlPool;
+  let dialect!: Dialect;
+  let opening: Promise<SqlPool> | undefined;
   let planning: Promise<Plan> | undefined;
   let closed = false;
 
   async function buildPlan(): Promise<Plan> {
+    opening ??= poolFactory(config, deps);
+    pool = await opening;
+    dialect = pool.dialect;
     const paramTypes: Record<string, ParamType> = { since: 'timestamp', until: 'timestamp', limit: 'int' };
     if (read.sql !== undefined) {
       const label = read.label ?? 'query';
@@ -381,7 +384,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
     async close() {
       if (closed) return;
       closed = true;
-      await pool.close();
+      if (opening) await (await opening.catch(() => undefined))?.close();
     },
   };
 }

@@ -4,7 +4,7 @@
  * fractional digit for the checkpoint (so a row is never skipped or read forever because of
  * rounding) and use luxon only to state the zone explicitly for events and for the upper bound.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /** A column's timestamp flavour: `local` has no zone (read in the configured one), `zoned` is an instant. */
 export type TimestampKind = 'local' | 'zoned';
@@ -73,15 +73,71 @@ export function toDateTime(ts: DbTimestamp, zone: string): DateTime {
 /**
  * ISO 8601 with an explicit offset and every fractional digit, for events:
  * 2025-07-01 09:30:00.123456 read in Europe/London → 2025-07-01T09:30:00.123456+01:00.
- * A wall time that does not exist (the spring-forward gap) is moved forward the way luxon does.
+ *
+ * Deterministic, because event ids hash the record: a wall time the clock change makes ambiguous
+ * (the repeated hour in autumn) is read as its first occurrence; one that does not exist (the
+ * skipped hour in spring) is moved forward by the gap, e.g. 01:30 → 02:30+01:00 in London.
+ * Fast, because tables are large: the offset is worked out once per zone and hour.
  */
 export function toIsoWithOffset(ts: DbTimestamp, zone: string): string {
-  const dt = toDateTime(ts, zone);
-  if (!dt.isValid) return ts.toString();
   const frac = ts.frac ? '.' + ts.frac : '';
   if (ts.offset !== undefined) return `${ts.date}T${ts.time}${frac}${ts.offset === '+00:00' ? 'Z' : ts.offset}`;
-  const wall = dt.toFormat("yyyy-MM-dd'T'HH:mm:ss");
-  return `${wall}${frac}${dt.toFormat('ZZ')}`;
+  const wallMs = wallToUtcMs(ts);
+  if (wallMs === undefined) return ts.toString();
+  const hourKey = `${zone}|${ts.date}|${ts.time.slice(0, 2)}`;
+  let fixed = hourOffsets.get(hourKey);
+  if (fixed === undefined) {
+    fixed = steadyOffset(zone, wallMs - (wallMs % 3_600_000));
+    if (hourOffsets.size > 20_000) hourOffsets.clear();
+    hourOffsets.set(hourKey, fixed);
+  }
+  if (fixed !== null) return `${ts.date}T${ts.time}${frac}${formatOffset(fixed)}`;
+  // An hour near a clock change: resolve this value on its own.
+  const { instantMs, offset } = resolveWall(zone, wallMs);
+  const wall = new Date(instantMs + offset * 60_000).toISOString().slice(0, 19);
+  return `${wall}${frac}${formatOffset(offset)}`;
+}
+
+/** Offset (minutes) per zone and wall-clock hour; null when a clock change is within a day of it. */
+const hourOffsets = new Map<string, number | null>();
+
+function zoneOf(name: string): IANAZone {
+  let z = zones.get(name);
+  if (!z) {
+    z = IANAZone.create(name);
+    zones.set(name, z);
+  }
+  return z;
+}
+const zones = new Map<string, IANAZone>();
+
+function wallToUtcMs(ts: DbTimestamp): number | undefined {
+  const ms = Date.parse(`${ts.date}T${ts.time}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function steadyOffset(zone: string, wallHourMs: number): number | null {
+  const z = zoneOf(zone);
+  const a = z.offset(wallHourMs - 86_400_000);
+  const b = z.offset(wallHourMs + 86_400_000);
+  return a === b && z.offset(wallHourMs - a * 60_000) === a ? a : null;
+}
+
+/** The instant a wall time stands for in `zone`: first occurrence when repeated, shifted forward when skipped. */
+function resolveWall(zone: string, wallMs: number): { instantMs: number; offset: number } {
+  const z = zoneOf(zone);
+  const before = z.offset(wallMs - 86_400_000);
+  const after = z.offset(wallMs + 86_400_000);
+  const fits = [before, after].filter((o) => z.offset(wallMs - o * 60_000) === o).sort((x, y) => y - x);
+  if (fits.length) return { instantMs: wallMs - fits[0]! * 60_000, offset: fits[0]! };
+  const instantMs = wallMs - before * 60_000;
+  return { instantMs, offset: z.offset(instantMs) };
+}
+
+function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const m = Math.abs(minutes);
+  return `${sign}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
 /** Render an instant in a column's own terms: wall clock in `zone` for local columns, UTC for zoned ones. */
