@@ -253,7 +253,9 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
 
   /** An in-body code or fault code listed in detail.skipCodes (fault codes with or without prefix). */
   const skippable = (e: SourceError, codes: string[]): boolean => {
-    const { supplierCode, faultCode } = e.context;
+    const { supplierCode, faultCode, status } = e.context;
+    // Refused credentials are never "this item has no details", whatever the fault code says.
+    if (e.code === 'auth' || status === 401 || status === 403) return false;
     if (typeof supplierCode === 'string' && codes.includes(supplierCode)) return true;
     return typeof faultCode === 'string' && codeVariants(faultCode).some((c) => codes.includes(c));
   };
@@ -371,9 +373,10 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     const { signal } = ctx;
     let cp = readCheckpoint(ctx.checkpoint);
     const paging = config.list.paging;
-    // Bounded: each window moves the end forward by up to maxSpan until it reaches now - lag.
+    // One run reads up to the time it started (minus lag): windows move forward by up to maxSpan
+    // until they reach it, so the loop is bounded even while the clock keeps moving.
+    const now = clock.now();
     for (let windows = 0; windows < 100_000 && !signal.aborted; windows++) {
-      const now = clock.now();
       const limitEnd = new Date(now.getTime() - win.lagMs);
       let since: Date;
       let until: Date;
