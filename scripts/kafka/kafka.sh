@@ -16,6 +16,10 @@
 #   KAFKA_STATE_DIR       data, logs, pid file (default <repo>/.cache/kafka/node-<port>)
 #   KAFKA_HEAP_OPTS       JVM heap (default -Xms128m -Xmx512m)
 #   KAFKA_START_TIMEOUT   seconds to wait for the broker to answer (default 120)
+#   KAFKA_EXTRA_CONFIG    file appended to the generated server.properties (later keys win), e.g.
+#                         a SASL_SSL listener for the TLS/SASL tests
+#   KAFKA_FORMAT_ARGS     extra arguments for the first storage format, e.g.
+#                         --add-scram SCRAM-SHA-256=[name=alice,password=...]
 #
 # Every start/stop is idempotent: `start` on a running broker only checks that it answers.
 set -euo pipefail
@@ -119,6 +123,10 @@ background.threads=2
 log.retention.hours=24
 log.segment.bytes=67108864
 EOF
+  if [[ -n "${KAFKA_EXTRA_CONFIG:-}" ]]; then
+    printf '\n# From KAFKA_EXTRA_CONFIG=%s\n' "$KAFKA_EXTRA_CONFIG" >>"$conf"
+    cat "$KAFKA_EXTRA_CONFIG" >>"$conf"
+  fi
 }
 
 format_storage() {
@@ -127,8 +135,10 @@ format_storage() {
   # A KRaft cluster id is 16 random bytes, base64url without padding.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   say "formatting KRaft storage in $datadir (cluster $cluster_id)"
+  local -a extra=()
+  read -r -a extra <<<"${KAFKA_FORMAT_ARGS:-}" # split on spaces, no globbing of [name=...]
   java -Xmx256m -cp "$libs/*" -Dlog4j2.configurationFile="${KAFKA_LOG4J_CONFIG:-$here/log4j2.properties}" -Dkafka.logs.dir="$logdir" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" >"$logdir/format.log" 2>&1 \
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" "${extra[@]}" >"$logdir/format.log" 2>&1 \
     || { cat "$logdir/format.log" >&2; die "formatting storage failed"; }
 }
 

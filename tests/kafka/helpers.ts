@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -157,11 +157,25 @@ export interface PrivateBroker {
   stop(): Promise<void>;
 }
 
-export async function privateBroker(): Promise<PrivateBroker> {
+export interface BrokerSetup {
+  /** Appended to server.properties (later keys win). */
+  extraConfig?: string;
+  /** Extra arguments for the first storage format (e.g. SCRAM users). */
+  formatArgs?: string;
+}
+
+export async function privateBroker(configure?: (ports: { port: number; cport: number }) => BrokerSetup): Promise<PrivateBroker> {
   const port = await freePort();
   let cport = await freePort();
   while (cport === port) cport = await freePort();
-  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(cport), KAFKA_STATE_DIR: mkdtempSync(join(tmpdir(), 'cb-kafka-node-')) };
+  const stateDir = mkdtempSync(join(tmpdir(), 'cb-kafka-node-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(cport), KAFKA_STATE_DIR: stateDir };
+  const setup = configure?.({ port, cport }) ?? {};
+  if (setup.extraConfig) {
+    writeFileSync(join(stateDir, 'extra.properties'), setup.extraConfig);
+    env.KAFKA_EXTRA_CONFIG = join(stateDir, 'extra.properties');
+  }
+  if (setup.formatArgs) env.KAFKA_FORMAT_ARGS = setup.formatArgs;
   const sh = (cmd: string) => run('bash', [KAFKA_SH, cmd], { env, timeout: 180_000 });
   const b: PrivateBroker = {
     address: `127.0.0.1:${port}`,

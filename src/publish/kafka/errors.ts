@@ -35,6 +35,38 @@ const CONNECTION_ERRORS = new Set([
   'KafkaJSTimeout',
 ]);
 
+/** Wrong credentials, missing ACLs, a certificate we do not trust: a person must fix the config. */
+const AUTH_PROTOCOL_ERRORS = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+]);
+const TLS_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/** The broker refused who we are (SASL, ACLs) or we refused its certificate: not worth retrying. */
+export function isAuthError(err: unknown): boolean {
+  return causeChain(err).some(
+    (e) =>
+      e.name === 'KafkaJSSASLAuthenticationError' ||
+      (typeof e.type === 'string' && AUTH_PROTOCOL_ERRORS.has(e.type)) ||
+      (typeof e.code === 'string' && TLS_CODES.has(e.code)) ||
+      /certificate|SSL routines/i.test(e.message),
+  );
+}
+
 const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
 
 /** The cause chain, outermost first (bounded: causes can be cyclic in theory). */
@@ -64,11 +96,11 @@ export function isConnectionError(err: unknown): boolean {
 export function isRetriableKafkaError(err: unknown): boolean {
   const chain = causeChain(err);
   if (chain.length === 0) return false;
+  if (isAuthError(err)) return false;
   if (isConnectionError(err) || isProducerStateError(err)) return true;
   // Retries ran out on an error kafkajs itself considered retriable (leader moving, broker starting…).
   if (chain.some((e) => e.name === 'KafkaJSNumberOfRetriesExceeded')) return true;
   const root = chain[chain.length - 1]!;
-  if (root.name === 'KafkaJSSASLAuthenticationError') return false;
   if (root.name.startsWith('KafkaJS')) return root.retriable === true;
   return false;
 }
@@ -86,7 +118,7 @@ export function toPublishError(err: unknown, what: string, context: ErrorContext
   if (err instanceof PublishError) return err;
   const type = protocolErrorType(err);
   return new PublishError(`${what}: ${kafkaErrorMessage(err)}`, {
-    code: type ? `kafka_${type.toLowerCase()}` : isConnectionError(err) ? 'kafka_unreachable' : 'kafka',
+    code: type ? `kafka_${type.toLowerCase()}` : isAuthError(err) ? 'kafka_auth' : isConnectionError(err) ? 'kafka_unreachable' : 'kafka',
     retriable: isRetriableKafkaError(err),
     cause: err,
     context,

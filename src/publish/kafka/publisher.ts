@@ -16,7 +16,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { OutgoingEvent, Publisher, PublisherHealth } from '../publisher.js';
 import { fillTopic, topicTemplateProblem, type KafkaPublisherConfig } from './config.js';
 import { encodeDeadLetter, encodeEvent, recordSize, type KafkaRecord } from './encode.js';
-import { causeChain, isConnectionError, isRetriableKafkaError, kafkaErrorMessage, toPublishError } from './errors.js';
+import { causeChain, isAuthError, isConnectionError, isRetriableKafkaError, kafkaErrorMessage, toPublishError } from './errors.js';
 import { kafkaLogCreator, kafkaLogLevelFor } from './log.js';
 import { noteKafkaPublisher, forgetKafkaPublisher } from './rejection-guard.js';
 
@@ -154,7 +154,7 @@ export class KafkaPublisher implements Publisher {
       for (const t of unknown) this.knownTopics.add(t);
     } catch (e) {
       if (e instanceof ConfigError) throw e;
-      const what = isConnectionError(e) ? `cannot reach Kafka at ${this.config.brokers.join(',')} to check topics ${unknown.join(', ')}` : `cannot check Kafka topics ${unknown.join(', ')}`;
+      const what = isConnectionError(e) && !isAuthError(e) ? `cannot reach Kafka at ${this.config.brokers.join(',')} to check topics ${unknown.join(', ')}` : `cannot check Kafka topics ${unknown.join(', ')}`;
       throw toPublishError(e, what, this.context({ operation: 'topics' }));
     } finally {
       await admin.disconnect().catch(() => undefined);
