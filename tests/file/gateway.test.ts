@@ -168,6 +168,40 @@ describe('file connector in the gateway', () => {
     expect(publisher.events[1]!.event.data.location?.address).toBe('Flat 2,\n31 Essex Road\nLondon N1 2SA');
   });
 
+  it('in watch mode, publishes a dropped file within seconds and moves it after publishing', async () => {
+    const t = tempDir();
+    cleanups.push(() => t.cleanup());
+    const drop = join(t.dir, 'drop');
+    mkdirSync(drop);
+    const { gateway, publisher } = await gatewayFor(
+      t.dir,
+      configYaml(`
+  - name: watched
+    type: file
+    council: E09000019
+    system: { supplier: Repairs }
+    path: drop
+    watch: true
+    pollInterval: 1s
+    ready: { stableFor: 300ms }
+    format: { type: csv }
+    mapping:
+      reference: Job
+      status: { code: Status, lookup: repairs }
+      updatedAt: { path: Changed, date: dd/MM/yyyy HH:mm }
+      lookups: { repairs: { entries: { RAISED: { status: received } } } }
+`),
+    );
+    await gateway.start();
+    const droppedAt = Date.now();
+    writeFileSync(join(drop, 'jobs.csv'), snapshot([['R9', 'RAISED', '03/11/2025 14:05']]));
+    for (let i = 0; i < 100 && !existsSync(join(drop, 'processed', 'jobs.csv')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(publisher.events.map((e) => e.event.subject)).toEqual(['R9']);
+    expect(existsSync(join(drop, 'processed', 'jobs.csv'))).toBe(true);
+    expect(Date.now() - droppedAt).toBeLessThan(8000);
+    await gateway.stop();
+  });
+
   it('runs the demo config again and again without consuming its bundled samples', async () => {
     const t = tempDir();
     cleanups.push(() => t.cleanup());
