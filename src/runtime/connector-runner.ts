@@ -57,6 +57,8 @@ export class ConnectorRunner extends EventEmitter {
   readonly name: string;
   status: ConnectorStatus = 'idle';
   lastError: string | undefined;
+  /** The error behind lastError, for hints such as a supplier's Retry-After. */
+  private lastFailure: unknown;
   lastSuccessAt: Date | undefined;
   readonly totals: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
 
@@ -130,7 +132,9 @@ export class ConnectorRunner extends EventEmitter {
     for (let attempt = 0; ; attempt++) {
       const summary = await this.runOnce(signal);
       if (summary.status !== 'failed' || this.status === 'failed' || signal.aborted) return summary;
-      const delay = backoffDelay(policy, attempt);
+      // A supplier that said when to come back (HTTP Retry-After) is believed, within our maximum.
+      const hinted = this.lastFailure instanceof CasebridgeError ? Number(this.lastFailure.context.retryAfterMs) : NaN;
+      const delay = Number.isFinite(hinted) ? Math.min(policy.maxMs, Math.max(hinted, backoffDelay(policy, attempt))) : backoffDelay(policy, attempt);
       this.status = 'backing_off';
       this.log.warn({ attempt: attempt + 1, retryInMs: delay }, `${this.name}: ${summary.error}; retrying in ${(delay / 1000).toFixed(1)}s`);
       this.emit('backoff', { attempt: attempt + 1, delay, error: summary.error });
@@ -166,6 +170,7 @@ export class ConnectorRunner extends EventEmitter {
       const retriable = isRetriable(err);
       const message = describeError(err);
       this.lastError = message;
+      this.lastFailure = err;
       metrics.runFailures.labels(this.name, String(retriable)).inc();
       metrics.connectorUp.labels(this.name).set(0);
       if (signal.aborted && isAbort(err)) {
