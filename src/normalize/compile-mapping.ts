@@ -389,42 +389,39 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
       put(service, 'lgsl', sEntry?.lgsl ?? asNumber(serviceLgsl?.(env)) ?? sDefault?.lgsl);
 
       const upd = asText(updatedAt?.(env));
-      const kase: CaseSnapshotT['case'] = { reference: ref, service, status, updatedAt: upd ?? record.fetchedAt };
-      put(kase, 'supplierId', asText(supplierId?.(env)));
-      put(kase, 'description', asText(description?.(env)));
-      put(kase, 'openedAt', asText(openedAt?.(env)));
-      put(kase, 'dueAt', asText(dueAt?.(env)));
-      put(kase, 'closedAt', asText(closedAt?.(env)));
-      // Key order mirrors the schema so serialised snapshots read naturally.
-      const ordered: CaseSnapshotT['case'] = {
-        reference: kase.reference,
-        ...(kase.supplierId !== undefined && { supplierId: kase.supplierId }),
-        service: kase.service,
-        status: kase.status,
-        ...(kase.description !== undefined && { description: kase.description }),
-        ...(kase.openedAt !== undefined && { openedAt: kase.openedAt }),
-        updatedAt: kase.updatedAt,
-        ...(kase.dueAt !== undefined && { dueAt: kase.dueAt }),
-        ...(kase.closedAt !== undefined && { closedAt: kase.closedAt }),
-      };
-
-      const snapshot: CaseSnapshotT = { council: ctx.council, system, case: ordered, provenance: { connector: ctx.connector, position: record.position, fetchedAt: record.fetchedAt, updatedAtSource: upd === undefined ? 'observed' : 'supplier' } };
+      const sid = asText(supplierId?.(env));
+      const desc = asText(description?.(env));
+      const opened = asText(openedAt?.(env));
+      const due = asText(dueAt?.(env));
+      const closed = asText(closedAt?.(env));
       const location = buildLocation(env);
-      if (location) snapshot.location = location;
-      // Re-insert provenance last so the key order matches the schema.
-      const prov = snapshot.provenance;
-      delete (snapshot as Partial<CaseSnapshotT>).provenance;
-      snapshot.provenance = prov;
-
-      if (personal.length) {
-        const out: Record<string, string> = {};
-        for (const p of personal) {
-          const v = asText(p.get(env));
-          if (v === undefined) continue;
-          out[p.name] = p.mode === 'include' ? v : p.mode === 'redact' ? '[REDACTED]' : `hmac-sha256:${createHmac('sha256', salt).update(v).digest('hex')}`;
-        }
-        if (Object.keys(out).length) snapshot.personal = out;
+      let personalOut: Record<string, string> | undefined;
+      for (const p of personal) {
+        const v = asText(p.get(env));
+        if (v === undefined) continue;
+        personalOut ??= {};
+        personalOut[p.name] = p.mode === 'include' ? v : p.mode === 'redact' ? '[REDACTED]' : `hmac-sha256:${createHmac('sha256', salt).update(v).digest('hex')}`;
       }
+      // Built in the schema's key order, without undefined keys, so serialised snapshots read
+      // naturally and compare equal.
+      const snapshot: CaseSnapshotT = {
+        council: ctx.council,
+        system,
+        case: {
+          reference: ref,
+          ...(sid !== undefined && { supplierId: sid }),
+          service,
+          status,
+          ...(desc !== undefined && { description: desc }),
+          ...(opened !== undefined && { openedAt: opened }),
+          updatedAt: upd ?? record.fetchedAt,
+          ...(due !== undefined && { dueAt: due }),
+          ...(closed !== undefined && { closedAt: closed }),
+        },
+        ...(location !== undefined && { location }),
+        provenance: { connector: ctx.connector, position: record.position, fetchedAt: record.fetchedAt, updatedAtSource: upd === undefined ? 'observed' : 'supplier' },
+        ...(personalOut !== undefined && { personal: personalOut }),
+      };
 
       const checked = CaseSnapshot.safeParse(snapshot);
       if (!checked.success) {
