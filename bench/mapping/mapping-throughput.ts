@@ -86,7 +86,7 @@ function soapRecord(i: number): SourceRecord {
       WorkGroupName: 'Refuse North',
       ContactPhone: '07700 900123',
       ContactEmail: `Resident${i}@Example.org`,
-      update: { ServiceRequestID: String(88000 + i), ServiceClass: 'WASTE', ServiceType: ['MISSED BIN', 'GW NEW SUBSCRIPTION', 'LEAF REMOVAL'][i % 3] },
+      Update: { ServiceRequestID: String(88000 + i), ServiceClass: 'WASTE', ServiceType: ['MISSED BIN', 'GW NEW SUBSCRIPTION', 'LEAF REMOVAL'][i % 3] },
     },
     position: { operation: 'ServiceRequests_History_Get', key: String(88000 + i) },
     fetchedAt,
