@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { compareTimestamps } from '../../src/connectors/sql/source.js';
-import { DbTimestamp, fromDateTime, fromTediousDate, parseDbTimestamp, toIsoWithOffset } from '../../src/connectors/sql/timestamps.js';
+import { DbTimestamp, fromDateTime, fromTediousDate, holdBeforeRepeatedHour, parseDbTimestamp, toIsoWithOffset } from '../../src/connectors/sql/timestamps.js';
 
 describe('database timestamps', () => {
   it('parses pg, MySQL and ISO text and keeps every fractional digit', () => {
@@ -40,6 +40,18 @@ describe('database timestamps', () => {
         expect(mine.slice(-6)).toBe(lux.toFormat('ZZ'));
       }
     }
+  });
+
+  it('holds a zone-less upper bound before the repeated autumn hour until both passes are over', () => {
+    const at = (iso: string) => holdBeforeRepeatedHour(DateTime.fromISO(iso, { setZone: true }), 'Europe/London');
+    const wall = (d: DateTime) => fromDateTime(d, 'local', 'Europe/London').toString();
+    // London 2025-10-26: 01:59:59 BST (00:59:59Z) is followed by 01:00:00 GMT (01:00:00Z).
+    expect(wall(at('2025-10-26T00:30:00Z'))).toBe('2025-10-26 00:59:59.999'); // first pass: held
+    expect(wall(at('2025-10-26T01:30:00Z'))).toBe('2025-10-26 00:59:59.999'); // second pass: still held
+    expect(wall(at('2025-10-26T02:00:00Z'))).toBe('2025-10-26 02:00:00.000'); // both passes over
+    expect(wall(at('2025-10-25T23:59:00Z'))).toBe('2025-10-26 00:59:00.000'); // before the repeated hour
+    expect(wall(at('2025-03-30T00:30:00Z'))).toBe('2025-03-30 00:30:00.000'); // spring: nothing repeats
+    expect(wall(at('2025-07-01T12:00:00Z'))).toBe('2025-07-01 13:00:00.000');
   });
 
   it('renders the upper bound in the column’s own terms', () => {

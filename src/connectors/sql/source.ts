@@ -19,7 +19,7 @@ import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from 
 import { isKeyableType, isTimestampType, resolveColumn, resolveResultColumn, resolveTable } from './catalogue.js';
 import { sqlConfigProblems, type SqlConnectorConfig } from './config.js';
 import { keyParamType, type Dialect, type FieldInfo, type LowerBound, type ParamType, type SqlPool } from './dialect.js';
-import { DbTimestamp, fromDateTime, toIsoWithOffset } from './timestamps.js';
+import { DbTimestamp, fromDateTime, holdBeforeRepeatedHour, toIsoWithOffset } from './timestamps.js';
 import { tlsMaterial } from './tls.js';
 
 const KeyValue = z.union([z.string(), z.number(), z.null()]);
@@ -249,7 +249,13 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
       since = dialect.bindTimestamp(fromDateTime(DateTime.fromISO(read.start, { zone }), tsKind, zone), tsField);
     }
     const dbNow = await pool.now();
-    const until = dialect.bindTimestamp(fromDateTime(dbNow.minus({ milliseconds: durationMs(read.lag) }), tsKind, zone), tsField);
+    let upper = dbNow.minus({ milliseconds: durationMs(read.lag) });
+    if (tsKind === 'local') {
+      const held = holdBeforeRepeatedHour(upper, zone);
+      if (held !== upper) log.info({ zone, upper: upper.toISO(), held: held.toISO() }, 'clocks go back: holding the upper bound before the repeated hour until it has passed twice');
+      upper = held;
+    }
+    const until = dialect.bindTimestamp(fromDateTime(upper, tsKind, zone), tsField);
     log.debug({ since, afterKey, until }, 'incremental poll');
 
     for (let page = 0; !ctx.signal.aborted && !closed; page++) {

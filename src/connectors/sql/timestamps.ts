@@ -149,3 +149,29 @@ export function fromDateTime(dt: DateTime, kind: TimestampKind, zone: string): D
   const l = dt.setZone(zone);
   return new DbTimestamp(l.toFormat('yyyy-MM-dd'), l.toFormat('HH:mm:ss'), l.toFormat('SSS'));
 }
+
+/**
+ * Where the clocks go back, a zone-less column's wall times repeat (01:00–01:59 twice in London):
+ * a row written in the second pass is stamped earlier than one written at the end of the first.
+ * While the upper bound falls anywhere in that repeated stretch, hold it just before the stretch
+ * begins; once the second pass is over, read both passes together. Events from that hour wait at
+ * most two hours, once a year, and none is lost.
+ */
+export function holdBeforeRepeatedHour(upper: DateTime, zone: string): DateTime {
+  const z = zoneOf(zone);
+  const u = upper.toMillis();
+  const span = 3 * 3_600_000;
+  const before = z.offset(u - span);
+  const after = z.offset(u + span);
+  if (before <= after) return upper;
+  let lo = u - span;
+  let hi = u + span;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (z.offset(mid) === before) lo = mid;
+    else hi = mid;
+  }
+  const repeat = (before - after) * 60_000;
+  // [hi - repeat, hi + repeat) is the real time during which the repeated wall times are written.
+  return u >= hi - repeat && u < hi + repeat ? DateTime.fromMillis(hi - repeat - 1, { zone: 'UTC' }) : upper;
+}
