@@ -79,6 +79,7 @@ export class ConnectorRunner extends EventEmitter {
   }
 
   get continuous(): boolean {
+    if (this.status === 'failed') return false;
     return this.prepare().continuous === true;
   }
 
@@ -111,11 +112,38 @@ export class ConnectorRunner extends EventEmitter {
   }
 
   /**
+   * Start-up check that never takes the gateway down: a config problem stops only this connector
+   * (status failed, with the message); a supplier that is merely unreachable is left to the
+   * first run's backoff.
+   */
+  async checkAtStartup(): Promise<boolean> {
+    try {
+      await this.check();
+      return true;
+    } catch (err) {
+      const message = describeError(err);
+      this.lastError = message;
+      this.lastFailure = err;
+      if (isRetriable(err)) {
+        this.log.warn(`${this.name}: start-up check could not reach the supplier (${message}); will retry on the first run`);
+        return true;
+      }
+      this.status = 'failed';
+      this.deps.metrics.connectorUp.labels(this.name).set(0);
+      this.log.error(`${this.name}: stopped: ${message}`);
+      return false;
+    }
+  }
+
+  /**
    * One run until the source is caught up (or, for continuous sources, until aborted). A run that
    * is already going is joined, never doubled.
    */
   runOnce(signal: AbortSignal): Promise<RunSummary> {
     if (this.active) return this.active;
+    if (this.status === 'failed') {
+      return Promise.resolve({ connector: this.name, status: 'failed', durationMs: 0, read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0, ...(this.lastError ? { error: this.lastError } : {}) });
+    }
     this.active = this.runInner(signal).finally(() => {
       this.active = undefined;
     });
@@ -206,6 +234,7 @@ export class ConnectorRunner extends EventEmitter {
 
   /** Start the schedule (interval, cron) or the continuous read loop; stops when the signal aborts. */
   startSchedule(signal: AbortSignal): void {
+    if (this.status === 'failed') return;
     const source = this.prepare();
     if (source.continuous) {
       void (async () => {

@@ -128,7 +128,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         await sleep(delay, abort.signal);
       }
     }
-    for (const r of runners.values()) await r.check();
+    for (const r of runners.values()) await r.checkAtStartup();
   };
 
   const gateway: Gateway = {

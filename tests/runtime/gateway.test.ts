@@ -109,3 +109,32 @@ describe('gateway', () => {
     expect(body.connectors[0]!.lastError).toContain('broker unavailable');
   });
 });
+
+describe('start-up checks', () => {
+  it('stop only the connector whose check fails with a config error; the others run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-gw-'));
+    // Two file connectors; the fake factory gives "broken" a source whose start-up check fails.
+    const l = parseConfigText(yaml(dir).replace(/- name: fake\n([\s\S]*)$/, (m, rest: string) => `${m}  - name: broken\n${rest}`), 'test.yaml', dir, {});
+    const { ConfigError } = await import('../../src/runtime/errors.js');
+    const publisher = memoryPublisher();
+    gw = await createGateway({
+      loaded: l,
+      logger: silentLogger(),
+      publisher,
+      http: false,
+      compileMapping: () => fakeNormalize,
+      sourceFactories: {
+        file: (c) =>
+          c.name === 'broken'
+            ? { check: async () => Promise.reject(new ConfigError('column "UPDATED" does not exist in table cases')), read: async function* () {}, close: async () => {} }
+            : fakeSource(rows.slice(0, 3), 3, []),
+      },
+    });
+    const summaries = await gw.runAllOnce();
+    const byName = Object.fromEntries(summaries.map((s) => [s.connector, s]));
+    expect(byName.fake).toMatchObject({ status: 'ok', published: 3 });
+    expect(byName.broken).toMatchObject({ status: 'failed' });
+    expect(byName.broken!.error).toContain('column "UPDATED" does not exist');
+    expect(gw.status().ready).toBe(false);
+  });
+});
