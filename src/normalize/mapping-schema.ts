@@ -24,7 +24,7 @@ export type DateSpec = z.infer<typeof DateSpec>;
 
 const ValueSpecBase = z
   .object({
-    path: z.string().min(1).optional().describe('Field path: `A`, `A.B`, `Items[0].Code`, or a column name with spaces and dots quoted in brackets: `["Stage Desc."]`'),
+    path: z.string().min(1).optional().describe('Field path: `A`, `A.B`, `Items[0].Code`, a column name with spaces and dots quoted in brackets: `["Stage Desc."]`, an XML attribute: `ServiceLocation.@Easting` (or `ServiceLocation.$attributes.Easting`). One element or a list of them reads the same; an element with attributes reads as its text'),
     const: z.union([z.string(), z.number(), z.boolean()]).optional().describe('A constant value'),
     template: z.string().optional().describe('Text with {path} placeholders, e.g. "{Street}, {Town}"'),
     jsonata: z.string().optional().describe('A JSONata expression over the record (escape hatch)'),
