@@ -6,6 +6,7 @@
  *
  * Environment (all optional):
  *   BENCH_SQL_ROWS        rows in the table (default 2000000)
+ *   BENCH_SQL_ONLY=source skip the end-to-end runs (bare read and source alone only)
  *   BENCH_SQL_SMALL_ROWS  rows of the smaller view read for the memory comparison (default 200000)
  *   BENCH_SQL_BATCH       page / batch size for both readers (default 500, the connector default)
  *   BENCH_PG_URL          postgres://postgres@127.0.0.1:5432/test
@@ -33,6 +34,7 @@ const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const REUSE = process.env.BENCH_SQL_REUSE === '1';
 const FSYNC = process.env.BENCH_SQL_FSYNC !== '0';
 const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const END_TO_END = process.env.BENCH_SQL_ONLY !== 'source';
 const TABLE = 'cb_bench_repairs';
 const VIEW = 'cb_bench_repairs_small';
 
@@ -204,6 +206,15 @@ async function bareRun(table: string, rows: number, label: string): Promise<Figu
   return { what: label, rows, seconds: r.wallSeconds, rowsPerSecond: rows / r.wallSeconds, peakRssMb: r.maxRssMb };
 }
 
+async function sourceOnlyRun(table: string, rows: number, label: string): Promise<Figure> {
+  log(`${label}: the connector's read path alone over ${rows} rows …`);
+  const r = await runMeasured(process.execPath, [join(repoRoot, 'bench/sql/source-only.mjs'), '--url', PG_URL, '--table', table, '--batch', String(BATCH)], { cwd: repoRoot });
+  assertOk(r, label);
+  const out = lastJson<{ rows: number; seconds: number }>(r.stdout);
+  if (out.rows !== rows) throw new Error(`${label}: read ${out.rows} rows, expected ${rows}`);
+  return { what: label, rows, seconds: r.wallSeconds, rowsPerSecond: rows / r.wallSeconds, peakRssMb: r.maxRssMb };
+}
+
 async function main(): Promise<void> {
   if (!haveGnuTime) log('warning: /usr/bin/time not found; peak memory will be missing');
   const client = new pg.Client({ connectionString: PG_URL });
@@ -214,9 +225,11 @@ async function main(): Promise<void> {
     await client.query(`CREATE OR REPLACE VIEW "${VIEW}" AS SELECT * FROM "${TABLE}" WHERE job_no <= ${SMALL}`);
     const cli = ensureBuilt();
     figures.push(await bareRun(TABLE, ROWS, 'bare pg keyset read'));
-    figures.push(await connectorRun(cli, TABLE, ROWS, 'casebridge sql connector'));
+    figures.push(await sourceOnlyRun(TABLE, ROWS, 'sql source alone (no pipeline)'));
+    if (END_TO_END) figures.push(await connectorRun(cli, TABLE, ROWS, 'casebridge run (source → log)'));
     figures.push(await bareRun(VIEW, SMALL, 'bare pg keyset read (small)'));
-    figures.push(await connectorRun(cli, VIEW, SMALL, 'casebridge sql connector (small)'));
+    figures.push(await sourceOnlyRun(VIEW, SMALL, 'sql source alone (small)'));
+    if (END_TO_END) figures.push(await connectorRun(cli, VIEW, SMALL, 'casebridge run (small)'));
   } finally {
     if (!REUSE) {
       await client.query(`DROP VIEW IF EXISTS "${VIEW}"`);

@@ -104,7 +104,10 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
   let closed = false;
 
   async function buildPlan(): Promise<Plan> {
-    opening ??= poolFactory(config, deps);
+    opening ??= poolFactory(config, deps).catch((err: unknown) => {
+      opening = undefined;
+      throw err;
+    });
     pool = await opening;
     dialect = pool.dialect;
     const paramTypes: Record<string, ParamType> = { since: 'timestamp', until: 'timestamp', limit: 'int' };
