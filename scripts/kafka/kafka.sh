@@ -7,7 +7,12 @@
 #   scripts/kafka/kafka.sh pid      print the broker's process id (for the broker-kill test)
 #   scripts/kafka/kafka.sh reset    stop and delete its data
 #   scripts/kafka/kafka.sh fetch    only fetch the jars; prints the folder holding them
-#   scripts/kafka/kafka.sh classpath  print the classpath (for kafka-producer-perf-test in bench/)
+#   scripts/kafka/kafka.sh classpath  print the classpath of the Kafka jars
+#   scripts/kafka/kafka.sh create-topic NAME [PARTITIONS]   create a topic on this broker (RF 1)
+#   scripts/kafka/kafka.sh run-class CLASS [ARGS...]         run a Kafka tool, like kafka-run-class.sh:
+#       run-class org.apache.kafka.tools.ProducerPerformance --topic t --num-records 100000 \
+#         --record-size 600 --throughput -1 --command-property bootstrap.servers=127.0.0.1:19092 \
+#         acks=all enable.idempotence=true                  (= kafka-producer-perf-test)
 #
 # Environment (all optional):
 #   KAFKA_VERSION         Apache Kafka release from Maven Central (default: pom.xml's, 4.4.0)
@@ -170,7 +175,7 @@ start() {
   # setsid: the broker survives the calling shell's job control and Ctrl-C; `stop` ends it.
   # shellcheck disable=SC2086
   setsid java -server $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent \
-    -Djava.awt.headless=true -Dlog4j2.configurationFile="${KAFKA_LOG4J_CONFIG:-$here/log4j2.properties}" -Dkafka.logs.dir="$logdir" \
+    -Djava.awt.headless=true -Dlog4j.configuration="file:$here/log4j.properties" -Dlog4j2.configurationFile="${KAFKA_LOG4J_CONFIG:-$here/log4j2.properties}" -Dkafka.logs.dir="$logdir" \
     -cp "$libs/*" kafka.Kafka "$conf" >"$logdir/stdout.log" 2>&1 </dev/null 9>&- &
   local pid=$!
   echo "$pid" >"$pidfile"
@@ -234,5 +239,20 @@ case "${1:-}" in
   reset) stop; rm -rf "$state"; say "deleted $state" ;;
   fetch) fetch; echo "$libs" ;;
   classpath) fetch; echo "$libs/*" ;;
-  *) echo "usage: $0 start|stop|status|pid|reset|fetch|classpath" >&2; exit 2 ;;
+  run-class)
+    shift
+    [[ $# -ge 1 ]] || die "usage: $0 run-class CLASS [ARGS...]"
+    need_java
+    fetch
+    mkdir -p "$logdir"
+    # shellcheck disable=SC2086
+    exec java $heap -Dlog4j.configuration="file:$here/log4j.properties" -Dlog4j2.configurationFile="${KAFKA_LOG4J_CONFIG:-$here/log4j2.properties}" \
+      -Dkafka.logs.dir="$logdir" -cp "$libs/*" "$@"
+    ;;
+  create-topic)
+    [[ $# -ge 2 ]] || die "usage: $0 create-topic NAME [PARTITIONS]"
+    "$0" run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" --create --if-not-exists \
+      --topic "$2" --partitions "${3:-1}" --replication-factor 1
+    ;;
+  *) echo "usage: $0 start|stop|status|pid|reset|fetch|classpath|create-topic|run-class" >&2; exit 2 ;;
 esac
