@@ -191,7 +191,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     };
   }
 
-  function openItems(path: string, insp: FileInspection): AsyncGenerator<ParsedItem> {
+  function openItems(path: string, insp: FileInspection): AsyncGenerator<ParsedItem[]> {
     const format = config.format;
     const encoding = chooseEncoding(format.encoding, insp, { xml: format.type === 'xml' });
     switch (format.type) {
@@ -258,7 +258,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         return;
       }
 
-      let items: AsyncGenerator<ParsedItem>;
+      let items: AsyncGenerator<ParsedItem[]>;
       try {
         items = openItems(fetched.path, insp);
       } catch (e) {
@@ -301,7 +301,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     }
   }
 
-  async function* readBatches(file: DroppedFile, sha256: string, items: AsyncGenerator<ParsedItem>, ctx: ReadContext, cp: FileCheckpoint): AsyncGenerator<SourceBatch> {
+  async function* readBatches(file: DroppedFile, sha256: string, items: AsyncGenerator<ParsedItem[]>, ctx: ReadContext, cp: FileCheckpoint): AsyncGenerator<SourceBatch> {
     const resume = cp.current && cp.current.sha256 === sha256 ? cp.current : undefined;
     const skipUntil = resume?.next ?? 0;
     if (resume) log.info({ file: file.name, skip: skipUntil }, 'resuming a file after a restart: skipping items already committed');
@@ -357,31 +357,34 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     try {
       const fetchedAt = () => clock.now().toISOString();
       let at = fetchedAt();
-      for await (const item of items) {
-        ordinal++;
-        if (ordinal <= skipUntil) continue;
+      outer: for await (const chunk of items) {
         if (ctx.signal.aborted) return;
-        stats.items++;
-        if (item.line !== undefined) lastLine = item.line;
-        const position: SourceRecord['position'] = { file: file.name };
-        if (item.line !== undefined) position.line = item.line;
-        if (item.cursor !== undefined) position.cursor = item.cursor;
-        if (item.kind === 'record') {
-          stats.records++;
-          records.push({ raw: item.raw, position, fetchedAt: at });
-        } else {
-          stats.rejects++;
-          if (samples.length < REASON_SAMPLES) samples.push(item.reason);
-          rejects.push({ reason: `${file.name} ${item.reason}`, original: item.original, position });
-          // Only a reject (or a batch's dead letters, below) can push the file over its threshold.
-          stopReason = overThreshold(false);
-          if (stopReason) break;
-        }
-        if (records.length + rejects.length >= config.batchSize) {
-          yield dataBatch();
-          at = fetchedAt();
-          stopReason = overThreshold(false);
-          if (stopReason) break;
+        for (const item of chunk) {
+          ordinal++;
+          if (ordinal <= skipUntil) continue;
+          stats.items++;
+          if (item.line !== undefined) lastLine = item.line;
+          const position: SourceRecord['position'] = { file: file.name };
+          if (item.line !== undefined) position.line = item.line;
+          if (item.cursor !== undefined) position.cursor = item.cursor;
+          if (item.kind === 'record') {
+            stats.records++;
+            records.push({ raw: item.raw, position, fetchedAt: at });
+          } else {
+            stats.rejects++;
+            if (samples.length < REASON_SAMPLES) samples.push(item.reason);
+            rejects.push({ reason: `${file.name} ${item.reason}`, original: item.original, position });
+            // Only a reject (or a batch's dead letters, below) can push the file over its threshold.
+            stopReason = overThreshold(false);
+            if (stopReason) break outer;
+          }
+          if (records.length + rejects.length >= config.batchSize) {
+            yield dataBatch();
+            if (ctx.signal.aborted) return;
+            at = fetchedAt();
+            stopReason = overThreshold(false);
+            if (stopReason) break outer;
+          }
         }
       }
     } catch (e) {

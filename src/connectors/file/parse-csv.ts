@@ -9,13 +9,12 @@
  * wrong row says which columns were expected.
  */
 import { parse, type CsvError, type Info, type Options } from 'csv-parse';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { CsvFormat } from './config.js';
 import { clip, UnreadableFileError, type ParsedItem } from './parsed.js';
 
 interface Row {
-  seq: number;
+  kind: 'row';
   fields: string[];
   /** Line the record ends on (csv-parse's count; exact because line breaks are LF-only). */
   endLine: number;
@@ -23,7 +22,7 @@ interface Row {
 }
 
 interface Skipped {
-  seq: number;
+  kind: 'skip';
   err: CsvError;
   raw: string;
   line: number;
@@ -41,9 +40,9 @@ function unescapeDelimiter(d: string): string {
   return d === '\\t' ? '\t' : d;
 }
 
-export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerator<ParsedItem> {
-  let seq = 0;
-  const skipped: Skipped[] = [];
+export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerator<ParsedItem[]> {
+  /** Rows and skipped pieces in file order, as csv-parse reports them during a write. */
+  const events: (Row | Skipped)[] = [];
   const options: Options = {
     delimiter: unescapeDelimiter(format.delimiter),
     quote: format.quote,
@@ -57,25 +56,29 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
     trim: format.trim,
     max_record_size: format.maxRecordSize,
     raw: true,
-    on_record: ((rec: { record: string[]; raw: string }, info: Info): Row => ({ seq: seq++, fields: rec.record, endLine: info.lines, raw: rec.raw })) as unknown as Options['on_record'],
+    // Collected here instead of pushed through the stream: one array per input chunk, no
+    // per-row promise, memory bounded by one chunk's rows.
+    on_record: ((rec: { record: string[]; raw: string }, info: Info) => {
+      events.push({ kind: 'row', fields: rec.record, endLine: info.lines, raw: rec.raw });
+      return undefined;
+    }) as unknown as Options['on_record'],
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
-      if (!err) return;
+      if (!err) return undefined;
       const body = (raw ?? '').replace(/^\n+/, '');
       const errLine = (err as unknown as { lines?: number }).lines ?? 1;
       const line = Math.max(1, errLine - countNl(body.replace(/\n$/, '')));
       // csv-parse may report several errors while it looks for the end of one broken row: one reject.
-      const last = skipped[skipped.length - 1];
-      if (last && last.line === line) last.raw = body;
-      else skipped.push({ seq: seq++, err, raw: body, line });
+      const last = events[events.length - 1] ?? pendingSkip;
+      if (last && last.kind === 'skip' && last.line === line) last.raw = body;
+      else events.push({ kind: 'skip', err, raw: body, line });
       return undefined;
     },
   };
   const parser = parse(options);
-
-  // Feed the parser in the background; its errors surface through the iteration below.
-  const feeding = pipeline(text, parser).catch((e: unknown) => {
-    parser.destroy(e as Error);
-  });
+  let failure: unknown;
+  parser.on('error', (e) => (failure ??= e));
+  /** A trailing skip is held back one chunk: the rest of its row may still add to it. */
+  let pendingSkip: Skipped | undefined;
 
   let columns: string[] | undefined = format.header ? undefined : format.columns;
   const expected = () => (columns ?? []).length;
@@ -84,60 +87,83 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
     return c.length <= 4 ? c.join(', ') : `${c[0]}, ${c[1]} … ${c[c.length - 1]}`;
   };
 
-  function* rejectsBefore(limit: number): Generator<ParsedItem> {
-    while (skipped.length && skipped[0]!.seq < limit) {
-      const s = skipped.shift()!;
-      const body = s.raw.replace(/\n$/, '');
-      const lastLine = s.line + countNl(body);
-      const span = lastLine > s.line && s.err.code !== 'CSV_QUOTE_NOT_CLOSED' ? `; lines ${s.line}-${lastLine} could not be split into rows and are kept whole in this reject` : '';
-      yield { kind: 'reject', reason: `line ${s.line}: ${describeCsvError(s.err, body)}${span}`, original: clip(body), line: s.line };
-    }
+  function fromSkip(s: Skipped): ParsedItem {
+    const body = s.raw.replace(/\n$/, '');
+    const lastLine = s.line + countNl(body);
+    const span = lastLine > s.line && s.err.code !== 'CSV_QUOTE_NOT_CLOSED' ? `; lines ${s.line}-${lastLine} could not be split into rows and are kept whole in this reject` : '';
+    return { kind: 'reject', reason: `line ${s.line}: ${describeCsvError(s.err, body)}${span}`, original: clip(body), line: s.line };
   }
 
-  try {
-    for await (const row of parser as AsyncIterable<Row>) {
-      if (skipped.length) yield* rejectsBefore(row.seq);
-      const fields0 = row.fields;
-      let inner = 0;
-      let blank = true;
-      for (let i = 0; i < fields0.length; i++) {
-        const f = fields0[i]!;
-        if (f.indexOf('\n') !== -1) inner += countNl(f);
-        if (blank && f.trim() !== '') blank = false;
-      }
-      const line = row.endLine - inner;
-      if (blank) continue; // ",,,," or spaces: an empty line in all but name
-
-      if (!columns) {
-        columns = headerColumns(row.fields, line);
-        continue;
-      }
-      let fields = row.fields;
-      if (fields.length === expected() + 1 && fields[fields.length - 1] === '') fields = fields.slice(0, -1);
-      if (fields.length !== expected()) {
-        const what = fields.length < expected() ? 'the row is cut short (a truncated or badly quoted row?)' : 'the row has extra fields (an unquoted delimiter?)';
-        yield {
-          kind: 'reject',
-          reason: `line ${line}: expected ${expected()} fields (${describeColumns()}), found ${fields.length}: ${what}`,
-          original: clip(row.raw.replace(/^\n+/, '').replace(/\n$/, '')),
-          line,
-        };
-        continue;
-      }
-      const raw: Record<string, unknown> = {};
-      // Header names were checked (no __proto__ and friends), so plain assignment is safe.
-      for (let i = 0; i < columns.length; i++) raw[columns[i]!] = fields[i];
-      yield { kind: 'record', raw, line };
+  function fromRow(row: Row, out: ParsedItem[]): void {
+    const fields0 = row.fields;
+    let inner = 0;
+    let blank = true;
+    for (let i = 0; i < fields0.length; i++) {
+      const f = fields0[i]!;
+      if (f.indexOf('\n') !== -1) inner += countNl(f);
+      if (blank && f.trim() !== '') blank = false;
     }
-    yield* rejectsBefore(Number.POSITIVE_INFINITY);
-  } catch (e) {
+    const line = row.endLine - inner;
+    if (blank) return; // ",,,," or spaces: an empty line in all but name
+    if (!columns) {
+      columns = headerColumns(fields0, line);
+      return;
+    }
+    let fields = fields0;
+    if (fields.length === columns.length + 1 && fields[fields.length - 1] === '') fields = fields.slice(0, -1);
+    if (fields.length !== columns.length) {
+      const what = fields.length < expected() ? 'the row is cut short (a truncated or badly quoted row?)' : 'the row has extra fields (an unquoted delimiter?)';
+      out.push({
+        kind: 'reject',
+        reason: `line ${line}: expected ${expected()} fields (${describeColumns()}), found ${fields.length}: ${what}`,
+        original: clip(row.raw.replace(/^\n+/, '').replace(/\n$/, '')),
+        line,
+      });
+      return;
+    }
+    const raw: Record<string, unknown> = {};
+    // Header names were checked (no __proto__ and friends), so plain assignment is safe.
+    for (let i = 0; i < columns.length; i++) raw[columns[i]!] = fields[i];
+    out.push({ kind: 'record', raw, line });
+  }
+
+  function drainEvents(final: boolean): ParsedItem[] {
+    const out: ParsedItem[] = [];
+    if (pendingSkip && (events.length || final)) {
+      out.push(fromSkip(pendingSkip));
+      pendingSkip = undefined;
+    }
+    const n = events.length;
+    for (let i = 0; i < n; i++) {
+      const e = events[i]!;
+      if (e.kind === 'row') fromRow(e, out);
+      else if (i === n - 1 && !final) pendingSkip = e;
+      else out.push(fromSkip(e));
+    }
+    events.length = 0;
+    return out;
+  }
+
+  const fail = (e: unknown): never => {
     if (e instanceof UnreadableFileError) throw e;
     const err = e as CsvError & { lines?: number };
     throw new UnreadableFileError(`CSV cannot be read${err.lines ? ` at line ${err.lines}` : ''}: ${err.message}`, err.lines);
+  };
+
+  try {
+    for await (const chunk of text as AsyncIterable<string>) {
+      parser.write(chunk);
+      if (failure) fail(failure);
+      const out = drainEvents(false);
+      if (out.length) yield out;
+    }
+    await new Promise<void>((resolve) => parser.end(() => resolve()));
+    if (failure) fail(failure);
+    const out = drainEvents(true);
+    if (out.length) yield out;
   } finally {
     parser.destroy();
     text.destroy();
-    await feeding;
   }
 }
 

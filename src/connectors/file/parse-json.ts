@@ -36,7 +36,7 @@ function safeParse(text: string): unknown {
   });
 }
 
-export async function* parseJson(text: Readable, format: JsonFormat, size: number): AsyncGenerator<ParsedItem> {
+export async function* parseJson(text: Readable, format: JsonFormat, size: number): AsyncGenerator<ParsedItem[]> {
   if (size > format.maxFileSize) {
     text.destroy();
     throw new UnreadableFileError(`the JSON document is ${size} bytes, more than format.maxFileSize ${format.maxFileSize}; large exports should be JSON Lines (format.type: jsonl)`);
@@ -57,23 +57,26 @@ export async function* parseJson(text: Readable, format: JsonFormat, size: numbe
   const where = format.recordPath ?? '(document)';
   if (found === undefined) throw new UnreadableFileError(`format.recordPath "${where}" is not in the document`);
   const list = Array.isArray(found) ? found : [found];
+  const out: ParsedItem[] = [];
   for (const [i, item] of list.entries()) {
     const cursor = Array.isArray(found) ? `${format.recordPath ?? ''}[${i}]` : where;
-    if (isRecord(item)) yield { kind: 'record', raw: item, cursor };
-    else yield { kind: 'reject', reason: `${cursor}: expected an object, found ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`, original: item, cursor };
+    if (isRecord(item)) out.push({ kind: 'record', raw: item, cursor });
+    else out.push({ kind: 'reject', reason: `${cursor}: expected an object, found ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`, original: item, cursor });
   }
+  if (out.length) yield out;
 }
 
-export async function* parseJsonLines(text: Readable, format: JsonLinesFormat): AsyncGenerator<ParsedItem> {
+export async function* parseJsonLines(text: Readable, format: JsonLinesFormat): AsyncGenerator<ParsedItem[]> {
   const segs = segments(format.recordPath);
   let line = 0;
   let pending = '';
   let oversized = false;
 
-  function* one(textLine: string, tooLong: boolean): Generator<ParsedItem> {
+  let out: ParsedItem[] = [];
+  function one(textLine: string, tooLong: boolean): void {
     line++;
     if (tooLong) {
-      yield { kind: 'reject', reason: `line ${line}: longer than format.maxRecordSize (${format.maxRecordSize} characters)`, original: clip(textLine), line };
+      out.push({ kind: 'reject', reason: `line ${line}: longer than format.maxRecordSize (${format.maxRecordSize} characters)`, original: clip(textLine), line });
       return;
     }
     if (textLine.trim() === '') return;
@@ -81,12 +84,12 @@ export async function* parseJsonLines(text: Readable, format: JsonLinesFormat): 
     try {
       v = safeParse(textLine);
     } catch (e) {
-      yield { kind: 'reject', reason: `line ${line}: not valid JSON: ${(e as Error).message}`, original: clip(textLine), line };
+      out.push({ kind: 'reject', reason: `line ${line}: not valid JSON: ${(e as Error).message}`, original: clip(textLine), line });
       return;
     }
     const rec = at(v, segs);
-    if (isRecord(rec)) yield { kind: 'record', raw: rec, line };
-    else yield { kind: 'reject', reason: `line ${line}: ${format.recordPath ? `"${format.recordPath}" is` : 'the line is'} not an object`, original: clip(textLine), line };
+    if (isRecord(rec)) out.push({ kind: 'record', raw: rec, line });
+    else out.push({ kind: 'reject', reason: `line ${line}: ${format.recordPath ? `"${format.recordPath}" is` : 'the line is'} not an object`, original: clip(textLine), line });
   }
 
   try {
@@ -94,7 +97,7 @@ export async function* parseJsonLines(text: Readable, format: JsonLinesFormat): 
       let start = 0;
       for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
         const piece = chunk.slice(start, nl);
-        yield* one(oversized ? pending : pending + piece, oversized || pending.length + piece.length > format.maxRecordSize);
+        one(oversized ? pending : pending + piece, oversized || pending.length + piece.length > format.maxRecordSize);
         pending = '';
         oversized = false;
         start = nl + 1;
@@ -106,8 +109,13 @@ export async function* parseJsonLines(text: Readable, format: JsonLinesFormat): 
           pending = (pending + rest).slice(0, 200); // keep a prefix to show in the reject
         } else pending += rest;
       }
+      if (out.length) {
+        yield out;
+        out = [];
+      }
     }
-    if (pending !== '' || oversized) yield* one(pending, oversized);
+    if (pending !== '' || oversized) one(pending, oversized);
+    if (out.length) yield out;
   } finally {
     text.destroy();
   }

@@ -40,7 +40,7 @@ function localName(tag: string): string {
   return colon === -1 ? name : name.slice(colon + 1);
 }
 
-export async function* parseXml(text: Readable, format: XmlFormat): AsyncGenerator<ParsedItem> {
+export async function* parseXml(text: Readable, format: XmlFormat): AsyncGenerator<ParsedItem[]> {
   const want = format.recordElement;
   let buf = '';
   /** Line number of buf[0]. */
@@ -150,17 +150,19 @@ export async function* parseXml(text: Readable, format: XmlFormat): AsyncGenerat
   try {
     for await (const chunk of text as AsyncIterable<string>) {
       buf += chunk;
-      yield* scan(false);
+      const out = scan(false);
+      if (out.length) yield out;
     }
-    yield* scan(true);
+    const out = scan(true);
     if (recStart >= 0) {
-      yield {
+      out.push({
         kind: 'reject',
         reason: `line ${recLine}: <${want}> element is never closed (a truncated file?)`,
         original: clip(buf.slice(recStart)),
         line: recLine,
-      };
+      });
     }
+    if (out.length) yield out;
     if (!sawMarkup && sawText) throw new UnreadableFileError('the file is not XML (no markup found)');
   } finally {
     text.destroy();
