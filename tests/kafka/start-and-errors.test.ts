@@ -74,6 +74,22 @@ describe('Kafka publisher start-up and failures', () => {
     expect(p.health().detail).toContain('failing since');
   });
 
+  it('fails non-retriably, naming the reason, when the broker refuses a record as too large; the publisher stays usable', async () => {
+    const prefix = `cbtest-${uid()}`;
+    const p = make({ topic: `${prefix}.cases`, deadLetterTopic: `${prefix}.dlq`, createTopics: true, replicationFactor: 1 });
+    await p.start();
+    const big = makeEvent({ reference: 'BIG-1', version: 0 });
+    big.event.data.case.description = 'x'.repeat(1_200_000); // above the broker's default message.max.bytes (1 MiB)
+    const err = await p.publish([big]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect((err as PublishError).retriable).toBe(false);
+    expect((err as PublishError).code).toBe('kafka_message_too_large');
+    expect(p.health().ok).toBe(false);
+    await p.publish([makeEvent({ reference: 'SMALL-1', version: 0 })]);
+    expect(p.health().ok).toBe(true);
+    expect((await readTopic(`${prefix}.cases`)).map((m) => m.headers.ce_subject)).toEqual(['SMALL-1']);
+  });
+
   it('rejects publishing before start and after close with a PublishError; close is safe twice', async () => {
     const prefix = `cbtest-${uid()}`;
     const p = make({ topic: `${prefix}.cases`, deadLetterTopic: `${prefix}.dlq`, createTopics: true, replicationFactor: 1 });
