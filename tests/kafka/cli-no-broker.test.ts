@@ -2,7 +2,7 @@
  * `casebridge run` against a broker that is not running: one clear line per attempt, no stack
  * trace, and it keeps retrying until stopped (then it stops cleanly).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +44,6 @@ describe('casebridge run with no broker listening', () => {
     expect(stderr + stdout).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
     expect(stderr).not.toMatch(/KafkaJS\w*Error/);
     expect(code).not.toBeNull();
+    rmSync(work, { recursive: true, force: true });
   }, 90_000);
 });

@@ -5,7 +5,7 @@
  * why; afterwards the run finishes by itself and every CSV row is in the topic at least once,
  * repeats carrying identical CloudEvents ids.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -178,7 +178,11 @@ describe('broker killed during `casebridge run` (whole gateway)', () => {
           `and the file was done ${doneAt - backAt} ms after the broker answered again; ${read.length - ROWS} duplicate(s)`,
       );
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(work, { recursive: true, force: true });
     }
   }, 300_000);
 });

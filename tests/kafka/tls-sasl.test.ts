@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of open) await p.close();
   await broker?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
 /** The demo gateway config with a Kafka publisher over SASL_SSL, loaded by the real loader. */
