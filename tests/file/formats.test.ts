@@ -96,6 +96,60 @@ describe('CSV', () => {
     expect(existsSync(join(dir, 'processed', 'street-services-truncated.csv'))).toBe(true);
   });
 
+  it('keeps exact line numbers deep into a large file, across read chunks, with multi-line rows and a broken row', async () => {
+    const t = tempDir();
+    const { store, state } = openState(t.dir);
+    cleanups.push(() => {
+      store.close();
+      t.cleanup();
+    });
+    const lines = ['Ref,Notes,Stage'];
+    const expected: [string, number][] = [];
+    let line = 2;
+    for (let i = 0; i < 12_000; i++) {
+      const multi = i % 7 === 0;
+      if (i === 9_001) {
+        lines.push(`R${i},"bad "quote" here,3`); // broken quoting: one reject
+        line += 1;
+        continue;
+      }
+      expected.push([`R${i}`, line]);
+      lines.push(multi ? `R${i},"first line\r\nsecond, with comma\r\nthird",${i % 9}` : `R${i},plain note number ${i} padded to make the file longer than several read chunks,${i % 9}`);
+      line += multi ? 3 : 1;
+    }
+    writeFileSync(join(t.dir, 'big.csv'), lines.join('\r\n') + '\r\n');
+    const source = createFileSource(fileConfig({ path: '.', ready: { stableFor: '0s' }, format: { type: 'csv' }, batchSize: 1000 }), deps(state, t.dir));
+    const out = await drain(source, state);
+    // csv-parse cannot tell where a row with a stray quote ends: it reads on to the next quote,
+    // here into the multi-line row R9002. Both stay together in one reject (a dead letter holding
+    // their text) whose reason says which lines it covers; every row after it is back in step.
+    const badLine = expected.find(([ref]) => ref === 'R9000')![1] + 1;
+    expect(out.rejects.map((r) => r.position.line)).toEqual([badLine]);
+    expect(out.rejects[0]!.original).toMatch(/^R9001,"bad "quote" here,3\nR9002,"first line/);
+    expect(out.rejects[0]!.reason).toMatch(new RegExp(`line ${badLine}: a quote inside a quoted field is not doubled.*lines ${badLine}-${badLine + 3} could not be split`));
+    expect(out.records.map((r) => [r.raw.Ref, r.position.line])).toEqual(expected.filter(([ref]) => ref !== 'R9002'));
+    expect(out.records[7]!.raw.Notes).toBe('first line\nsecond, with comma\nthird');
+  });
+
+  it('rejects a file whole when a quote opened on one row is never closed for megabytes, after the rows before it', async () => {
+    const t = tempDir();
+    const { store, state } = openState(t.dir);
+    cleanups.push(() => {
+      store.close();
+      t.cleanup();
+    });
+    const rows = ['Ref,Notes,Stage', 'R1,ok,1', 'R2,"never closed,2'];
+    for (let i = 3; i < 40_000; i++) rows.push(`R${i},note ${i} with some padding to make the file a few megabytes long,${i % 9}`);
+    writeFileSync(join(t.dir, 'runaway.csv'), rows.join('\n') + '\n');
+    const source = createFileSource(fileConfig({ path: '.', ready: { stableFor: '0s' }, format: { type: 'csv', maxRecordSize: 100_000 } }), deps(state, t.dir));
+    const out = await drain(source, state);
+    expect(out.records.map((r) => r.raw.Ref)).toEqual(['R1']);
+    expect(existsSync(join(t.dir, 'rejected', 'runaway.csv'))).toBe(true);
+    const reason = readFileSync(join(t.dir, 'rejected', 'runaway.csv.reason.txt'), 'utf8');
+    expect(reason).toMatch(/reason: +line 3: the row is longer than format.maxRecordSize.*runs on for more than \d+ bytes/);
+    expect(reason).toMatch(/records passed on: +1/);
+  });
+
   it('treats a 0-byte delta export as processed and a 0-byte snapshot as rejected', async () => {
     const t = tempDir();
     const { store, state } = openState(t.dir);

@@ -1,12 +1,18 @@
 /**
- * Streaming CSV (csv-parse) over decoded, LF-normalised text. Memory holds a few records whatever
- * the file size. Each record carries the physical line it starts on; a row that cannot be read
- * (wrong number of fields, broken quoting, oversized) becomes a reject naming its line, and the
- * rest of the file is still read.
+ * Streaming CSV (csv-parse) over decoded, LF-normalised text. Memory holds one input chunk's rows
+ * whatever the file size. Each record carries the physical line it starts on; a row that cannot be
+ * read (wrong number of fields, broken quoting, oversized) becomes a reject naming its line, and
+ * the rest of the file is still read.
  *
  * Header and field counts are handled here rather than by csv-parse's `columns`, so that the
  * header's own line is counted, a trailing delimiter on every line ("a,b,c,") is tolerated, and a
  * wrong row says which columns were expected.
+ *
+ * A row with broken quoting is the awkward case: csv-parse reports the error part-way through the
+ * row and then silently consumes the rest of it (with a stray quote, often the next rows too)
+ * until it finds a row end again. So that no text is lost, the bytes fed to the parser since the
+ * last good row are kept, and a reject's `original` is the whole stretch between the good rows
+ * around it (bounded by `maxRecordSize`).
  */
 import { parse, type CsvError, type Info, type Options } from 'csv-parse';
 import type { Readable } from 'node:stream';
@@ -24,8 +30,11 @@ interface Row {
 interface Skipped {
   kind: 'skip';
   err: CsvError;
+  /** The row's text as far as csv-parse had read it when it gave up; completed later. */
   raw: string;
   line: number;
+  /** The row's full text once the next good row (or the end) shows where it stopped. */
+  text?: string;
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -40,9 +49,89 @@ function unescapeDelimiter(d: string): string {
   return d === '\\t' ? '\t' : d;
 }
 
+/** The input bytes from some offset on, so the text of skipped rows can be recovered. */
+class ByteWindow {
+  private chunks: Buffer[] = [];
+  /** Parser offset of chunks[0][0]. */
+  private start = 0;
+  private kept = 0;
+  /** Bytes fed so far: the parser offset where the next chunk starts. */
+  fed = 0;
+  /** A skipped stretch grew past the cap: what follows it is not kept. */
+  truncated = false;
+
+  constructor(readonly cap: number) {}
+
+  append(buf: Buffer, growing: boolean): void {
+    const at = this.fed;
+    this.fed += buf.length;
+    if (this.truncated) return;
+    if (growing && this.kept >= this.cap) {
+      this.truncated = true;
+      return;
+    }
+    if (this.start + this.kept !== at) {
+      // Nothing kept before this chunk (see dropBefore): start afresh here.
+      this.chunks = [];
+      this.start = at;
+      this.kept = 0;
+    }
+    this.chunks.push(buf);
+    this.kept += buf.length;
+  }
+
+  /** Forget everything before `offset`. */
+  dropBefore(offset: number): void {
+    if (this.truncated) {
+      this.chunks = [];
+      this.kept = 0;
+      this.start = this.fed;
+      this.truncated = false;
+      return;
+    }
+    while (this.chunks.length && this.start + this.chunks[0]!.length <= offset) {
+      const c = this.chunks.shift()!;
+      this.start += c.length;
+      this.kept -= c.length;
+    }
+  }
+
+  slice(from: number, to: number): string {
+    const a = Math.max(from, this.start);
+    const b = Math.min(to, this.start + this.kept);
+    if (b <= a) return '';
+    return Buffer.concat(this.chunks).subarray(a - this.start, b - this.start).toString('utf8');
+  }
+}
+
 export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerator<ParsedItem[]> {
   /** Rows and skipped pieces in file order, as csv-parse reports them during a write. */
   const events: (Row | Skipped)[] = [];
+  /** Skips whose full text is not known yet (waiting for the next good row). */
+  let open: Skipped[] = [];
+  const window = new ByteWindow(Math.max(2 * format.maxRecordSize, 1 << 20));
+  /** Parser byte offset just after the last good row. */
+  let lastGoodEnd = 0;
+
+  function closeSkips(upTo: number): void {
+    if (!open.length) return;
+    const gap = window.slice(lastGoodEnd, upTo);
+    // Each skipped row starts where its partial text starts; it runs up to the next one.
+    const starts: number[] = [];
+    let from = 0;
+    for (const s of open) {
+      const at = gap.indexOf(s.raw.slice(0, 200), from);
+      starts.push(at === -1 ? from : at);
+      from = at === -1 ? from : at + 1;
+    }
+    open.forEach((s, i) => {
+      const next = i + 1 < starts.length ? starts[i + 1]! : gap.length;
+      const whole = gap.slice(starts[i], next).replace(/\n+$/, '');
+      s.text = whole.length >= s.raw.length ? whole : s.raw;
+    });
+    open = [];
+  }
+
   const options: Options = {
     delimiter: unescapeDelimiter(format.delimiter),
     quote: format.quote,
@@ -59,6 +148,8 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
     // Collected here instead of pushed through the stream: one array per input chunk, no
     // per-row promise, memory bounded by one chunk's rows.
     on_record: ((rec: { record: string[]; raw: string }, info: Info) => {
+      if (open.length) closeSkips(info.bytes - Buffer.byteLength(rec.raw));
+      lastGoodEnd = info.bytes;
       events.push({ kind: 'row', fields: rec.record, endLine: info.lines, raw: rec.raw });
       return undefined;
     }) as unknown as Options['on_record'],
@@ -68,17 +159,20 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
       const errLine = (err as unknown as { lines?: number }).lines ?? 1;
       const line = Math.max(1, errLine - countNl(body.replace(/\n$/, '')));
       // csv-parse may report several errors while it looks for the end of one broken row: one reject.
-      const last = events[events.length - 1] ?? pendingSkip;
-      if (last && last.kind === 'skip' && last.line === line) last.raw = body;
-      else events.push({ kind: 'skip', err, raw: body, line });
+      const last = open[open.length - 1];
+      if (last && last.line === line) {
+        if (body.length > last.raw.length) last.raw = body;
+      } else {
+        const s: Skipped = { kind: 'skip', err, raw: body, line };
+        open.push(s);
+        events.push(s);
+      }
       return undefined;
     },
   };
   const parser = parse(options);
   let failure: unknown;
   parser.on('error', (e) => (failure ??= e));
-  /** A trailing skip is held back one chunk: the rest of its row may still add to it. */
-  let pendingSkip: Skipped | undefined;
 
   let columns: string[] | undefined = format.header ? undefined : format.columns;
   const expected = () => (columns ?? []).length;
@@ -88,10 +182,10 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
   };
 
   function fromSkip(s: Skipped): ParsedItem {
-    const body = s.raw.replace(/\n$/, '');
+    const body = s.text ?? s.raw.replace(/\n$/, '');
     const lastLine = s.line + countNl(body);
     const span = lastLine > s.line && s.err.code !== 'CSV_QUOTE_NOT_CLOSED' ? `; lines ${s.line}-${lastLine} could not be split into rows and are kept whole in this reject` : '';
-    return { kind: 'reject', reason: `line ${s.line}: ${describeCsvError(s.err, body)}${span}`, original: clip(body), line: s.line };
+    return { kind: 'reject', reason: `line ${s.line}: ${describeCsvError(s.err, body)}${span}`, original: clip(body, 65_536), line: s.line };
   }
 
   function fromRow(row: Row, out: ParsedItem[]): void {
@@ -127,20 +221,17 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
     out.push({ kind: 'record', raw, line });
   }
 
-  function drainEvents(final: boolean): ParsedItem[] {
+  /** Everything up to the first skip whose text is still open (it waits for the next chunk). */
+  function drainEvents(): ParsedItem[] {
     const out: ParsedItem[] = [];
-    if (pendingSkip && (events.length || final)) {
-      out.push(fromSkip(pendingSkip));
-      pendingSkip = undefined;
-    }
-    const n = events.length;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    for (; i < events.length; i++) {
       const e = events[i]!;
       if (e.kind === 'row') fromRow(e, out);
-      else if (i === n - 1 && !final) pendingSkip = e;
+      else if (e.text === undefined) break;
       else out.push(fromSkip(e));
     }
-    events.length = 0;
+    events.splice(0, i);
     return out;
   }
 
@@ -152,14 +243,24 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
 
   try {
     for await (const chunk of text as AsyncIterable<string>) {
-      parser.write(chunk);
+      const buf = Buffer.from(chunk, 'utf8');
+      window.append(buf, open.length > 0);
+      if (window.truncated) {
+        // A broken row that runs on for megabytes: no reliable rows can follow it. The file is
+        // rejected whole (and kept in the rejected folder), rather than read on in the dark.
+        const s = open[0]!;
+        throw new UnreadableFileError(`line ${s.line}: ${describeCsvError(s.err, s.raw)}, and the text after it runs on for more than ${window.cap} bytes without a row that can be read`, s.line);
+      }
+      parser.write(buf);
       if (failure) fail(failure);
-      const out = drainEvents(false);
+      if (!open.length) window.dropBefore(lastGoodEnd);
+      const out = drainEvents();
       if (out.length) yield out;
     }
     await new Promise<void>((resolve) => parser.end(() => resolve()));
     if (failure) fail(failure);
-    const out = drainEvents(true);
+    closeSkips(window.fed);
+    const out = drainEvents();
     if (out.length) yield out;
   } finally {
     parser.destroy();
