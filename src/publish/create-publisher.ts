@@ -8,7 +8,7 @@ import { createLocalLogPublisher } from './local-log.js';
 import type { Publisher } from './publisher.js';
 import { createStdoutPublisher } from './stdout.js';
 
-export async function createPublisher(config: PublisherConfig, deps: { baseDir: string; logger: Logger; clock: Clock; councils: readonly (Council & { topic?: string })[] }): Promise<Publisher> {
+export async function createPublisher(config: PublisherConfig, deps: { baseDir: string; logger: Logger; clock: Clock; councils: readonly (Council & { topic?: string })[]; connectors?: readonly { name: string; council: string }[] }): Promise<Publisher> {
   switch (config.type) {
     case 'local-log':
       return createLocalLogPublisher({ dir: resolve(deps.baseDir, config.dir), rotateBytes: config.rotateBytes, fsync: config.fsync });

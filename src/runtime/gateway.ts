@@ -63,7 +63,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const logger = opts.logger ?? createLogger({ level: config.log.level });
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true });
   const stateStore = opts.stateStore ?? openSqliteStateStore(resolve(baseDir, config.state.path));
-  const publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils }));
+  const publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils, connectors: config.connectors.map((c) => ({ name: c.name, council: c.council })) }));
   const compileMapping = opts.compileMapping ?? defaultCompileMapping;
   const abort = new AbortController();
   const councils = new Map(config.councils.map((c) => [c.gss, c]));
@@ -128,6 +128,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         await sleep(delay, abort.signal);
       }
     }
+    if (!publisherReady) return;
     for (const r of runners.values()) await r.checkAtStartup();
   };
 
@@ -142,6 +143,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     open,
     async runAllOnce({ retry = true } = {}) {
       await open();
+      if (abort.signal.aborted) {
+        return [...runners.values()].map((r) => ({ connector: r.name, status: 'aborted' as const, durationMs: 0, read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 }));
+      }
       const summaries: RunSummary[] = [];
       // Connectors run side by side: one slow supplier must not hold up the others.
       const runs = [...runners.values()].filter((r) => !r.continuous).map((r) => (retry ? r.runWithRetry(abort.signal) : r.runOnce(abort.signal)));
@@ -164,6 +168,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         logger.info({ url: s.url }, `health and metrics on ${s.url}/readyz and ${s.url}/metrics`);
       }
       await open();
+      if (abort.signal.aborted) return;
       for (const r of runners.values()) r.startSchedule(abort.signal);
     },
     status,

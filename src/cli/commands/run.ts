@@ -73,7 +73,8 @@ export function registerRun(program: Command): void {
         return;
       }
       await gateway.start();
-      await new Promise<void>((resolve) => gateway.signal.addEventListener('abort', () => resolve(), { once: true }));
+      // A signal may already have arrived while start() waited for an unreachable publisher.
+      if (!gateway.signal.aborted) await new Promise<void>((resolve) => gateway.signal.addEventListener('abort', () => resolve(), { once: true }));
       await gateway.stop();
       progress.done();
       const summaries: RunSummary[] = [...gateway.runners.values()].map((r) => ({
