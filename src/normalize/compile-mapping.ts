@@ -7,7 +7,8 @@
  *
  * Reject reasons name the output field, the value and what was expected, plus where the rule sits in
  * the config (connectors[0].mapping.openedAt) — except for personal fields, whose values never appear
- * in a reason (reasons reach logs and dead letters).
+ * in a reason (reasons reach logs and dead letters). The normalizer's redactPersonal takes the fields
+ * they read out of the record a dead letter keeps.
  */
 import { createHmac } from 'node:crypto';
 import jsonata from 'jsonata';
@@ -20,6 +21,7 @@ import { compilePath, leafValue, PathSyntaxError } from './path.js';
 import { compileDate, formatInZone, zoneFor, type CompiledDate } from './uk/dates.js';
 import { bngToWgs84, isOnGrid } from './uk/bng.js';
 import { checkUprn, checkUsrn, normalisePostcode } from './uk/identifiers.js';
+import { compileRedactor, PERSONAL_DATA_REMOVED } from './redact.js';
 
 /** Per-record evaluation environment: the raw record and the results of its JSONata expressions. */
 interface Env {
@@ -51,6 +53,8 @@ interface FieldInfo {
 interface CompileState {
   zone: string;
   jsonata: { expr: jsonata.Expression; text: string; field: string; where: string }[];
+  /** Plain paths read by personal fields, for taking them out of dead letters. */
+  personalPaths: string[];
 }
 
 const MAX_SHOWN = 80;
@@ -101,12 +105,13 @@ function compileJsonata(text: string, where: string): jsonata.Expression {
 function compileSource(spec: Exclude<ValueSpec, string>, info: FieldInfo, st: CompileState): Getter | undefined {
   const given = (['path', 'const', 'template', 'jsonata', 'first'] as const).filter((k) => spec[k] !== undefined);
   if (given.length > 1) throw configError(info.where, `give only one of path, const, template, jsonata or first (found ${given.join(', ')})`);
-  if (spec.path !== undefined) return pathGetter(spec.path, info.where);
+  const sink = info.sensitive ? st.personalPaths : undefined;
+  if (spec.path !== undefined) return pathGetter(spec.path, info.where, sink);
   if (spec.const !== undefined) {
     const c = spec.const;
     return () => c;
   }
-  if (spec.template !== undefined) return templateGetter(spec.template, info.where);
+  if (spec.template !== undefined) return templateGetter(spec.template, info.where, sink);
   if (spec.jsonata !== undefined) {
     const idx = st.jsonata.length;
     st.jsonata.push({ expr: compileJsonata(spec.jsonata, `${info.where}.jsonata`), text: spec.jsonata, field: info.field, where: info.where });
@@ -125,9 +130,10 @@ function compileSource(spec: Exclude<ValueSpec, string>, info: FieldInfo, st: Co
   return undefined;
 }
 
-function pathGetter(path: string, where: string): Getter {
+function pathGetter(path: string, where: string, sink?: string[]): Getter {
   try {
     const g = compilePath(path);
+    sink?.push(path);
     return (env) => g(env.raw);
   } catch (e) {
     if (e instanceof PathSyntaxError) throw configError(where, e.message, e);
@@ -136,7 +142,7 @@ function pathGetter(path: string, where: string): Getter {
 }
 
 /** "{Street}, {Town}": placeholders are paths; `{{` and `}}` are literal braces. */
-function templateGetter(template: string, where: string): Getter {
+function templateGetter(template: string, where: string, sink?: string[]): Getter {
   const parts: (string | Getter)[] = [];
   const re = /\{\{|\}\}|\{([^{}]+)\}/g;
   let last = 0;
@@ -145,7 +151,7 @@ function templateGetter(template: string, where: string): Getter {
     if (m.index > last) parts.push(template.slice(last, m.index));
     if (m[0] === '{{') parts.push('{');
     else if (m[0] === '}}') parts.push('}');
-    else parts.push(pathGetter(m[1]!.trim(), `${where}.template`));
+    else parts.push(pathGetter(m[1]!.trim(), `${where}.template`, sink));
     last = m.index + m[0].length;
   }
   if (last < template.length) parts.push(template.slice(last));
@@ -260,7 +266,7 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
   } catch (e) {
     throw configError(`${base}.timezone`, (e as Error).message, e);
   }
-  const st: CompileState = { zone: m.timezone, jsonata: [] };
+  const st: CompileState = { zone: m.timezone, jsonata: [], personalPaths: [] };
   const val = (spec: ValueSpec | undefined, field: string, where: string, kind: Kind, sensitive = false): Getter | undefined =>
     spec === undefined ? undefined : compileValue(spec, { field, where: `${base}.${where}`, sensitive }, kind, st);
   const tables: Record<string, Lookup> = { ...(ctx.sharedLookups ?? {}), ...(m.lookups ?? {}) };
@@ -398,7 +404,8 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
       let personalOut: Record<string, string> | undefined;
       for (const p of personal) {
         const v = asText(p.get(env));
-        if (v === undefined) continue;
+        // A dead letter replayed as it was kept: its personal fields are gone, not "[personal data removed]".
+        if (v === undefined || v.toLowerCase().includes(PERSONAL_DATA_REMOVED)) continue;
         personalOut ??= {};
         personalOut[p.name] = p.mode === 'include' ? v : p.mode === 'redact' ? '[REDACTED]' : `hmac-sha256:${createHmac('sha256', salt).update(v).digest('hex')}`;
       }
@@ -441,9 +448,11 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
 
   const filter = m.filter === undefined ? undefined : compileJsonata(m.filter, `${base}.filter`);
   const exprs = st.jsonata;
-  if (!filter && exprs.length === 0) return (record) => core(record, undefined);
+  // Every personal field, whatever its mode: `include` is for events, not for the dead-letter topic.
+  const redactPersonal = compileRedactor(st.personalPaths);
+  if (!filter && exprs.length === 0) return Object.assign((record: SourceRecord) => core(record, undefined), { redactPersonal });
 
-  return async (record) => {
+  return Object.assign(async (record: SourceRecord): Promise<NormalizeResult> => {
     if (filter) {
       let keep: unknown;
       try {
@@ -462,5 +471,5 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
       }
     }
     return core(record, j);
-  };
+  }, { redactPersonal });
 };

@@ -15,7 +15,14 @@ export type NormalizeResult =
   | { kind: 'reject'; reason: string; code: string; field?: string };
 
 /** Sync when the mapping uses no JSONata (the fast path); a Promise otherwise. */
-export type Normalizer = (record: SourceRecord) => NormalizeResult | Promise<NormalizeResult>;
+export type Normalizer = ((record: SourceRecord) => NormalizeResult | Promise<NormalizeResult>) & {
+  /**
+   * A copy of a raw record with the fields the mapping marks as personal replaced by
+   * "[personal data removed]", for the dead letter of a rejected record. Covers personal fields read
+   * through plain paths (path, template, first); fields read only by JSONata are not known.
+   */
+  redactPersonal?: (raw: Record<string, unknown>) => Record<string, unknown>;
+};
 
 export interface MappingContext {
   connector: string;

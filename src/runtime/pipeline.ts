@@ -86,7 +86,7 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     }
     if (outcome.kind === 'reject') {
       deadLetters.push(
-        deadLetter({ council: council.gss, connector, stage: 'mapping', code: outcome.code, reason: outcome.reason, field: outcome.field, position: record.position, record: record.raw, at: now }),
+        deadLetter({ council: council.gss, connector, stage: 'mapping', code: outcome.code, reason: outcome.reason, field: outcome.field, position: record.position, record: normalize.redactPersonal?.(record.raw) ?? record.raw, at: now }),
       );
       continue;
     }
