@@ -61,6 +61,8 @@ interface ChildReport {
   rejects: number;
   seconds: number;
   maxRssMb: number;
+  /** RSS (MiB) each time another tenth of the file was read: flat means memory does not grow with the file. */
+  rssByTenth: number[];
 }
 
 /** Child: read one folder through the real source and report. */
@@ -88,9 +90,12 @@ async function child(dir: string): Promise<void> {
   const source = createFileSource(config, { connector: 'bench', clock: systemClock, logger: silentLogger(), state, baseDir: dir });
   let rows = 0;
   let rejects = 0;
+  const expectedRows = Number(process.argv[process.argv.indexOf('--rows') + 1]);
+  const rssByTenth: number[] = [];
   const t0 = performance.now();
   for await (const b of source.read({ checkpoint: state.checkpoint(), signal: new AbortController().signal })) {
     rows += b.records.length;
+    if (rows >= ((rssByTenth.length + 1) * expectedRows) / 10) rssByTenth.push(Math.round(process.memoryUsage().rss / 1048576));
     rejects += b.rejects?.length ?? 0;
     state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
     b.onOutcome?.({ published: b.records.length, deadLettered: b.rejects?.length ?? 0, skipped: 0 });
@@ -99,7 +104,7 @@ async function child(dir: string): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   await source.close();
   store.close();
-  const report: ChildReport = { rows, rejects, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  const report: ChildReport = { rows, rejects, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, rssByTenth };
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
       const generated = await generate(file, bytes);
       const size = statSync(file).size;
       process.stderr.write(`generated ${label}: ${generated} rows, ${(size / 1048576).toFixed(0)} MiB in ${((performance.now() - g0) / 1000).toFixed(1)}s\n`);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, '--rows', String(generated)], { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
       const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildReport;
       if (report.rows !== generated) throw new Error(`read ${report.rows} rows of ${generated}`);
@@ -144,6 +149,7 @@ async function main(): Promise<void> {
     }
     const [small, big] = results;
     console.log(`\npeak RSS, ${big!.label} minus 10 MB: ${(big!.report.maxRssMb - small!.report.maxRssMb).toFixed(0)} MiB`);
+    for (const { label, report } of results) console.log(`RSS MiB after each tenth of ${label}: ${report.rssByTenth.join(' ')}`);
   } finally {
     cleanup();
   }
