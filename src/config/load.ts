@@ -32,6 +32,12 @@ export interface LoadedConfig {
   file: string;
   /** Relative paths in the config resolve against this folder. */
   baseDir: string;
+  /**
+   * Where a config path such as connectors[0].mapping.status.lookup sits in `file` (1-based; a path
+   * the file does not spell out is placed at its nearest parent), so errors found after loading —
+   * a record's reject reason — can point at the line too.
+   */
+  locate?: (path: string) => { line: number; column: number } | undefined;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -79,7 +85,27 @@ export function parseConfigText(text: string, file: string, baseDir: string, env
   const parsed = GatewayConfig.safeParse(value);
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, value, file, locate));
   if (problems.length) throw new ConfigInvalidError(problems);
-  return { config: parsed.data as GatewayConfig, file, baseDir };
+  const locatePath = (path: string) => {
+    const segs = parsePath(path);
+    const at = segs && locate(segs);
+    return at?.line ? { line: at.line, column: at.column ?? 1 } : undefined;
+  };
+  return { config: parsed.data as GatewayConfig, file, baseDir, locate: locatePath };
+}
+
+/** The inverse of formatPath: `connectors[2].mapping["Stage Desc."]` → its keys; undefined if malformed. */
+export function parsePath(path: string): PropertyKey[] | undefined {
+  const out: PropertyKey[] = [];
+  const step = /\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
+  let i = 0;
+  while (i < path.length) {
+    step.lastIndex = i;
+    const m = step.exec(path);
+    if (!m || (m[1] !== undefined && (i === 0) === m[0].startsWith('.'))) return undefined;
+    out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)));
+    i = step.lastIndex;
+  }
+  return out.length ? out : undefined;
 }
 
 type Locate = (path: readonly PropertyKey[], key?: string) => { line?: number; column?: number };

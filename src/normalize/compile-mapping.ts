@@ -53,6 +53,8 @@ interface FieldInfo {
 interface CompileState {
   zone: string;
   jsonata: { expr: jsonata.Expression; text: string; field: string; where: string }[];
+  /** A config path as reasons show it: with its file:line:column when the config file is known. */
+  at: (where: string) => string;
   /** Plain paths read by personal fields, for taking them out of dead letters. */
   personalPaths: string[];
 }
@@ -114,7 +116,7 @@ function compileSource(spec: Exclude<ValueSpec, string>, info: FieldInfo, st: Co
   if (spec.template !== undefined) return templateGetter(spec.template, info.where, sink);
   if (spec.jsonata !== undefined) {
     const idx = st.jsonata.length;
-    st.jsonata.push({ expr: compileJsonata(spec.jsonata, `${info.where}.jsonata`), text: spec.jsonata, field: info.field, where: info.where });
+    st.jsonata.push({ expr: compileJsonata(spec.jsonata, `${info.where}.jsonata`), text: spec.jsonata, field: info.field, where: st.at(`${info.where}.jsonata`) });
     return (env) => leafValue(env.j?.[idx]);
   }
   if (spec.first !== undefined) {
@@ -196,7 +198,8 @@ function compileValue(spec: ValueSpec, info: FieldInfo, kind: Kind, st: CompileS
     }
   }
   const textZone = zoneFor(st.zone);
-  const { field, where, sensitive } = info;
+  const { field, sensitive } = info;
+  const where = st.at(info.where);
 
   return (env) => {
     let v = src(env);
@@ -266,7 +269,11 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
   } catch (e) {
     throw configError(`${base}.timezone`, (e as Error).message, e);
   }
-  const st: CompileState = { zone: m.timezone, jsonata: [], personalPaths: [] };
+  const at = (where: string): string => {
+    const pos = ctx.locate?.(where);
+    return pos ? `${where} at ${ctx.configFile ?? 'the config'}:${pos.line}:${pos.column}` : where;
+  };
+  const st: CompileState = { zone: m.timezone, jsonata: [], personalPaths: [], at };
   const val = (spec: ValueSpec | undefined, field: string, where: string, kind: Kind, sensitive = false): Getter | undefined =>
     spec === undefined ? undefined : compileValue(spec, { field, where: `${base}.${where}`, sensitive }, kind, st);
   const tables: Record<string, Lookup> = { ...(ctx.sharedLookups ?? {}), ...(m.lookups ?? {}) };
@@ -319,7 +326,17 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
   const salt = m.personalSalt ?? '';
 
   const system = { supplier: ctx.system.supplier, ...(ctx.system.product ? { product: ctx.system.product } : {}), connector: ctx.connector };
-  const statusWhere = `${base}.status.lookup`;
+  // Reasons name where their rule is; worked out once, not per record.
+  const shown = {
+    reference: at(`${base}.reference`),
+    statusCode: at(`${base}.status.code`),
+    statusLookup: at(`${base}.status.lookup`),
+    uprn: at(`${base}.location.uprn`),
+    usrn: at(`${base}.location.usrn`),
+    postcode: at(`${base}.location.postcode`),
+    grid: at(`${base}.location.easting`),
+    filter: at(`${base}.filter`),
+  };
 
   const locationReject = (code: string, field: string, reason: string): void => {
     if (!dropInvalidLocation) throw new Rejection(code, field, reason);
@@ -332,20 +349,20 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
     if (uprnRaw !== undefined) {
       const c = checkUprn(uprnRaw);
       if (c.ok) put(out, 'uprn', c.value);
-      else locationReject('bad_uprn', 'location.uprn', `location.uprn: ${show(uprnRaw, false)} is not ${c.expected} (${base}.location.uprn)`);
+      else locationReject('bad_uprn', 'location.uprn', `location.uprn: ${show(uprnRaw, false)} is not ${c.expected} (${shown.uprn})`);
     }
     const usrnRaw = L.usrn?.(env);
     if (usrnRaw !== undefined) {
       const c = checkUsrn(usrnRaw);
       if (c.ok) put(out, 'usrn', c.value);
-      else locationReject('bad_usrn', 'location.usrn', `location.usrn: ${show(usrnRaw, false)} is not ${c.expected} (${base}.location.usrn)`);
+      else locationReject('bad_usrn', 'location.usrn', `location.usrn: ${show(usrnRaw, false)} is not ${c.expected} (${shown.usrn})`);
     }
     put(out, 'address', asText(L.address?.(env)));
     const pcRaw = asText(L.postcode?.(env));
     if (pcRaw !== undefined) {
       const pc = normalisePostcode(pcRaw);
       if (pc) out.postcode = pc;
-      else locationReject('bad_postcode', 'location.postcode', `location.postcode: ${show(pcRaw, false)} is not a UK postcode such as "SW1A 1AA" (${base}.location.postcode)`);
+      else locationReject('bad_postcode', 'location.postcode', `location.postcode: ${show(pcRaw, false)} is not a UK postcode such as "SW1A 1AA" (${shown.postcode})`);
     }
     const lat = asNumber(L.latitude?.(env));
     const lon = asNumber(L.longitude?.(env));
@@ -356,7 +373,7 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
     // 0,0 is the usual "no coordinates" placeholder (it is in the sea off the Scilly Isles).
     if (e !== undefined && n !== undefined && !(e === 0 && n === 0)) {
       if (!isOnGrid(e, n)) {
-        locationReject('bad_grid_reference', 'location.easting', `location.easting/northing: ${e}, ${n} is outside the British National Grid (easting 0–700000, northing 0–1300000) (${base}.location.easting)`);
+        locationReject('bad_grid_reference', 'location.easting', `location.easting/northing: ${e}, ${n} is outside the British National Grid (easting 0–700000, northing 0–1300000) (${shown.grid})`);
       } else {
         out.easting = e;
         out.northing = n;
@@ -370,15 +387,15 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
     const env: Env = { raw: record.raw, j };
     try {
       const ref = asText(reference(env));
-      if (ref === undefined) throw new Rejection('missing_reference', 'case.reference', `case.reference: the record has no value for it (${base}.reference)`);
+      if (ref === undefined) throw new Rejection('missing_reference', 'case.reference', `case.reference: the record has no value for it (${shown.reference})`);
       const code = asText(statusCode(env));
-      if (code === undefined) throw new Rejection('missing_status', 'case.status.code', `case.status.code: the record has no value for it (${base}.status.code)`);
+      if (code === undefined) throw new Rejection('missing_status', 'case.status.code', `case.status.code: the record has no value for it (${shown.statusCode})`);
       const entry = statusTable.get(code) ?? statusTable.fallback;
       if (!entry) {
         throw new Rejection(
           'unknown_status',
           'case.status.code',
-          `unknown status code ${JSON.stringify(code)} in lookup table "${statusTable.name}" (${statusWhere}); add it to the table or give the table a default`,
+          `unknown status code ${JSON.stringify(code)} in lookup table "${statusTable.name}" (${shown.statusLookup}); add it to the table or give the table a default`,
         );
       }
       const status: CaseSnapshotT['case']['status'] = { lifecycle: entry.status, code };
@@ -458,7 +475,7 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
       try {
         keep = await filter.evaluate(record.raw);
       } catch (e) {
-        return { kind: 'reject', code: 'jsonata_error', field: 'filter', reason: `filter: the JSONata expression failed: ${(e as Error).message} (${base}.filter)` };
+        return { kind: 'reject', code: 'jsonata_error', field: 'filter', reason: `filter: the JSONata expression failed: ${(e as Error).message} (${shown.filter})` };
       }
       if (keep !== true) return { kind: 'skip', reason: `filter ${JSON.stringify(m.filter)} is not true for this record` };
     }
@@ -467,7 +484,7 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
       try {
         j.push(await x.expr.evaluate(record.raw));
       } catch (e) {
-        return { kind: 'reject', code: 'jsonata_error', field: x.field, reason: `${x.field}: the JSONata expression failed: ${(e as Error).message} (${x.where}.jsonata)` };
+        return { kind: 'reject', code: 'jsonata_error', field: x.field, reason: `${x.field}: the JSONata expression failed: ${(e as Error).message} (${x.where})` };
       }
     }
     return core(record, j);

@@ -31,6 +31,7 @@ import { prepareBatch } from '../runtime/pipeline.js';
 import { fixedClock } from '../runtime/clock.js';
 import { openSqliteStateStore } from '../runtime/sqlite-state-store.js';
 import { compileMapping } from './compile-mapping.js';
+import type { ConfigLocate } from './normalizer.js';
 
 export const ExpectedReject = z.union([
   z.string().min(1).describe('Text the dead-letter reason must contain'),
@@ -97,35 +98,6 @@ export interface SuiteResult {
   errors: string[];
 }
 
-/** Where a config path such as connectors[0].mapping.status.lookup sits in the config file. */
-export type ConfigLocator = (configPath: string) => string | undefined;
-
-export function configLocator(configFile: string, text: string): ConfigLocator {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  return (configPath) => {
-    const segs: (string | number)[] = [];
-    for (const m of configPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segs.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
-    for (let n = segs.length; n > 0; n--) {
-      const node = doc.getIn(segs.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) {
-        const { line } = lc.linePos(node.range[0]);
-        return `${configFile}:${line}`;
-      }
-    }
-    return undefined;
-  };
-}
-
-/** Add file:line after every "(connectors[…].mapping…)" a reason mentions. */
-export function locateReason(reason: string, locate: ConfigLocator | undefined): string {
-  if (!locate) return reason;
-  return reason.replace(/\((connectors\[\d+\][^)\s]*)\)/g, (all, p: string) => {
-    const where = locate(p);
-    return where ? `(${p} at ${where})` : all;
-  });
-}
-
 function listFixtureFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/i.test(f))
@@ -149,8 +121,9 @@ export interface RunOptions {
   dir: string;
   /** Only this connector. */
   connector?: string;
-  /** For reasons: turns config paths into file:line. */
-  locate?: ConfigLocator;
+  /** The config file and where its paths sit (LoadedConfig.locate): reasons then give file:line:column, as in the gateway. */
+  configFile?: string;
+  locate?: ConfigLocate;
 }
 
 export async function runConfigTests(config: GatewayConfig, opts: RunOptions): Promise<SuiteResult> {
@@ -176,6 +149,8 @@ export async function runConfigTests(config: GatewayConfig, opts: RunOptions): P
       system: connector.system,
       ...(config.lookups ? { sharedLookups: config.lookups } : {}),
       configPath: `connectors[${index}].mapping`,
+      ...(opts.configFile ? { configFile: opts.configFile } : {}),
+      ...(opts.locate ? { locate: opts.locate } : {}),
     });
     for (const file of listFixtureFiles(join(opts.dir, connector.name))) {
       const result = await runFixtureFile(file, connector.name, council, normalize, opts);
@@ -240,7 +215,7 @@ async function runFixtureFile(
       const event = prepared.events[0]?.event;
       const dead = prepared.deadLetters[0];
       if (event) actual.event = event;
-      else if (dead) actual.reject = { code: dead.code, reason: locateReason(dead.reason, opts.locate), ...(dead.field ? { field: dead.field } : {}) };
+      else if (dead) actual.reject = { code: dead.code, reason: dead.reason, ...(dead.field ? { field: dead.field } : {}) };
       else actual.skip = Object.keys(prepared.result.skippedBy)[0] ?? 'nothing';
       const problems = judge(step, actual);
       result.steps.push({ index: i + 1, ...(step.name ? { name: step.name } : {}), ...(lines[i] ? { line: lines[i] } : {}), ok: problems.length === 0, problems, actual });

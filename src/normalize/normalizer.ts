@@ -32,6 +32,12 @@ export interface MappingContext {
   sharedLookups?: Lookups;
   /** Where the mapping sits in the config file, for error messages, e.g. "connectors[2].mapping". */
   configPath?: string;
+  /** The config file, for reasons such as "(connectors[0].mapping.status.lookup at council.yaml:42:9)". */
+  configFile?: string;
+  /** Line and column of a config path in configFile (LoadedConfig.locate). */
+  locate?: ConfigLocate;
 }
+
+export type ConfigLocate = (configPath: string) => { line: number; column: number } | undefined;
 
 export type CompileMapping = (mapping: Mapping, ctx: MappingContext) => Normalizer;

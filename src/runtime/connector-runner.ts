@@ -9,7 +9,7 @@ import type { ConnectorConfig } from '../config/schema.js';
 import { durationMs } from '../config/common.js';
 import type { Source, SourceFactory } from '../connectors/source.js';
 import type { Lookups } from '../normalize/mapping-schema.js';
-import type { CompileMapping, Normalizer } from '../normalize/normalizer.js';
+import type { CompileMapping, ConfigLocate, Normalizer } from '../normalize/normalizer.js';
 import type { Publisher } from '../publish/publisher.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { Clock } from './clock.js';
@@ -51,6 +51,9 @@ export interface ConnectorRunnerDeps {
   sourceFactory: SourceFactory<ConnectorConfig>;
   /** Index of the connector in the config, for error messages that point at the config. */
   index: number;
+  /** The config file and where its paths sit (LoadedConfig.locate), so reject reasons give file:line. */
+  configFile?: string;
+  locateConfig?: ConfigLocate;
 }
 
 export class ConnectorRunner extends EventEmitter {
@@ -92,6 +95,8 @@ export class ConnectorRunner extends EventEmitter {
         system: this.config.system,
         ...(this.deps.sharedLookups ? { sharedLookups: this.deps.sharedLookups } : {}),
         configPath: `connectors[${this.deps.index}].mapping`,
+        ...(this.deps.configFile ? { configFile: this.deps.configFile } : {}),
+        ...(this.deps.locateConfig ? { locate: this.deps.locateConfig } : {}),
       });
     }
     if (!this.source) {

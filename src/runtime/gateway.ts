@@ -88,6 +88,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         compileMapping,
         sourceFactory: factory,
         index,
+        configFile: opts.loaded.file,
+        ...(opts.loaded.locate ? { locateConfig: opts.loaded.locate } : {}),
       }),
     );
   });

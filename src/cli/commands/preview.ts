@@ -56,6 +56,8 @@ export function registerPreview(program: Command): void {
         system: connector.system,
         ...(config.lookups ? { sharedLookups: config.lookups } : {}),
         configPath: `connectors[${index}].mapping`,
+        configFile: file,
+        ...(loaded.locate ? { locate: loaded.locate } : {}),
       });
       const source = sourceFactories[connector.type]!(connector, { connector: name, clock: systemClock, logger, state, baseDir });
       const abort = new AbortController();

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
-import { configLocator, formatSuite, runConfigTests } from '../../normalize/fixtures.js';
+import { formatSuite, runConfigTests } from '../../normalize/fixtures.js';
 import { ConfigError, describeError } from '../../runtime/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
@@ -46,7 +45,7 @@ export function registerTest(program: Command): void {
       const dir = opts.fixtures ? resolve(opts.fixtures) : join(loaded.baseDir, 'tests');
       let suite;
       try {
-        suite = await runConfigTests(loaded.config, { dir, ...(opts.connector ? { connector: opts.connector } : {}), locate: configLocator(file, readFileSync(file, 'utf8')) });
+        suite = await runConfigTests(loaded.config, { dir, ...(opts.connector ? { connector: opts.connector } : {}), configFile: file, ...(loaded.locate ? { locate: loaded.locate } : {}) });
       } catch (err) {
         if (err instanceof ConfigError) throw new ExitError(EXIT.configInvalid, `${file}: ${describeError(err)}`);
         throw err;
