@@ -1,0 +1,81 @@
+/**
+ * Sizes and knobs of `npm run bench`, all from environment variables so a slower or faster
+ * machine can scale the run without editing code. Defaults keep the whole suite near ten minutes
+ * on a 2-core machine.
+ */
+import os from 'node:os';
+import { resolve } from 'node:path';
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${raw}: expected a non-negative number`);
+  return Math.round(n);
+}
+
+function text(name: string, fallback: string): string {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+export const ALL_SCENARIOS = ['publish', 'csv', 'sql', 'memory', 'latency'] as const;
+export type ScenarioId = (typeof ALL_SCENARIOS)[number];
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+export interface Settings {
+  brokers: string[];
+  repeats: number;
+  scenarios: ScenarioId[];
+  partitions: number;
+  publishEvents: number;
+  /** Events per publish() call: the connectors' default batchSize, as the runtime sends them. */
+  publishBatch: number;
+  csvRows: number;
+  sqlRows: number;
+  memorySmallMb: number;
+  memoryLargeMb: number;
+  /** Characters of the unmapped Notes column in the memory scenario's rows. */
+  memoryNotes: number;
+  latencySeconds: number;
+  latencyRate: number;
+  pollInterval: string;
+  sqlLag: string;
+  pgUrl: string;
+  tmp: string;
+  kafkaClasspath: string;
+  kafkaVersion: string;
+  kcatProblem: string | undefined;
+}
+
+export function loadSettings(): Settings {
+  const brokers = text('KAFKA_BROKERS', '127.0.0.1:19092').split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = text('BENCH_SCENARIOS', ALL_SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const w of wanted) if (!(ALL_SCENARIOS as readonly string[]).includes(w)) throw new Error(`BENCH_SCENARIOS: unknown scenario "${w}" (have ${ALL_SCENARIOS.join(', ')})`);
+  return {
+    brokers,
+    repeats: Math.max(1, int('BENCH_REPEATS', 3)),
+    scenarios: wanted as ScenarioId[],
+    partitions: Math.max(1, int('BENCH_PARTITIONS', 6)),
+    publishEvents: Math.max(1000, int('BENCH_PUBLISH_EVENTS', 100_000)),
+    publishBatch: Math.max(1, int('BENCH_PUBLISH_BATCH', 500)),
+    csvRows: Math.max(1000, int('BENCH_CSV_ROWS', 200_000)),
+    sqlRows: Math.max(1000, int('BENCH_SQL_ROWS', 500_000)),
+    memorySmallMb: Math.max(1, int('BENCH_MEMORY_SMALL_MB', 10)),
+    memoryLargeMb: Math.max(1, int('BENCH_MEMORY_LARGE_MB', 1024)),
+    memoryNotes: int('BENCH_MEMORY_NOTES', 0),
+    latencySeconds: Math.max(5, int('BENCH_LATENCY_SECONDS', 20)),
+    latencyRate: Math.max(1, int('BENCH_LATENCY_RATE', 10)),
+    pollInterval: text('BENCH_POLL_INTERVAL', '1s'),
+    sqlLag: text('BENCH_SQL_LAG', '0s'),
+    pgUrl: text('BENCH_PG_URL', 'postgres://postgres@127.0.0.1:5432/test'),
+    tmp: text('BENCH_TMP', os.tmpdir()),
+    kafkaClasspath: text('BENCH_KAFKA_CLASSPATH', ''),
+    kafkaVersion: text('BENCH_KAFKA_VERSION', 'unknown'),
+    kcatProblem: process.env.BENCH_KCAT_PROBLEM || undefined,
+  };
+}
