@@ -16,6 +16,28 @@ export interface LocalLogOptions {
   fsync: boolean;
 }
 
+/**
+ * A process killed mid-write leaves a partial last line. Its events were never acknowledged (publish
+ * had not resolved, so no checkpoint moved) and will be published again, so the torn bytes are cut
+ * off rather than glued to the next event.
+ */
+async function dropTornTail(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const nl = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (nl >= 0) {
+      const keep = start + nl + 1;
+      if (keep !== size) await handle.truncate(keep);
+      return keep;
+    }
+    end = start;
+  }
+  await handle.truncate(0);
+  return 0;
+}
+
 class RotatingLog {
   private handle: FileHandle | undefined;
   private size = 0;
@@ -68,8 +90,8 @@ class RotatingLog {
       this.index++;
       return this.rotate();
     }
-    this.handle = await open(join(this.dir, `${this.prefix}-${String(this.index).padStart(6, '0')}.jsonl`), 'a');
-    this.size = size;
+    this.handle = await open(path, 'a+');
+    this.size = size > 0 ? await dropTornTail(this.handle, size) : 0;
   }
 
   async close(): Promise<void> {

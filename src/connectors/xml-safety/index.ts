@@ -132,7 +132,7 @@ export function parseXmlSafely(text: string, opts: ParseXmlOptions = {}, context
     trimValues: true,
     tagValueProcessor: (_name, val) => decodeXmlText(val),
     attributeValueProcessor: (_name, val) => decodeXmlText(val),
-    isArray: always ? (name) => always.has(name) : undefined,
+    isArray: (name) => always?.has(name) ?? false,
   });
   let parsed: unknown;
   try {

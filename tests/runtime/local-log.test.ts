@@ -1,0 +1,41 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLocalLogPublisher } from '../../src/publish/local-log.js';
+import type { OutgoingEvent } from '../../src/publish/publisher.js';
+
+const ev = (id: string) => ({ key: 'k', event: { id } }) as unknown as OutgoingEvent;
+
+describe('local event log', () => {
+  it('cuts off a line torn by a crash instead of gluing the next event to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-log-'));
+    writeFileSync(join(dir, 'events-000001.jsonl'), '{"id":"a"}\n{"id":"b"}\n{"id":"c","data":{"cas');
+    const log = createLocalLogPublisher({ dir, rotateBytes: 1 << 20, fsync: true });
+    await log.start();
+    await log.publish([ev('c'), ev('d')]);
+    await log.close();
+    const lines = readFileSync(join(dir, 'events-000001.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('continues the newest file after a restart and rotates past the size limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-log-'));
+    for (let run = 0; run < 2; run++) {
+      const log = createLocalLogPublisher({ dir, rotateBytes: 40, fsync: false });
+      await log.start();
+      for (let i = 0; i < 3; i++) await log.publish([ev(`${run}-${i}`)]);
+      await log.close();
+    }
+    const all = ['000001', '000002', '000003', '000004', '000005', '000006']
+      .flatMap((n) => {
+        try {
+          return readFileSync(join(dir, `events-${n}.jsonl`), 'utf8').trim().split('\n');
+        } catch {
+          return [];
+        }
+      })
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(all).toEqual(['0-0', '0-1', '0-2', '1-0', '1-1', '1-2']);
+  });
+});
