@@ -60,8 +60,8 @@ export class ConnectorRunner extends EventEmitter {
   readonly name: string;
   status: ConnectorStatus = 'idle';
   lastError: string | undefined;
-  /** The error behind lastError, for hints such as a supplier's Retry-After. */
-  private lastFailure: unknown;
+  /** The error behind lastError (typed, with context), e.g. for a supplier's Retry-After hint. */
+  lastFailure: unknown;
   lastSuccessAt: Date | undefined;
   readonly totals: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
 

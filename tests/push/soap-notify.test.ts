@@ -145,10 +145,13 @@ describe('push SOAP: authentication', () => {
     expect(h.publisher.events).toHaveLength(2);
   });
 
-  it('a configured operation missing from the WSDL stops the gateway at start with a clear error', async () => {
+  it('a configured operation missing from the WSDL stops the connector at start with a clear error', async () => {
     const bad = soapConnector(basic);
     (bad.receiver as { operations: Record<string, unknown> }).operations = { NotifyCaseUpdate: { records: 'CaseNotification' } };
-    const err = await startPushGateway(bad, { env }).catch((e: Error) => e);
+    h = await startPushGateway(bad, { env });
+    const runner = [...h.gw.runners.values()][0]!;
+    expect(runner.status).toBe('failed');
+    const err = runner.lastError;
     expect(String(err)).toMatch(/operation\(s\) NotifyCaseUpdate are not in WSDL .*repairs-notification\.wsdl \(it has: NotifyCaseUpdated, NotifyCaseClosed\)/);
   });
 });

@@ -179,9 +179,12 @@ describe('rest auth', () => {
     expect(s1).toMatchObject({ status: 'ok', published: 3 });
     expect(sim.requests.every((r) => r.authorization === 'Bearer tok-9f2c41')).toBe(true);
 
-    // The start-up check already meets the refusal: the gateway says so before any run.
+    // The start-up check already meets the refusal: it stops this connector (only) before any run.
     const bad = await open(restConnector(sim.url, { auth: { type: 'bearer', token: '${env:REPAIRS_TOKEN}' } }), { env: { REPAIRS_TOKEN: 'wrong-token' } });
-    const err = await bad.gw.open().catch((e: unknown) => e);
+    await bad.gw.open();
+    const runner = bad.gw.runners.get('repairs')!;
+    expect(runner.status).toBe('failed');
+    const err = runner.lastFailure;
     expect(isRetriable(err)).toBe(false);
     expect(describeError(err)).toMatch(/answered 401 .*invalid_token.*connector=repairs operation=GET \/api\/v2\/cases/);
     expect(describeError(err)).not.toContain('wrong-token');
@@ -190,7 +193,8 @@ describe('rest auth', () => {
   it('never shows an API key sent as a query parameter in errors', async () => {
     const h = await open(restConnector(sim.url, { path: '/api/v2/nowhere', auth: { type: 'api-key', in: 'query', name: 'apiKey', value: 'key-77aa91' } }));
     sim.inject({ fault: { kind: 'status', status: 404 } });
-    const err = await h.gw.open().catch((e: Error) => e);
+    await h.gw.open();
+    const err = h.gw.runners.get('repairs')!.lastError;
     expect(String(err)).toMatch(/404/);
     expect(String(err)).not.toContain('key-77aa91');
     expect(sim.requests[0]!.query.apiKey).toBe('key-77aa91');

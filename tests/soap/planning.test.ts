@@ -179,13 +179,18 @@ describe('planning with a client certificate over HTTPS', () => {
 
   it('without the client certificate the TLS handshake is refused and nothing is published', async () => {
     h = await openHarness(planningConnector(sim.served!.wsdlUrl, { auth: { type: 'none' }, tls: { ca: certs.caCert } }), { clock, env });
-    await expect(h.run()).rejects.toThrow(/WSDL/);
+    // A start-up failure stops only this connector: the run reports it instead of throwing.
+    const s = await h.run();
+    expect(s.status).toBe('failed');
+    expect(s.error).toMatch(/WSDL/);
     expect(h.events()).toHaveLength(0);
   });
 
   it('an untrusted server certificate is refused (no tls.ca)', async () => {
     h = await openHarness(planningConnector(sim.served!.wsdlUrl, { auth: { type: 'certificate', cert: certs.clientCert, key: certs.clientKey } }), { clock, env });
-    await expect(h.run()).rejects.toThrow(/certificate/i);
+    const s = await h.run();
+    expect(s.status).toBe('failed');
+    expect(s.error).toMatch(/certificate/i);
     expect(h.events()).toHaveLength(0);
   });
 });
