@@ -9,15 +9,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { readEventLog } from '../helpers/event-log.js';
 
-function readEvents(dir: string): Record<string, any>[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /^events-\d+\.jsonl$/.test(f))
-    .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.trim()))
-    .map((l) => JSON.parse(l) as Record<string, any>);
-}
+const readEvents = (dir: string) => readEventLog(dir);
 
 function eventValidator() {
   const ajv = new Ajv2020({ strict: false, allErrors: true });

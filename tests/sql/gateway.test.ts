@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/runtime/logger.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { openHarness, uniqueName, type DbName, type Harness } from './harness.js';
+import { readEventLog } from '../helpers/event-log.js';
 
 function yaml(dir: string, connection: Record<string, unknown>, read: string, batchSize = 100): string {
   const conn = Object.entries(connection)
@@ -45,14 +46,7 @@ ${read}
 `;
 }
 
-function readEvents(dir: string): Record<string, any>[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /^events-\d+\.jsonl$/.test(f))
-    .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.trim()))
-    .map((l) => JSON.parse(l) as Record<string, any>);
-}
+const readEvents = (dir: string) => readEventLog(dir);
 
 for (const db of ['postgres', 'mariadb'] as DbName[]) {
   describe(`${db}: the sql connector in the gateway`, () => {
