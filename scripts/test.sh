@@ -24,6 +24,12 @@ if ! npm run --silent build; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# Sources and tests type-check together (strict, no unused locals) before anything runs.
+if ! npm run --silent typecheck; then
+  echo "typecheck failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   port="${KAFKA_PORT:-19092}"

@@ -5,8 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CaseEvent } from '../../src/event/case-event.js';
 import { startRepairsSimulator, type RepairsSimulator } from '../simulators/rest/housing-repairs.js';
-import { memoryPublisher } from '../helpers/memory-publisher.js';
-import { openHarness, restConnector, tempDir, type Harness } from './helpers.js';
+import { openHarness, restConnector, type Harness } from './helpers.js';
 
 let sim: RepairsSimulator;
 let h: Harness | undefined;

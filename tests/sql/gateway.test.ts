@@ -3,7 +3,7 @@
  * updated events, a snapshot notices a deleted case, and a gateway killed with SIGKILL mid-poll
  * and started again loses nothing — on PostgreSQL and on MariaDB.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

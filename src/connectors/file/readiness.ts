@@ -25,7 +25,7 @@ export class ReadinessTracker {
   private readonly stableFor: number;
 
   constructor(
-    private readonly rules: ReadyRules,
+    readonly rules: ReadyRules,
     private readonly clock: Clock,
   ) {
     this.minAge = durationMs(rules.minAge);

@@ -28,7 +28,7 @@ export interface WebhookDeps {
 }
 
 export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): Receiver {
-  const { inbox, clock, logger, connector } = deps;
+  const { inbox, clock, logger } = deps;
   const operation = `POST ${deps.path}`;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
