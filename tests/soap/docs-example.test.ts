@@ -1,5 +1,5 @@
 /**
- * docs/soap.md promises that a new SOAP supplier is added by config only. This runs the complete
+ * The README promises that a new SOAP supplier is added by config only. This runs the complete
  * example from the doc, unchanged except for the simulator's address, against the waste simulator.
  */
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { WasteSimulator } from '../simulators/soap/waste.js';
 import { WSDL_DIR } from '../simulators/soap/serve.js';
 import { tempDir } from './harness.js';
 
-const doc = readFileSync(new URL('../../docs/soap.md', import.meta.url), 'utf8');
+const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const marker = doc.indexOf('<!-- soap-doc-example');
 const block = /```yaml\n([\s\S]*?)```/.exec(doc.slice(marker))![1]!;
 
@@ -27,7 +27,7 @@ afterAll(async () => {
   await sim.stop();
 });
 
-describe('docs/soap.md example', () => {
+describe('README SOAP example', () => {
   it('validates and reads the supplier into case events', async () => {
     expect(block).toContain('name: islington-waste');
     const dir = tempDir('cb-soap-doc-');
