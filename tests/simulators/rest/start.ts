@@ -1,7 +1,9 @@
 /**
  * Run the housing-repairs REST simulator on its own, for the README demo:
- *   npx tsx tests/simulators/rest/start.ts [--port 8081] [--token demo-token] [--churn 20s] [--cases 25]
+ *   npx tsx tests/simulators/rest/start.ts [--port 8081] [--token demo-token] [--churn 20s] [--cases 25] [--base-time ISO]
  * With --churn, one case changes status every interval so a running gateway has something to see.
+ * --base-time fixes the generated data (default: 24 hours ago), so a restarted simulator serves the
+ * same cases with the same times.
  */
 import { parseArgs } from 'node:util';
 import { startRepairsSimulator, type RepairStatus } from './housing-repairs.js';
@@ -12,6 +14,7 @@ const { values } = parseArgs({
     token: { type: 'string' },
     churn: { type: 'string' },
     cases: { type: 'string', default: '25' },
+    'base-time': { type: 'string' },
   },
 });
 
@@ -19,7 +22,7 @@ const sim = await startRepairsSimulator({
   port: Number(values.port),
   cases: Number(values.cases),
   ...(values.token ? { token: values.token } : {}),
-  baseTime: new Date(Math.floor((Date.now() - 24 * 3_600_000) / 60_000) * 60_000).toISOString(),
+  baseTime: values['base-time'] ?? new Date(Math.floor((Date.now() - 24 * 3_600_000) / 60_000) * 60_000).toISOString(),
 });
 console.log(`housing-repairs simulator on ${sim.url}  (GET /api/v2/cases?updatedSince=…&limit=…&cursor=…)`);
 

@@ -1,10 +1,12 @@
 /**
  * Start the three SOAP supplier simulators standalone, with demo data, for the README demo:
  *
- *   npx tsx tests/simulators/soap/start.ts [--port 8081] [--churn 20s]
+ *   npx tsx tests/simulators/soap/start.ts [--port 8081] [--churn 20s] [--base-time ISO]
  *
  * waste-services on --port, highways on --port+1, planning on --port+2, all on 127.0.0.1.
  * --churn makes a few cases change every interval so a running gateway has something to publish.
+ * --base-time is the "now" the demo data is dated back from (default: the time it starts), so a
+ * restarted simulator can serve the same cases with the same times.
  * Stops cleanly on Ctrl-C / SIGTERM.
  */
 import { parseArgs } from 'node:util';
@@ -16,12 +18,15 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8081' },
     churn: { type: 'string' },
+    'base-time': { type: 'string' },
   },
 });
 const base = Number(values.port);
 if (!Number.isInteger(base) || base < 1 || base > 65_533) throw new Error(`--port must be a port number, got ${values.port}`);
 
-const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+const dataNow = values['base-time'] ? Date.parse(values['base-time']) : Date.now();
+if (Number.isNaN(dataNow)) throw new Error(`--base-time must be an ISO time, got ${values['base-time']}`);
+const hoursAgo = (h: number) => new Date(dataNow - h * 3_600_000);
 
 const waste = new WasteSimulator({ tokenTtlMs: 20 * 60_000 });
 const wasteIds: number[] = [];
