@@ -3,9 +3,13 @@
  * publisher and state store wrapped in timers. Complements the CPU profile (which cannot show
  * time spent waiting for Kafka acknowledgements or fsync).
  *
- *   node --import tsx bench/breakdown.ts csv [rows]
- *   node --import tsx bench/breakdown.ts sql [rows]
+ *   node --import tsx bench/breakdown.ts csv [rows] [batchSize]
+ *   node --import tsx bench/breakdown.ts sql [rows] [batchSize]
+ *
+ * BENCH_STATE_WITHOUT_ROWID=1 pre-creates the state store's kv table in the layout it had before
+ * docs/performance.md's fix (WITHOUT ROWID), for a before/after comparison on the same build.
  */
+import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +64,11 @@ const loaded = loadConfigFile(cfg);
 const logger = createLogger({ level: 'warn' });
 const real = await createPublisher(loaded.config.publisher, { baseDir: loaded.baseDir, logger, clock: systemClock, councils: loaded.config.councils });
 const publisher: Publisher = { ...real, start: () => real.start(), publish: timed('publish', (e) => real.publish(e)), deadLetter: (l) => real.deadLetter(l), health: () => real.health(), close: () => real.close() };
+if (process.env.BENCH_STATE_WITHOUT_ROWID === '1') {
+  const db = new Database(join(dir, 'state.sqlite'));
+  db.exec('CREATE TABLE kv (connector TEXT NOT NULL, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (connector, namespace, key)) WITHOUT ROWID');
+  db.close();
+}
 const store = openSqliteStateStore(join(dir, 'state.sqlite'));
 const stateStore: StateStore = {
   forConnector(c) {

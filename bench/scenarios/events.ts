@@ -11,6 +11,7 @@ import { buildEvent } from '../../src/normalize/build-event.js';
 import { decideChange, visibleFields } from '../../src/normalize/change.js';
 import { compileMapping } from '../../src/normalize/compile-mapping.js';
 import { encodeEvent } from '../../src/publish/kafka/encode.js';
+import type { Normalizer } from '../../src/normalize/normalizer.js';
 import type { OutgoingEvent } from '../../src/publish/publisher.js';
 import { repoRoot } from '../lib/settings.js';
 import { CSV_COLUMNS, csvRow } from './data.js';
@@ -21,19 +22,24 @@ function parseRow(line: string): Record<string, string> {
   return Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, cells[i] ?? '']));
 }
 
-export async function makeEvents(n: number): Promise<OutgoingEvent[]> {
+/** The street-services example's compiled mapping, as the gateway compiles it. */
+export async function makeNormalizer(): Promise<Normalizer> {
   const file = resolve(repoRoot, 'config/examples/street-services/casebridge.yaml');
   const env = new Proxy(process.env, { get: (t, k) => t[k as string] || `bench-${String(k)}` });
   const { config } = parseConfigText(readFileSync(file, 'utf8'), file, resolve(file, '..'), env);
   const c = config.connectors[0]!;
   const council = config.councils[0]!;
-  const normalize = compileMapping(c.mapping, {
+  return compileMapping(c.mapping, {
     connector: 'bench-street-cases',
     council: { gss: council.gss, name: council.name },
     system: c.system,
     ...(config.lookups ? { sharedLookups: config.lookups } : {}),
     configPath: 'connectors[0].mapping',
   });
+}
+
+export async function makeEvents(n: number): Promise<OutgoingEvent[]> {
+  const normalize = await makeNormalizer();
   const fetchedAt = new Date().toISOString();
   const events: OutgoingEvent[] = [];
   // Every event its own case: keys spread over partitions as a large export's would.
