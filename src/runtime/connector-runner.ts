@@ -191,6 +191,11 @@ export class ConnectorRunner extends EventEmitter {
         const r: BatchResult = await processBatch(batch, deps);
         metrics.batchDuration.labels(this.name).observe((Date.now() - t0) / 1000);
         this.account(run, r);
+        if (r.closeWithheld) {
+          this.log.warn(
+            `${this.name}: snapshot had ${r.closeWithheld} rejected record(s) (see dead letters); cases missing from it were NOT closed this time, because a rejected row may be one of them`,
+          );
+        }
         this.emit('batch', { run: { ...run }, totals: { ...this.totals } });
       }
       this.status = signal.aborted ? 'stopped' : 'idle';

@@ -17,6 +17,7 @@ import { CasebridgeError } from './errors.js';
 import type { ConnectorState } from './state-store.js';
 
 export const CASE_NAMESPACE = 'case';
+const SNAPSHOT_NAMESPACE = 'snapshot';
 
 export interface BatchResult {
   read: number;
@@ -28,6 +29,8 @@ export interface BatchResult {
   publishedByType: Record<string, number>;
   /** Age in seconds of the newest change published, for the lag gauge. */
   newestChangeAt?: number;
+  /** Snapshot final batch: disappeared cases were not closed because this many records were rejected. */
+  closeWithheld?: number;
 }
 
 export interface PipelineDeps {
@@ -105,11 +108,21 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     memory.set(ref, { snapshot, visible, updatedAt: snapshot.case.updatedAt, lastEventId: out.event.id, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}) });
   }
 
-  if (batch.snapshot?.final && batch.snapshot.onMissing === 'close') {
-    events.push(...closeDisappeared(batch.snapshot.id, memory, state, now));
+  const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
+  if (batch.snapshot) {
+    // A record that was dead-lettered was still in the export: its case has not disappeared. We
+    // cannot always tell which case it was, so a snapshot with rejects closes nothing.
+    const rejectsKey = `rejects:${batch.snapshot.id}`;
+    const rejectsSoFar = (state.get<number>(SNAPSHOT_NAMESPACE, rejectsKey) ?? 0) + deadLetters.length;
+    if (batch.snapshot.final) {
+      if (rejectsSoFar > 0 && batch.snapshot.onMissing === 'close') result.closeWithheld = rejectsSoFar;
+      else if (batch.snapshot.onMissing === 'close') events.push(...closeDisappeared(batch.snapshot.id, memory, state, now));
+      if (rejectsSoFar > deadLetters.length) writes.push({ op: 'delete', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey });
+    } else if (deadLetters.length) {
+      writes.push({ op: 'put', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey, value: rejectsSoFar });
+    }
   }
 
-  const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
   for (const [ref, m] of memory) if (m) writes.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
 
   for (const e of events) result.publishedByType[e.event.data.change.kind] = (result.publishedByType[e.event.data.change.kind] ?? 0) + 1;

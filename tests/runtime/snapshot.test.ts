@@ -68,3 +68,20 @@ describe('snapshot exports', () => {
     expect(perExport[1]!.sort()).toEqual(['B:status_changed', 'D:created']);
   });
 });
+
+describe('snapshot exports with rejected rows', () => {
+  it('close nothing when a row was dead-lettered (it may be the "missing" case)', async () => {
+    const day2WithBadRow: FakeRow[] = [
+      { ref: 'A', status: 'received', updatedAt: '2025-11-03T09:00:00Z' },
+      { ref: 'B', status: 'received', updatedAt: '2025-11-03T09:00:00Z' },
+      { ref: 'C', status: 'in_progress', updatedAt: '2025-11-04T09:00:00Z', bad: true, code: 'ZZ' },
+    ];
+    const { perExport, publisher } = await runSnapshots([day1, day2WithBadRow, day1], 'close');
+    expect(perExport[1]).toEqual([]);
+    expect(publisher.deadLetters).toHaveLength(1);
+    // The next clean snapshot behaves normally again.
+    expect(perExport[2]).toEqual([]);
+    const { perExport: clean } = await runSnapshots([day1, day2WithBadRow, day2], 'close');
+    expect(clean[2]!.sort()).toEqual(['B:status_changed', 'C:closed', 'D:created']);
+  });
+});
