@@ -36,6 +36,8 @@ export interface Settings {
   sqlRows: number;
   memorySmallMb: number;
   memoryLargeMb: number;
+  /** A middle size (0: none), to show whether peak RSS levels off. */
+  memoryMidMb: number;
   /** Characters of the unmapped Notes column in the memory scenario's rows. */
   memoryNotes: number;
   latencySeconds: number;
@@ -67,6 +69,7 @@ export function loadSettings(): Settings {
     sqlRows: Math.max(1000, int('BENCH_SQL_ROWS', 200_000)),
     memorySmallMb: Math.max(1, int('BENCH_MEMORY_SMALL_MB', 10)),
     memoryLargeMb: Math.max(1, int('BENCH_MEMORY_LARGE_MB', 1024)),
+    memoryMidMb: int('BENCH_MEMORY_MID_MB', 100),
     memoryNotes: int('BENCH_MEMORY_NOTES', 4000),
     latencySeconds: Math.max(5, int('BENCH_LATENCY_SECONDS', 20)),
     latencyRate: Math.max(1, int('BENCH_LATENCY_RATE', 10)),

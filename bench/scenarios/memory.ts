@@ -50,14 +50,17 @@ export async function memoryScenario(ctx: BenchContext): Promise<ScenarioResult>
   const s = ctx.settings;
   const notes = s.memoryNotes;
   const small = await runSize(ctx, 'small', s.memorySmallMb, notes);
+  // A size in between shows whether peak RSS keeps climbing with the file or levels off.
+  const mid = s.memoryMidMb > s.memorySmallMb && s.memoryMidMb < s.memoryLargeMb ? await runSize(ctx, 'mid', s.memoryMidMb, notes) : undefined;
   const large = await runSize(ctx, 'large', s.memoryLargeMb, notes);
-  const detail = (x: MemoryRun) => [{ 'file MiB': x.mib, rows: x.rows, 'peak RSS MiB': x.peakRssMb, 'rows/s': x.rowsPerSecond, seconds: x.seconds }];
+  const row = (x: MemoryRun) => ({ 'file MiB': x.mib, rows: x.rows, 'peak RSS MiB': x.peakRssMb, 'rows/s': x.rowsPerSecond, seconds: x.seconds });
+  const detail = (x: MemoryRun) => [row(x)];
   const ratio = large.peakRssMb / small.peakRssMb;
   return {
     id: 'memory',
     title: `Peak RSS, CSV pipeline, ${s.memoryLargeMb} MiB file vs ${s.memorySmallMb} MiB file`,
     casebridge: makeSide(`${s.memoryLargeMb} MiB file`, 'MiB', [large.peakRssMb], detail(large)),
-    peer: makeSide(`${s.memorySmallMb} MiB file`, 'MiB', [small.peakRssMb], detail(small)),
+    peer: makeSide(`${s.memorySmallMb} MiB file`, 'MiB', [small.peakRssMb], mid ? [row(small), { ...row(mid), note: 'middle size, for the trend' }] : detail(small)),
     ratio,
     goal: { text: 'large / small ≤ 1.2', met: Number.isFinite(ratio) ? ratio <= 1.2 : undefined },
     notes: [

@@ -22,6 +22,8 @@ const { values } = parseArgs({
     events: { type: 'string' },
     batch: { type: 'string' },
     sizes: { type: 'boolean' },
+    // CloudEvents content mode: binary (default; 8 ce_* headers) or structured (1 header).
+    mode: { type: 'string' },
     // Write a CPU profile of the timed part only (event building excluded) to this file.
     'cpu-profile': { type: 'string' },
   },
@@ -37,7 +39,7 @@ if (values.sizes) {
 }
 
 const publisher = createKafkaPublisher(
-  KafkaPublisherConfig.parse({ type: 'kafka', brokers: (values.brokers ?? '127.0.0.1:19092').split(','), topic: values.topic, deadLetterTopic: values.topic }),
+  KafkaPublisherConfig.parse({ type: 'kafka', brokers: (values.brokers ?? '127.0.0.1:19092').split(','), topic: values.topic, deadLetterTopic: values.topic, mode: values.mode ?? 'binary' }),
   { logger: createLogger({ level: 'warn' }), clock: systemClock, councils: [{ gss: GSS }] },
 );
 await publisher.start();
