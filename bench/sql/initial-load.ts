@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     const cli = ensureBuilt();
     figures.push(await bareRun(TABLE, ROWS, 'bare pg keyset read'));
     figures.push(await sourceOnlyRun(TABLE, ROWS, 'sql source alone (no pipeline)'));
-    if (END_TO_END) figures.push(await connectorRun(cli, TABLE, ROWS, 'casebridge run (source → log)'));
+    if (END_TO_END) figures.push(await connectorRun(cli, TABLE, ROWS, 'casebridge run (source → sink)'));
     figures.push(await bareRun(VIEW, SMALL, 'bare pg keyset read (small)'));
     figures.push(await sourceOnlyRun(VIEW, SMALL, 'sql source alone (small)'));
     if (END_TO_END) figures.push(await connectorRun(cli, VIEW, SMALL, 'casebridge run (small)'));
