@@ -89,7 +89,7 @@ export async function publishScenario(ctx: BenchContext): Promise<ScenarioResult
     goal: { text: '≥ 0.5', met: Number.isFinite(ratio) ? ratio >= 0.5 : undefined },
     notes: [
       `Topic: ${s.partitions} partitions, replication factor 1 (single broker). Both producers: acks=all, idempotence on.`,
-      `casebridge: events built beforehand (street-services mapping), published in calls of ${s.publishBatch} events one after another, as the runtime hands over connector batches; record = ${sizes.value} B JSON value + key + 8 CloudEvents headers = ${sizes.total} B. Timed from the first publish() to the last one resolving, after connecting.`,
+      `casebridge: events built beforehand (street-services mapping), published in calls of ${s.publishBatch} events one after another, as the runtime hands over connector batches; record = ${sizes.value} B JSON value + key + 8 CloudEvents headers = ${sizes.total} B. Timed from the first publish() to the last one resolving, after connecting. Its peak RSS is mostly the events built in advance.`,
       `perf-test: --record-size ${sizes.total} (random payload, no key, no headers), --throughput -1, producer defaults otherwise (linger.ms 5, batch.size 16384, 5 requests in flight); its own records/sec (first send to last acknowledgement).`,
     ],
   };
