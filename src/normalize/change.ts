@@ -15,8 +15,11 @@ import { canonicalJson } from '../event/identity.js';
 export interface CaseMemory {
   /** The last snapshot an event was published for, so a disappeared case can still be closed. */
   snapshot: CaseSnapshot;
-  /** Resident-visible fields, flattened to canonical strings, for field-level comparison. */
-  visible: Record<string, string>;
+  /**
+   * Resident-visible fields as stored by versions before 0.1; now derived from `snapshot` on demand,
+   * which halves what is stored and read per case.
+   */
+  visible?: Record<string, string>;
   updatedAt: string;
   lastEventId: string;
   /** The snapshot export this case was last seen in (snapshot-mode sources only). */
@@ -59,7 +62,7 @@ export function decideChange(next: CaseSnapshot, nextVisible: Record<string, str
 
   if (Date.parse(next.case.updatedAt) < Date.parse(prev.updatedAt)) return { emit: false, reason: 'older' };
 
-  const fields = diffKeys(prev.visible, nextVisible);
+  const fields = diffKeys(prev.visible ?? visibleFields(prev.snapshot), nextVisible);
   if (fields.length === 0) return { emit: false, reason: 'unchanged' };
 
   const before = prev.snapshot.case.status;

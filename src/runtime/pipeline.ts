@@ -105,7 +105,7 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     }
     const out = buildEvent(snapshot, decision, recordFingerprint(record.raw));
     events.push(out);
-    memory.set(ref, { snapshot, visible, updatedAt: snapshot.case.updatedAt, lastEventId: out.event.id, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}) });
+    memory.set(ref, { snapshot, updatedAt: snapshot.case.updatedAt, lastEventId: out.event.id, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}) });
   }
 
   const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
@@ -154,7 +154,7 @@ function closeDisappeared(snapshotId: string, memory: Map<string, CaseMemory | n
       sha256Hex(canonicalJson(['disappeared', snapshotId, m.lastEventId])),
     );
     out.push(ev);
-    memory.set(ref, { ...m, snapshot, visible: visibleFields(snapshot), updatedAt: now, lastEventId: ev.event.id, snapshotId });
+    memory.set(ref, { snapshot, updatedAt: now, lastEventId: ev.event.id, snapshotId });
   };
   for (const [ref, m] of state.entries<CaseMemory>(CASE_NAMESPACE)) {
     // A case touched earlier in this batch is judged by its newest version.
