@@ -1,0 +1,43 @@
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { compileDate, fastNumericParser, wallTimeToInstant, zoneFor } from '../../src/normalize/uk/dates.js';
+
+const zone = zoneFor('Europe/London');
+
+function luxon(fmt: string, text: string): number | undefined {
+  const dt = DateTime.fromFormat(text.trim(), fmt, { zone: 'utc', locale: 'en-GB' });
+  return dt.isValid ? wallTimeToInstant(dt.toMillis(), zone) : undefined;
+}
+
+describe('fast numeric date formats', () => {
+  it.each(['dd/MM/yyyy HH:mm', 'dd/MM/yyyy', 'd/M/yyyy H:mm:ss', 'yyyy-MM-dd HH:mm:ss.SSS'])('agree with Luxon through a whole year, clock changes included (%s)', (fmt) => {
+    const fast = fastNumericParser(fmt, zone)!;
+    expect(fast).toBeDefined();
+    const start = Date.UTC(2025, 0, 1);
+    let compared = 0;
+    for (let t = start; t < start + 366 * 86_400_000; t += 97 * 60_000 + 7_000) {
+      const text = DateTime.fromMillis(t, { zone: 'utc' }).toFormat(fmt);
+      expect(fast(text), text).toBe(luxon(fmt, text));
+      compared++;
+    }
+    // Both clock-change days, hour by hour.
+    for (const day of ['2025-03-30', '2025-10-26']) {
+      for (let h = 0; h < 4; h++) for (const m of [0, 30, 59]) {
+        const text = DateTime.fromISO(`${day}T00:00:00`, { zone: 'utc' }).plus({ hours: h, minutes: m }).toFormat(fmt);
+        expect(fast(text), text).toBe(luxon(fmt, text));
+      }
+    }
+    expect(compared).toBeGreaterThan(5000);
+  });
+
+  it('leave impossible or unmatched values to Luxon, and decline formats with names or offsets', () => {
+    const fast = fastNumericParser('dd/MM/yyyy HH:mm', zone)!;
+    for (const v of ['31/02/2025 10:00', '29/02/2025 10:00', '03/11/2025 24:00', '3/11/2025 14:05', 'soon']) expect(fast(v)).toBeUndefined();
+    expect(fastNumericParser('dd MMM yyyy', zone)).toBeUndefined();
+    expect(fastNumericParser("yyyy-MM-dd'T'HH:mm", zone)).toBeUndefined();
+    // compileDate still reads them through Luxon.
+    expect(compileDate(['dd MMM yyyy'], 'Europe/London').parse('03 Nov 2025')).toBe('2025-11-03T00:00:00+00:00');
+    expect(compileDate(['dd/MM/yyyy HH:mm'], 'Europe/London').parse('26/10/2025 01:30')).toBe('2025-10-26T01:30:00+01:00');
+    expect(compileDate(['dd/MM/yyyy HH:mm'], 'Europe/London').parse('30/03/2025 01:30')).toBe('2025-03-30T02:30:00+01:00');
+  });
+});
