@@ -11,6 +11,7 @@ import { ConfigError } from '../runtime/errors.js';
 import { GatewayConfig } from './schema.js';
 import { resolveRefs } from './secrets.js';
 import { knownKeysAt } from './schema-walk.js';
+import { distance } from 'fastest-levenshtein';
 
 export interface ConfigProblem {
   file: string;
@@ -207,12 +208,12 @@ function locateNode(doc: Document, lc: LineCounter, path: readonly PropertyKey[]
   return {};
 }
 
-/** Damerau-free Levenshtein; good enough for "did you mean" on config keys. */
+/** The candidate within a small edit distance of `word`, for "did you mean" on config keys. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d < bestD) {
       bestD = d;
       best = c;
@@ -221,16 +222,3 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}

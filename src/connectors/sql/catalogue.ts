@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../../runtime/errors.js';
 import type { CatalogueColumn, SqlPool } from './dialect.js';
+import { distance } from 'fastest-levenshtein';
 
 export interface ResolvedTable {
   schema: string;
@@ -14,19 +15,6 @@ export interface ResolvedTable {
   columns: CatalogueColumn[];
 }
 
-function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}
 
 /** Up to `n` candidates close to `word` (edit distance, or one containing the other), closest first. */
 export function nearMatches(word: string, candidates: readonly string[], n = 3): string[] {
@@ -34,7 +22,7 @@ export function nearMatches(word: string, candidates: readonly string[], n = 3):
   return candidates
     .map((c) => {
       const lc = c.toLowerCase();
-      const d = levenshtein(w, lc);
+      const d = distance(w, lc);
       const contains = lc.includes(w) || w.includes(lc);
       return { c, score: contains ? Math.min(d, 1) : d };
     })
