@@ -181,7 +181,7 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
     throw new CasebridgeError('shutting down before publishing; batch left uncommitted', { code: 'aborted' });
   }
   try {
-    if (prepared.events.length) await deps.publisher.publish(prepared.events);
+    if (prepared.events.length) await publishOrIsolate(prepared, deps);
     if (prepared.deadLetters.length) await deps.publisher.deadLetter(prepared.deadLetters);
   } catch (err) {
     await batch.nack?.(err as Error).catch(() => undefined);
@@ -191,6 +191,56 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
   batch.onOutcome?.({ published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
   await batch.ack();
   return prepared.result;
+}
+
+/**
+ * The publisher refused the batch because of particular events (e.g. one larger than the broker
+ * accepts), not because the broker is unwell: such an event must not block the ones after it.
+ */
+export function isEventRejection(err: unknown): boolean {
+  return err instanceof CasebridgeError && !err.retriable && (err.context.eventRejected === true || err.code === 'kafka_message_too_large');
+}
+
+async function publishOrIsolate(prepared: PreparedBatch, deps: PipelineDeps): Promise<void> {
+  try {
+    await deps.publisher.publish(prepared.events);
+    return;
+  } catch (err) {
+    if (!isEventRejection(err)) throw err;
+  }
+  // One by one, in order: events of the refused request that did land are published again with
+  // the same ids (at least once), and each refused one becomes a dead letter.
+  const refusedCases = new Set<string>();
+  const published: OutgoingEvent[] = [];
+  for (const e of prepared.events) {
+    try {
+      await deps.publisher.publish([e]);
+      published.push(e);
+    } catch (err) {
+      if (!isEventRejection(err)) throw err;
+      refusedCases.add(e.event.subject);
+      const { data } = e.event;
+      prepared.deadLetters.push(
+        deadLetter({
+          council: data.council.gss,
+          connector: deps.connector,
+          stage: 'publish',
+          code: (err as CasebridgeError).code,
+          reason: `the publisher refused this event: ${(err as Error).message}`,
+          position: data.provenance.position,
+          record: e.event,
+          at: deps.clock.now().toISOString(),
+        }),
+      );
+    }
+  }
+  // A refused case keeps the version last published, so the record is not skipped as a repeat later.
+  prepared.writes = prepared.writes.filter((w) => !(w.namespace === CASE_NAMESPACE && refusedCases.has(w.key)));
+  prepared.events = published;
+  prepared.result.published = published.length;
+  prepared.result.deadLettered = prepared.deadLetters.length;
+  prepared.result.publishedByType = {};
+  for (const e of published) prepared.result.publishedByType[e.event.data.change.kind] = (prepared.result.publishedByType[e.event.data.change.kind] ?? 0) + 1;
 }
 
 export type { SourceRecord };

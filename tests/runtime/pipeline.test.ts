@@ -197,3 +197,29 @@ describe('change semantics through the pipeline', () => {
     expect(s.skipped).toBe(2);
   });
 });
+
+describe('an event the publisher refuses', () => {
+  it('becomes a dead letter and does not block the events after it', async () => {
+    const journal: string[] = [];
+    const publisher = memoryPublisher(journal);
+    const { PublishError } = await import('../../src/runtime/errors.js');
+    const publish = publisher.publish.bind(publisher);
+    publisher.publish = async (events) => {
+      if (events.some((e) => e.event.subject === 'SR2')) {
+        throw new PublishError('broker refused a record: MESSAGE_TOO_LARGE', { retriable: false, code: 'kafka_message_too_large' });
+      }
+      return publish(events);
+    };
+    const store = journaledStore(journal);
+    const { r } = runner(rows, 5, journal, publisher, store);
+    const s = await r.runOnce(new AbortController().signal);
+    expect(s.status).toBe('ok');
+    expect(publisher.events.map((e) => `${e.event.subject}:${e.event.data.change.kind}`)).toEqual(['SR1:created', 'SR1:status_changed', 'SR1:closed']);
+    const refused = publisher.deadLetters.find((d) => d.stage === 'publish')!;
+    expect(refused).toMatchObject({ code: 'kafka_message_too_large', position: { file: 'fake.csv', line: 3 } });
+    expect(refused.reason).toContain('MESSAGE_TOO_LARGE');
+    // The refused case is not remembered as published, so the record is not skipped next time.
+    expect(store.forConnector('fake').get('case', 'SR2')).toBeUndefined();
+    expect(store.forConnector('fake').checkpoint()).toEqual({ offset: 5 });
+  });
+});
