@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { describeError } from '../runtime/errors.js';
+import { ConfigError, describeError } from '../runtime/errors.js';
 import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -45,6 +45,12 @@ async function main(): Promise<void> {
     if (err instanceof ExitError) {
       process.stderr.write(`casebridge: ${err.message}\n`);
       process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      // Found after loading, e.g. a JSONata expression that does not compile or a table that does not exist.
+      process.stderr.write(`casebridge: ${describeError(err)}\n`);
+      process.exitCode = EXIT.configInvalid;
       return;
     }
     process.stderr.write(`casebridge: ${describeError(err)}\n`);
