@@ -84,7 +84,11 @@ export function parseConfigText(text: string, file: string, baseDir: string, env
   for (const p of refProblems) problems.push({ file, ...locate(p.path), path: formatPath(p.path), message: p.message });
 
   const parsed = GatewayConfig.safeParse(value);
-  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, value, file, locate));
+  if (!parsed.success) {
+    // A value whose secret reference is missing was resolved to "", so its own type error is noise.
+    const unresolved = new Set(refProblems.map((p) => formatPath(p.path)));
+    problems.push(...issuesToProblems(parsed.error.issues, value, file, locate).filter((p) => !unresolved.has(p.path)));
+  }
   if (problems.length) throw new ConfigInvalidError(problems);
   const locatePath = (path: string) => {
     const segs = parsePath(path);

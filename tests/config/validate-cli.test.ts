@@ -36,6 +36,12 @@ describe('casebridge validate', () => {
     expect(r.stderr).toContain('missing-secret.yaml:29:21  connectors[1].mapping.personalSalt: environment variable CB_TEST_SALT is not set');
   });
 
+  it('compiles every mapping, so a JSONata expression that does not parse is caught before going live', () => {
+    const r = runCli(['validate', fixture('bad-jsonata')], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bad-jsonata\.yaml:20:15 {2}connectors\[0\]\.mapping\.filter: invalid JSONata expression/);
+  });
+
   it('reports every file in machine-readable form with --json', () => {
     const r = runCli(['validate', '--json', fixture('valid'), fixture('wrong-type')], { env });
     expect(r.status).toBe(2);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigInvalidError, loadConfigFile } from '../../config/load.js';
 import { createGateway } from '../../runtime/gateway.js';
-import { describeError } from '../../runtime/errors.js';
+import { ConfigError, describeError } from '../../runtime/errors.js';
+import { compileMapping } from '../../normalize/compile-mapping.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
 import { createStdoutPublisher } from '../../publish/stdout.js';
@@ -32,6 +33,25 @@ export function registerValidate(program: Command): void {
             problems: [],
             connectors: loaded.config.connectors.map((c) => ({ name: c.name, type: c.type, council: c.council })),
           };
+          // Compile every mapping too (no I/O): a JSONata expression that does not parse or an
+          // unknown time zone is a config error council IT should see before going live.
+          loaded.config.connectors.forEach((c, i) => {
+            const council = loaded.config.councils.find((x) => x.gss === c.council)!;
+            try {
+              compileMapping(c.mapping, {
+                connector: c.name,
+                council: { gss: council.gss, name: council.name },
+                system: c.system,
+                ...(loaded.config.lookups ? { sharedLookups: loaded.config.lookups } : {}),
+                configPath: `connectors[${i}].mapping`,
+              });
+            } catch (err) {
+              const path = err instanceof ConfigError && typeof err.context.field === 'string' ? err.context.field : `connectors[${i}].mapping`;
+              const at = loaded.locate?.(path);
+              result.valid = false;
+              result.problems.push({ file, ...(at ? { line: at.line, column: at.column } : {}), path, message: (err as Error).message.replace(`${path}: `, '') });
+            }
+          });
           if (opts.live) {
             const gw = await createGateway({ loaded, http: false, logger: silentLogger(), publisher: createStdoutPublisher(), stateStore: openSqliteStateStore(':memory:') });
             for (const r of gw.runners.values()) {
