@@ -50,6 +50,17 @@ export interface CatalogueColumn {
 /** Which lower bound a keyset page uses. */
 export type LowerBound = 'none' | 'since' | 'keyset';
 
+/**
+ * The lower-bound predicate for databases without row-value comparison (MySQL/MariaDB, SQL Server):
+ * `(ts, key) > (:since, :after_key)` expanded, with a leading `ts >= :since` so the optimiser gets a
+ * range on the (updated_at, key) index. Ends with AND (or is empty) so the caller appends the upper bound.
+ */
+export function expandedLowerBound(updatedAt: string, key: string, lower: LowerBound): string {
+  if (lower === 'keyset') return `${updatedAt} >= :since AND (${updatedAt} > :since OR ${key} > :after_key) AND `;
+  if (lower === 'since') return `${updatedAt} > :since AND `;
+  return '';
+}
+
 export interface PageSpec {
   /** Quoted, qualified table name. */
   table: string;

@@ -11,6 +11,7 @@ import { durationMs } from '../../config/common.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, ParamType, QueryOptions, QueryResult, SqlPool } from './dialect.js';
+import { expandedLowerBound } from './dialect.js';
 export { keyParamType } from './dialect.js';
 import { classifySqlError, sqlError } from './errors.js';
 import { compileNamed } from './params.js';
@@ -31,13 +32,7 @@ export const mssqlDialect: Dialect = {
   columnsSql:
     'SELECT COLUMN_NAME AS column_name, DATA_TYPE AS data_type, IS_NULLABLE AS is_nullable FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = :schema AND TABLE_NAME = :table ORDER BY ORDINAL_POSITION',
   incrementalPage({ table, columns, key, updatedAt, lower }) {
-    // SQL Server has no row-value comparison; the leading >= gives the index a seek range.
-    const where =
-      lower === 'keyset'
-        ? `${updatedAt} >= :since AND (${updatedAt} > :since OR ${key} > :after_key) AND `
-        : lower === 'since'
-          ? `${updatedAt} > :since AND `
-          : '';
+    const where = expandedLowerBound(updatedAt, key, lower);
     return `SELECT TOP (:limit) ${columns.join(', ')} FROM ${table} WHERE ${where}${updatedAt} <= :until ORDER BY ${updatedAt}, ${key}`;
   },
   snapshotPage({ table, columns, key, first }) {

@@ -8,6 +8,7 @@ import { durationMs } from '../../config/common.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, QueryOptions, QueryResult, SqlPool } from './dialect.js';
+import { expandedLowerBound } from './dialect.js';
 import { classifySqlError, sqlError } from './errors.js';
 import { compileNamed } from './params.js';
 import { DbTimestamp, parseDbTimestamp, toDateTime } from './timestamps.js';
@@ -30,13 +31,7 @@ export const mysqlDialect: Dialect = {
   columnsSql:
     'SELECT COLUMN_NAME AS column_name, DATA_TYPE AS data_type, IS_NULLABLE AS is_nullable FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = :schema AND TABLE_NAME = :table ORDER BY ORDINAL_POSITION',
   incrementalPage({ table, columns, key, updatedAt, lower }) {
-    // Expanded keyset predicate: the leading `>=` gives the optimiser a range on the index.
-    const where =
-      lower === 'keyset'
-        ? `${updatedAt} >= :since AND (${updatedAt} > :since OR ${key} > :after_key) AND `
-        : lower === 'since'
-          ? `${updatedAt} > :since AND `
-          : '';
+    const where = expandedLowerBound(updatedAt, key, lower);
     return `SELECT ${columns.join(', ')} FROM ${table} WHERE ${where}${updatedAt} <= :until ORDER BY ${updatedAt}, ${key} LIMIT :limit`;
   },
   snapshotPage({ table, columns, key, first }) {
