@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeError } from '../runtime/errors.js';
+import { registerForget } from './commands/forget.js';
 import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPreview(program);
   registerSchema(program);
   registerTest(program);
+  registerForget(program);
   return program;
 }
 
