@@ -237,7 +237,7 @@ export class ConnectorRunner extends EventEmitter {
     }
     metrics.recordsRead.labels(this.name).inc(r.read);
     for (const [type, n] of Object.entries(r.publishedByType)) metrics.eventsPublished.labels(this.name, type).inc(n);
-    if (r.deadLettered) metrics.deadLetters.labels(this.name, 'any').inc(r.deadLettered);
+    for (const [stage, n] of Object.entries(r.deadLetteredBy ?? {})) metrics.deadLetters.labels(this.name, stage).inc(n);
     for (const [reason, n] of Object.entries(r.skippedBy)) metrics.recordsSkipped.labels(this.name, reason).inc(n);
     if (r.newestChangeAt !== undefined) metrics.lagSeconds.labels(this.name).set(Math.max(0, (this.deps.clock.now().getTime() - r.newestChangeAt) / 1000));
   }

@@ -23,6 +23,8 @@ export interface BatchResult {
   read: number;
   published: number;
   deadLettered: number;
+  /** Dead letters by stage (source, mapping, publish …), for the metrics. */
+  deadLetteredBy?: Record<string, number>;
   skipped: number;
   /** Skips by reason: filtered, unchanged, older. */
   skippedBy: Record<string, number>;
@@ -190,7 +192,9 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
   deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
   batch.onOutcome?.({ published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
   await batch.ack();
-  return prepared.result;
+  const by: Record<string, number> = {};
+  for (const d of prepared.deadLetters) by[d.stage] = (by[d.stage] ?? 0) + 1;
+  return { ...prepared.result, deadLetteredBy: by };
 }
 
 /**

@@ -36,19 +36,20 @@ function journaledStore(journal: string[]): StateStore {
 function runner(rows: FakeRow[], size: number, journal: string[], publisher = memoryPublisher(journal), store = journaledStore(journal)) {
   const config = { name: 'fake', type: 'file', council: council.gss, system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig;
   const source = fakeSource(rows, size, journal);
+  const metrics = createMetrics();
   const r = new ConnectorRunner(config, {
     publisher,
     stateStore: store,
     clock: fixedClock('2025-11-03T15:00:00Z'),
     logger: silentLogger(),
-    metrics: createMetrics(),
+    metrics,
     council,
     baseDir: '.',
     compileMapping: () => fakeNormalize,
     sourceFactory: () => source,
     index: 0,
   });
-  return { r, publisher, store, source };
+  return { r, publisher, store, source, metrics };
 }
 
 const rows: FakeRow[] = [
@@ -84,8 +85,9 @@ describe('pipeline ordering', () => {
 
   it('derives event types from the change and dead-letters the bad record without blocking the rest', async () => {
     const journal: string[] = [];
-    const { r, publisher } = runner(rows, 2, journal);
+    const { r, publisher, metrics } = runner(rows, 2, journal);
     await r.runOnce(new AbortController().signal);
+    expect(await metrics.registry.metrics()).toContain('casebridge_dead_letters_total{connector="fake",stage="mapping"} 1');
     expect(publisher.events.map((e) => [e.event.subject, e.event.data.change.kind])).toEqual([
       ['SR1', 'created'],
       ['SR2', 'created'],
