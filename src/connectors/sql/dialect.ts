@@ -5,7 +5,7 @@
  */
 import type { DateTime } from 'luxon';
 import type { PlaceholderStyle } from './params.js';
-import type { DbTimestamp, TimestampKind } from './timestamps.js';
+import { DbTimestamp, toDateTime, type TimestampKind } from './timestamps.js';
 
 export interface FieldInfo {
   name: string;
@@ -115,4 +115,15 @@ export function keyParamType(field: FieldInfo | undefined): ParamType | undefine
     default:
       return undefined;
   }
+}
+
+/**
+ * The database's own clock in UTC, the upper bound of every incremental poll. `sql` selects one
+ * timestamp column named `now` (each dialect its own function for the current UTC time).
+ */
+export async function readDatabaseClock(query: SqlPool['query'], sql: string): Promise<DateTime> {
+  const { rows } = await query(sql, {}, { operation: 'read database clock' });
+  const ts = rows[0]?.now;
+  if (!(ts instanceof DbTimestamp)) throw new Error(`unexpected clock value ${String(ts)}`);
+  return toDateTime(ts, 'UTC');
 }

@@ -11,11 +11,11 @@ import { durationMs } from '../../config/common.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, ParamType, QueryOptions, QueryResult, SqlPool } from './dialect.js';
-import { expandedLowerBound } from './dialect.js';
+import { expandedLowerBound, readDatabaseClock } from './dialect.js';
 export { keyParamType } from './dialect.js';
 import { classifySqlError, sqlError } from './errors.js';
 import { compileNamed } from './params.js';
-import { DbTimestamp, fromTediousDate, toDateTime, type TimestampKind } from './timestamps.js';
+import { fromTediousDate, type TimestampKind } from './timestamps.js';
 import type { TlsMaterial } from './tls.js';
 
 export const mssqlDialect: Dialect = {
@@ -186,12 +186,7 @@ export function createMssqlPool(opts: { connection: SqlConnection; tls: TlsMater
   return {
     dialect: mssqlDialect,
     query,
-    async now() {
-      const { rows } = await query('SELECT SYSUTCDATETIME() AS now', {}, { operation: 'read database clock' });
-      const ts = rows[0]?.now;
-      if (!(ts instanceof DbTimestamp)) throw new Error(`unexpected clock value ${String(ts)}`);
-      return toDateTime(ts, 'UTC');
-    },
+    now: () => readDatabaseClock(query, 'SELECT SYSUTCDATETIME() AS now'),
     async close() {
       if (closed) return;
       closed = true;

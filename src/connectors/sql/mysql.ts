@@ -8,10 +8,10 @@ import { durationMs } from '../../config/common.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, QueryOptions, QueryResult, SqlPool } from './dialect.js';
-import { expandedLowerBound } from './dialect.js';
+import { expandedLowerBound, readDatabaseClock } from './dialect.js';
 import { classifySqlError, sqlError } from './errors.js';
 import { compileNamed } from './params.js';
-import { DbTimestamp, parseDbTimestamp, toDateTime } from './timestamps.js';
+import { DbTimestamp, parseDbTimestamp } from './timestamps.js';
 import type { TlsMaterial } from './tls.js';
 
 /** mysql protocol column types (include/mysql/field_types.h). */
@@ -122,12 +122,7 @@ export function createMysqlPool(opts: { connection: SqlConnection; tls: TlsMater
   return {
     dialect: mysqlDialect,
     query,
-    async now() {
-      const { rows } = await query('SELECT UTC_TIMESTAMP(6) AS now', {}, { operation: 'read database clock' });
-      const ts = rows[0]?.now;
-      if (!(ts instanceof DbTimestamp)) throw new Error(`unexpected clock value ${String(ts)}`);
-      return toDateTime(ts, 'UTC');
-    },
+    now: () => readDatabaseClock(query, 'SELECT UTC_TIMESTAMP(6) AS now'),
     async close() {
       if (closed) return;
       closed = true;

@@ -6,8 +6,9 @@ import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, QueryOptions, QueryResult, SqlPool } from './dialect.js';
 import { classifySqlError, sqlError } from './errors.js';
 import { compileNamed } from './params.js';
-import { DbTimestamp, parseDbTimestamp, toDateTime } from './timestamps.js';
+import { parseDbTimestamp } from './timestamps.js';
 import type { TlsMaterial } from './tls.js';
+import { readDatabaseClock } from './dialect.js';
 
 const OID = { date: 1082, timestamp: 1114, timestamptz: 1184, timestampArr: 1115, timestamptzArr: 1185, dateArr: 1182 } as const;
 const RAW_TEXT = new Set<number>(Object.values(OID));
@@ -121,12 +122,7 @@ export function createPostgresPool(opts: { connection: SqlConnection; tls: TlsMa
   return {
     dialect: postgresDialect,
     query,
-    async now() {
-      const { rows } = await query('SELECT clock_timestamp() AS now', {}, { operation: 'read database clock' });
-      const ts = rows[0]?.now;
-      if (!(ts instanceof DbTimestamp)) throw new Error(`unexpected clock value ${String(ts)}`);
-      return toDateTime(ts, 'UTC');
-    },
+    now: () => readDatabaseClock(query, 'SELECT clock_timestamp() AS now'),
     async close() {
       if (!pool.ended && !(pool as { ending?: boolean }).ending) await pool.end();
     },
