@@ -3,7 +3,7 @@
  * times", then one enquiry at a time). Tests mutate `enquiries` through the helpers.
  */
 import type soap from 'soap';
-import { serve, type Served } from './serve.js';
+import { serve, type Served, FaultOnce } from './serve.js';
 import { fromUkLocal, readAsServerLocal, ukLocal } from './uk-time.js';
 
 export interface StatusLogRow {
@@ -40,7 +40,7 @@ export class HighwaysSimulator {
   readonly username: string;
   readonly password: string;
   private nextNumber = 1_004_501;
-  private faultNext: { op: string; code: string; message: string } | undefined;
+  private readonly faults = new FaultOnce();
   served: Served | undefined;
 
   constructor(opts: HighwaysSimulatorOptions = {}) {
@@ -50,7 +50,7 @@ export class HighwaysSimulator {
 
   /** The next call of `op` answers with a SOAP fault. */
   failNext(op: string, code: string, message: string): void {
-    this.faultNext = { op, code, message };
+    this.faults.set(op, code, message);
   }
 
   addEnquiry(input: { service?: string; subject?: string; description?: string; location?: string; x?: number; y?: number; at: Date; contact?: Enquiry['Customer'] }): Enquiry {
@@ -81,21 +81,13 @@ export class HighwaysSimulator {
     return row;
   }
 
-  private fault(op: string): void {
-    if (this.faultNext && this.faultNext.op === op) {
-      const f = this.faultNext;
-      this.faultNext = undefined;
-      throw { Fault: { faultcode: f.code, faultstring: f.message, statusCode: 500 } };
-    }
-  }
-
   services(): soap.IServices {
     return {
       EnquiryService: {
         EnquiryPort: {
           GetEnquiryStatusChanges: (args: Record<string, unknown>) => {
             this.calls.push({ op: 'GetEnquiryStatusChanges', args });
-            this.fault('GetEnquiryStatusChanges');
+            this.faults.raiseFor('GetEnquiryStatusChanges');
             // The quirk: offsets in the request are ignored; the wall-clock text is UK local time.
             const from = readAsServerLocal(args.LoggedTimeFrom);
             const to = readAsServerLocal(args.LoggedTimeTo);
@@ -113,7 +105,7 @@ export class HighwaysSimulator {
           },
           GetEnquiry: (args: Record<string, unknown>) => {
             this.calls.push({ op: 'GetEnquiry', args });
-            this.fault('GetEnquiry');
+            this.faults.raiseFor('GetEnquiry');
             const e = this.restricted.has(Number(args.EnquiryNumber)) ? undefined : this.enquiries.get(Number(args.EnquiryNumber));
             if (!e) throw { Fault: { faultcode: 'soap:Client', faultstring: `Enquiry ${String(args.EnquiryNumber)} does not exist`, statusCode: 500 } };
             const { logs, ...rest } = e;

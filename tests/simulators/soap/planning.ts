@@ -4,7 +4,7 @@
  * only the list operation reveals.
  */
 import type soap from 'soap';
-import { serve, type Served } from './serve.js';
+import { serve, type Served, FaultOnce } from './serve.js';
 import { readAsServerLocal, ukDate } from './uk-time.js';
 
 export interface PlanningApplication {
@@ -52,7 +52,7 @@ export class PlanningSimulator {
   readonly username: string;
   readonly password: string;
   private seq = 1234;
-  private faultNext: { op: string; code: string; message: string } | undefined;
+  private readonly faults = new FaultOnce();
   served: Served | undefined;
 
   constructor(private readonly opts: PlanningSimulatorOptions = {}) {
@@ -61,7 +61,7 @@ export class PlanningSimulator {
   }
 
   failNext(op: string, code: string, message: string): void {
-    this.faultNext = { op, code, message };
+    this.faults.set(op, code, message);
   }
 
   addApplication(input: { type?: string; proposal?: string; address?: string; postcode?: string; uprn?: string; easting?: number; northing?: number; at: Date }): PlanningApplication {
@@ -102,21 +102,13 @@ export class PlanningSimulator {
     this.changes.push({ ref, at });
   }
 
-  private fault(op: string): void {
-    if (this.faultNext && this.faultNext.op === op) {
-      const f = this.faultNext;
-      this.faultNext = undefined;
-      throw { Fault: { faultcode: f.code, faultstring: f.message, statusCode: 500 } };
-    }
-  }
-
   services(): soap.IServices {
     return {
       PlanningService: {
         PlanningServiceSoap: {
           GetChangedServiceRequestRefVals: (args: Record<string, unknown>) => {
             this.calls.push({ op: 'GetChangedServiceRequestRefVals', args });
-            this.fault('GetChangedServiceRequestRefVals');
+            this.faults.raiseFor('GetChangedServiceRequestRefVals');
             const since = readAsServerLocal(args.since);
             if (!since) throw { Fault: { faultcode: 'soap:Client', faultstring: 'since must be a valid date', statusCode: 500 } };
             const refs = [...new Set(this.changes.filter((c) => c.at.getTime() >= since.getTime()).map((c) => c.ref))];
@@ -124,7 +116,7 @@ export class PlanningSimulator {
           },
           GetServiceRequestByReferenceValue: (args: Record<string, unknown>) => {
             this.calls.push({ op: 'GetServiceRequestByReferenceValue', args });
-            this.fault('GetServiceRequestByReferenceValue');
+            this.faults.raiseFor('GetServiceRequestByReferenceValue');
             const app = this.applications.get(String(args.referenceValue));
             if (!app) throw { Fault: { faultcode: 'soap:Client', faultstring: `No application with reference ${String(args.referenceValue)}`, statusCode: 500 } };
             return { GetServiceRequestByReferenceValueResult: { ...app } };

@@ -109,3 +109,20 @@ export async function serve(opts: ServeOptions): Promise<Served> {
       }),
   };
 }
+
+/** One scripted SOAP fault: the next call of `op` answers with it, once. */
+export class FaultOnce {
+  private next: { op: string; code: string; message: string } | undefined;
+
+  set(op: string, code: string, message: string): void {
+    this.next = { op, code, message };
+  }
+
+  /** Throws the scripted fault (as the `soap` server expects) when it is for `op`. */
+  raiseFor(op: string): void {
+    if (this.next?.op !== op) return;
+    const f = this.next;
+    this.next = undefined;
+    throw { Fault: { faultcode: f.code, faultstring: f.message, statusCode: 500 } };
+  }
+}
