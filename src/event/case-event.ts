@@ -78,6 +78,24 @@ export const CaseService = z
   .strict();
 export type CaseService = z.infer<typeof CaseService>;
 
+/**
+ * Why a case was closed, in words a resident understands. `no-longer-listed` is set by
+ * casebridge when a supplier's full listing stops showing an open case (snapshot mode).
+ */
+export const ClosureReasonCode = z
+  .enum(['completed', 'duplicate', 'not-council', 'withdrawn', 'no-action-needed', 'no-longer-listed', 'other'])
+  .describe('Why the case was closed (see docs/lifecycle.md)');
+export type ClosureReasonCode = z.infer<typeof ClosureReasonCode>;
+
+export const ClosureReason = z
+  .object({
+    code: ClosureReasonCode,
+    supplierCode: z.string().min(1).optional().describe("The supplier's own closure code, verbatim"),
+    label: z.string().min(1).optional().describe('Public wording for the reason'),
+  })
+  .strict();
+export type ClosureReason = z.infer<typeof ClosureReason>;
+
 export const Case = z
   .object({
     reference: z.string().min(1).describe('Public case reference the resident knows'),
@@ -89,6 +107,7 @@ export const Case = z
     updatedAt: Timestamp.describe('When the supplier last changed the case (or when casebridge observed the change, see provenance.updatedAtSource)'),
     dueAt: Timestamp.optional(),
     closedAt: Timestamp.optional(),
+    closureReason: ClosureReason.optional(),
   })
   .strict();
 export type Case = z.infer<typeof Case>;
