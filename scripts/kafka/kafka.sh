@@ -7,6 +7,7 @@
 #   scripts/kafka/kafka.sh pid      print the broker's process id (for the broker-kill test)
 #   scripts/kafka/kafka.sh reset    stop and delete its data
 #   scripts/kafka/kafka.sh fetch    only fetch the jars; prints the folder holding them
+#   scripts/kafka/kafka.sh format   only write the config and format storage (once); prints the cluster id
 #   scripts/kafka/kafka.sh classpath  print the classpath of the Kafka jars
 #   scripts/kafka/kafka.sh create-topic NAME [PARTITIONS]   create a topic on this broker (RF 1)
 #   scripts/kafka/kafka.sh run-class CLASS [ARGS...]         run a Kafka tool, like kafka-run-class.sh:
@@ -23,6 +24,7 @@
 #   KAFKA_START_TIMEOUT   seconds to wait for the broker to answer (default 120)
 #   KAFKA_EXTRA_CONFIG    file appended to the generated server.properties (later keys win), e.g.
 #                         a SASL_SSL listener for the TLS/SASL tests
+#   KAFKA_CLUSTER_ID      cluster id for the first storage format (default: 16 random bytes, base64url)
 #   KAFKA_FORMAT_ARGS     extra arguments for the first storage format, e.g.
 #                         --add-scram SCRAM-SHA-256=[name=alice,password=...]
 #
@@ -137,13 +139,14 @@ EOF
 format_storage() {
   if [[ -f "$datadir/meta.properties" ]]; then return 0; fi
   local cluster_id
-  # A KRaft cluster id is 16 random bytes, base64url without padding.
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # A KRaft cluster id is 16 random bytes, base64url without padding. One in 64 begins with "-",
+  # so it is passed as --cluster-id=ID: in that form the storage tool never reads it as an option.
+  cluster_id="${KAFKA_CLUSTER_ID:-$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')}"
   say "formatting KRaft storage in $datadir (cluster $cluster_id)"
   local -a extra=()
   read -r -a extra <<<"${KAFKA_FORMAT_ARGS:-}" # split on spaces, no globbing of [name=...]
   java -Xmx256m -cp "$libs/*" -Dlog4j2.configurationFile="${KAFKA_LOG4J_CONFIG:-$here/log4j2.properties}" -Dkafka.logs.dir="$logdir" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" "${extra[@]}" >"$logdir/format.log" 2>&1 \
+    kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$conf" "${extra[@]}" >"$logdir/format.log" 2>&1 \
     || { cat "$logdir/format.log" >&2; die "formatting storage failed"; }
 }
 
@@ -238,6 +241,7 @@ case "${1:-}" in
   pid) pid_alive && cat "$pidfile" || { say "not running"; exit 3; } ;;
   reset) stop; rm -rf "$state"; say "deleted $state" ;;
   fetch) fetch; echo "$libs" ;;
+  format) need_java; fetch; write_config; format_storage; sed -n 's/^cluster.id=//p' "$datadir/meta.properties" ;;
   classpath) fetch; echo "$libs/*" ;;
   run-class)
     shift
@@ -254,5 +258,5 @@ case "${1:-}" in
     "$0" run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" --create --if-not-exists \
       --topic "$2" --partitions "${3:-1}" --replication-factor 1
     ;;
-  *) echo "usage: $0 start|stop|status|pid|reset|fetch|classpath|create-topic|run-class" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|pid|reset|fetch|format|classpath|create-topic|run-class" >&2; exit 2 ;;
 esac

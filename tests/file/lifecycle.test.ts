@@ -211,20 +211,18 @@ describe('watch mode', () => {
     const source = make();
     expect(source.continuous).toBe(true);
     const ac = new AbortController();
-    const got: { file: string; at: number }[] = [];
+    const got: { file: string }[] = [];
     const run = (async () => {
       for await (const b of source.read({ checkpoint: state.checkpoint(), signal: ac.signal })) {
         state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
         await b.ack();
-        for (const r of b.records) got.push({ file: r.position.file!, at: Date.now() });
+        for (const r of b.records) got.push({ file: r.position.file! });
       }
     })();
     await new Promise((r) => setTimeout(r, 300));
-    const droppedAt = Date.now();
     writeFileSync(join(dir, 'w1.csv'), historyCsv(2));
     for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     expect(got.map((g) => g.file)).toEqual(['w1.csv', 'w1.csv']);
-    expect(got[0]!.at - droppedAt).toBeLessThan(5000);
     writeFileSync(join(dir, 'w2.csv'), historyCsv(1));
     for (let i = 0; i < 100 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
     expect(got.map((g) => g.file)).toEqual(['w1.csv', 'w1.csv', 'w2.csv']);

@@ -8,7 +8,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync, existsSync, type Stats } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, posix } from 'node:path';
-import { Server, utils, type Connection, type ParsedKey, type SFTPWrapper } from 'ssh2';
+import { Server, utils, type Connection, type SFTPWrapper } from 'ssh2';
+import { generateSshKeyPair, parseSshKey } from '../helpers/ssh-keys.js';
 import { sshFingerprint } from '../../src/connectors/file/sftp-store.js';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
@@ -35,10 +36,9 @@ function longname(name: string, s: Stats): string {
 }
 
 export async function startSftpServer(opts: { root: string; username: string; password?: string; publicKey?: string }): Promise<TestSftpServer> {
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const parsedHost = utils.parseKey(hostKey.public) as ParsedKey;
-  const fingerprint = sshFingerprint(parsedHost.getPublicSSH());
-  const allowedKey = opts.publicKey ? (utils.parseKey(opts.publicKey) as ParsedKey) : undefined;
+  const hostKey = generateSshKeyPair('test SFTP server host key');
+  const fingerprint = sshFingerprint(hostKey.parsed.getPublicSSH());
+  const allowedKey = opts.publicKey ? parseSshKey(opts.publicKey, 'allowed client key') : undefined;
   let dropAfter: number | undefined;
   let drops = 0;
   let logins = 0;

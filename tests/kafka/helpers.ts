@@ -162,6 +162,8 @@ export interface BrokerSetup {
   extraConfig?: string;
   /** Extra arguments for the first storage format (e.g. SCRAM users). */
   formatArgs?: string;
+  /** Cluster id for the first storage format (default: random). */
+  clusterId?: string;
 }
 
 export async function privateBroker(configure?: (ports: { port: number; cport: number }) => BrokerSetup): Promise<PrivateBroker> {
@@ -176,6 +178,7 @@ export async function privateBroker(configure?: (ports: { port: number; cport: n
     env.KAFKA_EXTRA_CONFIG = join(stateDir, 'extra.properties');
   }
   if (setup.formatArgs) env.KAFKA_FORMAT_ARGS = setup.formatArgs;
+  if (setup.clusterId) env.KAFKA_CLUSTER_ID = setup.clusterId;
   const sh = (cmd: string) => run('bash', [KAFKA_SH, cmd], { env, timeout: 180_000 });
   const b: PrivateBroker = {
     address: `127.0.0.1:${port}`,
