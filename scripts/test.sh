@@ -31,7 +31,19 @@ if ! npm run --silent typecheck; then
   exit 1
 fi
 
+# Is anything listening on 127.0.0.1:PORT?
+port_busy() { node -e 'const s=require("net").connect(+process.argv[1],"127.0.0.1");s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1))' "$1"; }
+# Two free loopback ports, for a broker and its controller.
+free_ports() { node -e 'const n=require("net");const a=n.createServer().listen(0,"127.0.0.1",()=>{const b=n.createServer().listen(0,"127.0.0.1",()=>{console.log(a.address().port,b.address().port);a.close();b.close()})})'; }
+
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  if [[ -z "${KAFKA_PORT:-}" ]] && ! bash scripts/kafka/kafka.sh status >/dev/null 2>&1 && { port_busy 19092 || port_busy 19093; }; then
+    # Another process (another clone's broker, anything) holds the default ports: take free ones
+    # rather than fail to start.
+    read -r KAFKA_PORT KAFKA_CONTROLLER_PORT <<<"$(free_ports)"
+    export KAFKA_PORT KAFKA_CONTROLLER_PORT
+    echo "test.sh: 127.0.0.1:19092 is taken; the local broker uses 127.0.0.1:$KAFKA_PORT" >&2
+  fi
   port="${KAFKA_PORT:-19092}"
   if bash scripts/kafka/kafka.sh status >/dev/null 2>&1; then
     echo "test.sh: using the local Kafka broker already running on 127.0.0.1:$port (left running)" >&2
