@@ -10,6 +10,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { TrackConfig, TrackStoreConfig } from './config.js';
 import { buildTrackServer, type TrackServerDeps } from './http/server.js';
 import { createApplier } from './ingest/applier.js';
+import { createCaseStatePublisher, type CaseStatePublisher } from './ingest/kafka/case-state.js';
 import { createKafkaIngest, type KafkaIngest } from './ingest/kafka/consumer.js';
 import { createLocalLogIngest, type LocalLogIngest } from './ingest/local-log.js';
 import { createTrackMetrics, type TrackMetrics } from './metrics.js';
@@ -55,11 +56,23 @@ export async function createTracker(opts: {
 
   let logIngest: LocalLogIngest | undefined;
   let kafkaIngest: KafkaIngest | undefined;
+  let caseState: CaseStatePublisher | undefined;
   const src = config.source;
   if (src.type === 'local-log') {
     logIngest = createLocalLogIngest({ dir: resolve(baseDir, src.dir), batchSize: src.batchSize, pollMs: durationMs(src.poll), store, applier, metrics, logger: opts.logger });
   } else {
-    kafkaIngest = createKafkaIngest({ config: src, applier, metrics, logger: opts.logger, ...(opts.rebuild ? { fromBeginning: true } : {}) });
+    if (src.caseStateTopic) {
+      caseState = createCaseStatePublisher({ brokers: src.brokers, clientId: src.clientId, topic: src.caseStateTopic, replicationFactor: src.replicationFactor, store, privacy });
+    }
+    const publisher = caseState;
+    kafkaIngest = createKafkaIngest({
+      config: src,
+      applier,
+      metrics,
+      logger: opts.logger,
+      ...(opts.rebuild ? { fromBeginning: true } : {}),
+      ...(publisher ? { afterBatch: (keys: string[]) => publisher.publish(keys) } : {}),
+    });
   }
 
   const app = await buildTrackServer({
@@ -83,6 +96,7 @@ export async function createTracker(opts: {
     catchUp: () => (logIngest ? logIngest.catchUp() : Promise.resolve(0)),
     async start({ http = true } = {}) {
       if (logIngest) tailing = logIngest.run(abort.signal);
+      await caseState?.start();
       if (kafkaIngest) await kafkaIngest.start();
       if (!http) return undefined;
       return app.listen({ host: config.http.host, port: opts.port ?? config.http.port });
@@ -91,6 +105,7 @@ export async function createTracker(opts: {
       abort.abort();
       await tailing;
       await kafkaIngest?.stop();
+      await caseState?.stop();
       await app.close();
       await store.close();
     },

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { StateError } from '../../runtime/errors.js';
 import { newestPerCase, sortTimeline, StoredCase, TimelineEntry, type ProjectedEvent } from '../projection.js';
 import { requestedMs } from './sqlite.js';
-import { findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
+import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';
 
 interface CaseRow {
@@ -183,6 +183,11 @@ export function openPostgresProjection(opts: { url: string; schema: string; pool
       const p = params('postgres');
       const sql = listCasesSql(dialect, p, query);
       return (await wrap('list cases', () => pool.query<CaseRow>(sql, p.values))).rows.map(toRecord);
+    },
+    async casesByKey(keys) {
+      if (!keys.length) return [];
+      const r = await wrap('read cases', () => pool.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM ${q('cases')} WHERE case_key = ANY($1::text[])`, [keys]));
+      return r.rows.map(toRecord);
     },
     async listUpdates(query) {
       const p = params('postgres');

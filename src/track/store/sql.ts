@@ -81,7 +81,7 @@ export function params(style: 'sqlite' | 'postgres'): Params {
   return { values, add, list: (vs) => vs.map(add).join(', ') };
 }
 
-const CASE_COLUMNS = 'case_key, service_id, service_key, postcode, seq, time_ms, requested_ms, state';
+export const CASE_COLUMNS = 'case_key, service_id, service_key, postcode, seq, time_ms, requested_ms, state';
 
 export function listCasesSql(d: Dialect, p: Params, q: CaseQuery): string {
   const where: string[] = [];

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError } from '../../runtime/errors.js';
 import { newestPerCase, sortTimeline, StoredCase, TimelineEntry, type ProjectedEvent } from '../projection.js';
-import { findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
+import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';
 
 const dialect: Dialect = { bigint: 'INTEGER', json: 'TEXT', t: (n) => n };
@@ -118,6 +118,11 @@ export function openSqliteProjection(path: string): ProjectionStore {
     async listCases(q) {
       const p = params('sqlite');
       return db.prepare<unknown[], CaseRow>(listCasesSql(dialect, p, q)).all(...p.values).map(toRecord);
+    },
+    async casesByKey(keys) {
+      if (!keys.length) return [];
+      const p = params('sqlite');
+      return db.prepare<unknown[], CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases WHERE case_key IN (${p.list(keys)})`).all(...p.values).map(toRecord);
     },
     async listUpdates(q) {
       const p = params('sqlite');

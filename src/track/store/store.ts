@@ -97,6 +97,8 @@ export interface ProjectionStore {
   /** Cases with this reference (in this council), with their timelines. */
   findCases(reference: string, council?: string): Promise<CaseRecord[]>;
   listCases(q: CaseQuery): Promise<CaseRecord[]>;
+  /** Current rows of these cases (no timelines), for the case-state topic. */
+  casesByKey(keys: readonly string[]): Promise<CaseRecord[]>;
   listUpdates(q: UpdateQuery): Promise<UpdateRow[]>;
   services(): Promise<ServiceSeen[]>;
   counts(): Promise<{ cases: number; events: number; deadLetters: number }>;

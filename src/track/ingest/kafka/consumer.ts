@@ -27,7 +27,7 @@ export interface KafkaIngestDeps {
   logger: Logger;
   /** Read every topic from the start again (`--rebuild`): the group's offsets are reset first. */
   fromBeginning?: boolean;
-  /** Called after each committed batch with the case keys it touched (the case-state topic). */
+  /** Called after each batch is in the store, before its offsets commit, with the case keys it touched. */
   afterBatch?: (caseKeys: string[]) => Promise<void>;
 }
 
@@ -48,15 +48,16 @@ export function createKafkaIngest(deps: KafkaIngestDeps): KafkaIngest {
         return { decoded: decodeKafkaMessage(m.value?.toString('utf8') ?? '', headers), from: `${topic}/${partition}@${m.offset}` };
       });
       await deps.applier.apply(items);
-      const last = slice[slice.length - 1]!;
-      resolveOffset(last.offset);
-      // The projection is durable: only now may the group move past these messages.
-      await consumer!.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
       if (deps.afterBatch) {
+        // Before the offset commit: a crash here re-reads the batch and publishes the states again.
         const keys = new Set<string>();
         for (const it of items) if (it.decoded.ok) keys.add(it.decoded.key);
         await deps.afterBatch([...keys]);
       }
+      const last = slice[slice.length - 1]!;
+      resolveOffset(last.offset);
+      // The projection is durable: only now may the group move past these messages.
+      await consumer!.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
       await heartbeat();
     }
     const lag = Number(batch.offsetLag());
