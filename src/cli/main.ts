@@ -11,6 +11,7 @@ import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTest } from './commands/test.js';
+import { registerTrack } from './commands/track.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import { ExitError } from './load.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerTest(program);
   registerForget(program);
+  registerTrack(program);
   return program;
 }
 

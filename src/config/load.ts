@@ -68,6 +68,24 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 export function parseConfigText(text: string, file: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  return parseYamlConfig(GatewayConfig, text, file, baseDir, env);
+}
+
+/** Load any YAML config described by a zod schema (the tracker's, the gateway's) with the same file:line errors. */
+export function loadYamlConfigFile<S extends z.ZodType>(schema: S, file: string, env: NodeJS.ProcessEnv = process.env): LoadedYaml<z.output<S>> {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigInvalidError([{ file, path: '(file)', message: `cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+  }
+  return parseYamlConfig(schema, text, file, dirname(abs), env);
+}
+
+export type LoadedYaml<T> = Omit<LoadedConfig, 'config'> & { config: T };
+
+export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, file: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): LoadedYaml<z.output<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problems: ConfigProblem[] = [];
@@ -83,11 +101,11 @@ export function parseConfigText(text: string, file: string, baseDir: string, env
   const { value, problems: refProblems } = resolveRefs(raw, { env, baseDir });
   for (const p of refProblems) problems.push({ file, ...locate(p.path), path: formatPath(p.path), message: p.message });
 
-  const parsed = GatewayConfig.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     // A value whose secret reference is missing was resolved to "", so its own type error is noise.
     const unresolved = new Set(refProblems.map((p) => formatPath(p.path)));
-    problems.push(...issuesToProblems(parsed.error.issues, value, file, locate).filter((p) => !unresolved.has(p.path)));
+    problems.push(...issuesToProblems(schema, parsed.error.issues, value, file, locate).filter((p) => !unresolved.has(p.path)));
   }
   if (problems.length) throw new ConfigInvalidError(problems);
   const locatePath = (path: string) => {
@@ -95,7 +113,7 @@ export function parseConfigText(text: string, file: string, baseDir: string, env
     const at = segs && locate(segs);
     return at?.line ? { line: at.line, column: at.column ?? 1 } : undefined;
   };
-  return { config: parsed.data as GatewayConfig, file, baseDir, locate: locatePath };
+  return { config: parsed.data as z.output<S>, file, baseDir, locate: locatePath };
 }
 
 /** The inverse of formatPath: `connectors[2].mapping["Stage Desc."]` → its keys; undefined if malformed. */
@@ -115,12 +133,12 @@ export function parsePath(path: string): PropertyKey[] | undefined {
 
 type Locate = (path: readonly PropertyKey[], key?: string) => { line?: number; column?: number };
 
-function issuesToProblems(issues: z.core.$ZodIssue[], data: unknown, file: string, locate: Locate): ConfigProblem[] {
+function issuesToProblems(root: z.ZodType, issues: z.core.$ZodIssue[], data: unknown, file: string, locate: Locate): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     const path = issue.path as PropertyKey[];
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeysAt(GatewayConfig, data, path);
+      const known = knownKeysAt(root, data, path);
       for (const key of issue.keys) {
         const hint = closest(key, known);
         const expected = known.length ? ` (expected one of: ${known.join(', ')})` : '';
@@ -138,7 +156,7 @@ function issuesToProblems(issues: z.core.$ZodIssue[], data: unknown, file: strin
       const disc = (issue as { discriminator?: string }).discriminator;
       if (disc !== undefined) {
         const parent = path[path.length - 1] === disc ? path.slice(0, -1) : path;
-        const opts = knownDiscriminators(GatewayConfig, data, parent);
+        const opts = knownDiscriminators(root, data, parent);
         const actual = getAt(data, [...parent, disc]);
         const hint = typeof actual === 'string' ? closest(actual, opts) : undefined;
         out.push({
@@ -158,7 +176,7 @@ function issuesToProblems(issues: z.core.$ZodIssue[], data: unknown, file: strin
         .map((b) => b.map((i) => ({ ...i, path: [...path, ...(i.path as PropertyKey[])] })))
         .sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
       if (best && best.length && best.some((i) => i.path.length > path.length)) {
-        out.push(...issuesToProblems(best as z.core.$ZodIssue[], data, file, locate));
+        out.push(...issuesToProblems(root, best as z.core.$ZodIssue[], data, file, locate));
         continue;
       }
     }
