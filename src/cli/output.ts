@@ -13,7 +13,13 @@ export function summaryTable(summaries: RunSummary[]): string {
   return formatTable(
     ['connector', 'status', 'read', 'published', 'dead letters', 'skipped', 'batches', 'seconds'],
     summaries.map((s) => [s.connector, s.status, s.read, s.published, s.deadLettered, s.skipped, s.batches, Number((s.durationMs / 1000).toFixed(2))]),
-  ) + skipNotes(summaries);
+  ) + skipNotes(summaries) + listingNotes(summaries);
+}
+
+/** A listing that closed nothing must be visible: the missing cases stay open for residents. */
+function listingNotes(summaries: RunSummary[]): string {
+  const lines = summaries.flatMap((s) => (s.listingNotes ?? []).map((n) => `${s.connector}: ${n}`));
+  return lines.length ? `\n${lines.join('\n')}` : '';
 }
 
 /** Skipped is not lost: say why, so "640 read, 252 published" is not a mystery. */

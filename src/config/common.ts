@@ -30,6 +30,24 @@ export const Retry = z
   .strict();
 export type Retry = z.infer<typeof Retry>;
 
+/** Snapshot listings: the most of the open cases one listing may close at once (normalize/snapshot-diff.ts). */
+export const MaxCloseShare = z
+  .number()
+  .min(0)
+  .max(1)
+  .default(0.5)
+  .describe('A listing that would close more than this share of the open cases (0.5 = 50%) closes none of them and warns: a supplier that suddenly lists far fewer cases is more likely broken than finished. 1 turns the check off');
+
+/** Full-listing (snapshot) mode of the polling SOAP and REST connectors. */
+export const ListingSnapshot = z
+  .object({
+    onMissing: z.enum(['close', 'ignore']).default('close').describe('A remembered open case missing from a complete listing: emit a closed event (closure reason no-longer-listed), or ignore it'),
+    maxCloseShare: MaxCloseShare,
+  })
+  .strict()
+  .describe('Full-listing mode: every poll lists ALL open cases (e.g. "get open worksheets"); a case that stops being listed is closed');
+export type ListingSnapshot = z.infer<typeof ListingSnapshot>;
+
 export const ConnectorName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. islington-waste');

@@ -49,9 +49,11 @@ export interface SourceBatch {
    * a trustworthy timestamp). The runtime remembers which cases each snapshot contained; on the
    * batch with `final: true` it treats every case of this connector not seen in snapshot `id` as
    * disappeared (`onMissing: close` emits a closed event, `ignore` forgets nothing and emits nothing).
-   * Unchanged cases never produce events (see normalize/change.ts).
+   * Unchanged cases never produce events (see normalize/change.ts). The final batch closes nothing
+   * when it says the listing was `incomplete` (why), when any record of the listing was rejected,
+   * or when it would close more than `maxCloseShare` of the open cases (normalize/snapshot-diff.ts).
    */
-  snapshot?: { id: string; final: boolean; onMissing: 'close' | 'ignore' };
+  snapshot?: { id: string; final: boolean; onMissing: 'close' | 'ignore'; incomplete?: string; maxCloseShare?: number };
   /** Called after the checkpoint (and stateWrites) committed. Must be idempotent. */
   ack(): Promise<void>;
   /** Called when the batch could not be published; the source may retry later (push: reply 5xx). */

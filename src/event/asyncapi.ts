@@ -28,6 +28,7 @@ const EXAMPLE_EVENT: CaseEventT = {
   time: '2025-03-14T10:02:00+00:00',
   datacontenttype: 'application/json',
   dataschema: DATA_SCHEMA_URI,
+  casesequence: 2,
   data: {
     council: { gss: 'E09000019', name: 'Islington' },
     system: { supplier: 'Street Services', product: 'Highways CRM', connector: 'street-cases' },
@@ -42,6 +43,7 @@ const EXAMPLE_EVENT: CaseEventT = {
     location: { uprn: '5300049124', postcode: 'N1 1XR', latitude: 51.5362, longitude: -0.1033 },
     change: { kind: 'status_changed', fields: ['case.status.code', 'case.status.lifecycle'], previousStatus: 'received', previousStatusCode: '1' },
     provenance: { connector: 'street-cases', position: { file: 'CRM_History_20250314_1030.csv', line: 17 }, fetchedAt: '2025-03-14T10:30:05+00:00', updatedAtSource: 'supplier' },
+    sequence: 2,
   },
 };
 
@@ -53,12 +55,17 @@ export function asyncApiDocument(): Record<string, unknown> {
     required: ['ce_specversion', 'ce_id', 'ce_source', 'ce_type', 'ce_subject', 'ce_time', 'content-type'],
     properties: {
       ce_specversion: { type: 'string', const: '1.0' },
-      ce_id: { type: 'string', description: 'Deterministic event id; dedupe on it' },
+      ce_id: { type: 'string', description: 'Deterministic event id, unique per change (scheme v2); dedupe on it' },
       ce_source: { type: 'string', description: '/councils/{gss}/connectors/{connector}' },
       ce_type: { type: 'string', enum: ChangeKind.options.map(eventTypeFor) },
       ce_subject: { type: 'string', description: 'The case reference' },
       ce_time: { type: 'string', format: 'date-time' },
       ce_dataschema: { type: 'string', const: DATA_SCHEMA_URI },
+      ce_casesequence: {
+        type: 'string',
+        pattern: '^[1-9][0-9]*$',
+        description: 'CloudEvents extension casesequence (Integer, as header text): 1 for the first event of a case from this source, +1 per published change; absent on events from versions before it',
+      },
       'content-type': { type: 'string', const: 'application/json' },
     },
   };
@@ -76,8 +83,11 @@ export function asyncApiDocument(): Record<string, unknown> {
         '(waste, highways, housing repairs, planning, ...) and published as CloudEvents 1.0 on Apache Kafka.',
         '',
         `Event types are \`${EVENT_TYPE_PREFIX}.{created|updated|status_changed|closed}.${EVENT_SCHEMA_VERSION}\`. The lifecycle`,
-        'status comes from a small fixed vocabulary (docs/lifecycle.md). Ids are deterministic: a replay after a',
-        'crash repeats events with the same id, so consumers dedupe on `id`. Events of one case share a',
+        'status comes from a small fixed vocabulary (docs/lifecycle.md). Ids are deterministic and unique per',
+        'change (id scheme v2; earlier versions hashed the raw record only): a replay after a crash repeats events with the same id, so',
+        'consumers dedupe on `id`; two different changes never share one. Each case carries a sequence',
+        '(extension attribute `casesequence`, also `data.sequence`): 1 for its first event from a source,',
+        '+1 per published change, so a gap means a missing event. Events of one case share a',
         'message key and therefore a partition, and arrive in order. Additive fields keep the version;',
         'a breaking change gets a new type suffix and data schema.',
         '',

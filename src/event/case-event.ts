@@ -166,6 +166,9 @@ export const Provenance = z
   .strict();
 export type Provenance = z.infer<typeof Provenance>;
 
+/** 1 for a case's first event from a source, +1 per published change (docs/lifecycle.md). */
+export const CaseSequence = z.number().int().min(1);
+
 export const CaseEventData = z
   .object({
     council: Council,
@@ -174,6 +177,9 @@ export const CaseEventData = z
     location: Location.optional(),
     change: Change,
     provenance: Provenance,
+    sequence: CaseSequence.optional().describe(
+      'Per-case sequence number, the same as the casesequence attribute: 1 for the first event of a case from this source (council + connector), +1 for each published change. Absent on events written before casebridge added it; order those by time',
+    ),
     personal: z
       .record(z.string(), z.string())
       .optional()
@@ -185,7 +191,10 @@ export type CaseEventData = z.infer<typeof CaseEventData>;
 export const CaseEvent = z
   .object({
     specversion: z.literal('1.0'),
-    id: z.string().regex(/^[0-9a-f]{32}$/, '32 lowercase hex characters').describe('Deterministic: the same version of the same source record always gives the same id; dedupe on it'),
+    id: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, '32 lowercase hex characters')
+      .describe('Deterministic and unique per change (scheme v2): a hash of council, connector, case reference, casesequence, change kind and a fingerprint of the normalised case. A replay of the same change gives the same id; two different changes never share one. Dedupe on it'),
     source: z.string().regex(/^\/councils\/[ENSW]\d{8}\/connectors\/[a-z0-9][a-z0-9-]*$/).describe('/councils/{gss}/connectors/{connector}'),
     type: z.enum([
       eventTypeFor('created'),
@@ -197,11 +206,14 @@ export const CaseEvent = z
     time: Timestamp.describe('When the change happened (data.case.updatedAt)'),
     datacontenttype: z.literal('application/json'),
     dataschema: z.literal(DATA_SCHEMA_URI),
+    casesequence: CaseSequence.optional().describe(
+      'CloudEvents extension attribute (Integer): per-case sequence, 1 for the first event of a case from this source, +1 per published change; a gap means an event is missing. Absent on events written before casebridge added it',
+    ),
     data: CaseEventData,
   })
   .strict();
 export type CaseEvent = z.infer<typeof CaseEvent>;
 
 /** What a connector's mapping produces: the case as it is now, before change detection. */
-export const CaseSnapshot = CaseEventData.omit({ change: true });
+export const CaseSnapshot = CaseEventData.omit({ change: true, sequence: true });
 export type CaseSnapshot = z.infer<typeof CaseSnapshot>;

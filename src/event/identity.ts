@@ -4,6 +4,7 @@
  * depend on wall-clock time or iteration order of object keys.
  */
 import { createHash } from 'node:crypto';
+import type { CaseSnapshot, ChangeKind } from './case-event.js';
 
 /** JSON with object keys sorted at every depth, so equal values always serialise equally. */
 export function canonicalJson(value: unknown): string {
@@ -26,9 +27,41 @@ export function recordFingerprint(raw: unknown): string {
   return sha256Hex(canonicalJson(raw));
 }
 
-/** CloudEvents id: same council, connector, case and record version → same id. */
-export function eventId(parts: { gss: string; connector: string; reference: string; fingerprint: string; kind?: string }): string {
-  return sha256Hex(canonicalJson([parts.gss, parts.connector, parts.reference, parts.fingerprint, parts.kind ?? ''])).slice(0, 32);
+/**
+ * Fingerprint of a normalised case: what the event says about the case, without what casebridge
+ * stamped from its own clock or where it happened to read the record. Provenance (fetch time,
+ * page, line) is left out, and so are times casebridge observed rather than read from the
+ * supplier (`updatedAtSource: observed`; the `closedAt` of a case closed because a listing
+ * stopped showing it), because a replay after a crash sees a different clock and may find the
+ * record on another page.
+ */
+export function caseFingerprint(snapshot: CaseSnapshot): string {
+  const { provenance, ...rest } = snapshot;
+  const observed = provenance.updatedAtSource === 'observed';
+  const noLongerListed = snapshot.case.closureReason?.code === 'no-longer-listed';
+  const { updatedAt, closedAt, ...caseRest } = snapshot.case;
+  const c = { ...caseRest, ...(observed ? {} : { updatedAt }), ...(closedAt !== undefined && !noLongerListed ? { closedAt: normaliseTime(closedAt) } : {}) };
+  if (c.openedAt) c.openedAt = normaliseTime(c.openedAt);
+  if (c.dueAt) c.dueAt = normaliseTime(c.dueAt);
+  if ('updatedAt' in c && typeof c.updatedAt === 'string') c.updatedAt = normaliseTime(c.updatedAt);
+  return sha256Hex(canonicalJson({ ...rest, case: c, updatedAtSource: provenance.updatedAtSource }));
+}
+
+/** The same instant written with another offset is the same time. */
+function normaliseTime(t: string): string {
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+}
+
+/**
+ * CloudEvents id, scheme v2: a hash of council, connector, case reference, the case's sequence
+ * number, the change kind and the case fingerprint. The sequence makes a case that returns to an
+ * earlier state a new event; the fingerprint makes a corrected replay (a mapping fix) a new event;
+ * everything in it is committed state or supplier data, so replaying the same change gives the
+ * byte-identical id. The leading "v2" keeps these ids apart from the v1 scheme's.
+ */
+export function eventId(parts: { gss: string; connector: string; reference: string; sequence: number; kind: ChangeKind; fingerprint: string }): string {
+  return sha256Hex(canonicalJson(['v2', parts.gss, parts.connector, parts.reference, parts.sequence, parts.kind, parts.fingerprint])).slice(0, 32);
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   type ChangeKind,
   type LifecycleStatus,
 } from '../event/case-event.js';
-import { caseKey, eventId, eventSource } from '../event/identity.js';
+import { caseFingerprint, caseKey, eventId, eventSource } from '../event/identity.js';
 import type { OutgoingEvent } from '../publish/publisher.js';
 
 export interface ChangeFacts {
@@ -18,22 +18,23 @@ export interface ChangeFacts {
 }
 
 /**
- * `fingerprint` identifies the source record version (identity.recordFingerprint of the raw
- * record), so replaying the same record yields the same id whatever the wall clock says.
+ * `sequence` is the case's number for this change (1 for its first event, see nextSequence), read
+ * from committed state, so replaying the same change yields the same id whatever the wall clock says.
  */
-export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, fingerprint: string): OutgoingEvent {
+export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, sequence: number): OutgoingEvent {
   const gss = snapshot.council.gss;
   const connector = snapshot.system.connector;
   const reference = snapshot.case.reference;
   const event: CaseEvent = {
     specversion: '1.0',
-    id: eventId({ gss, connector, reference, fingerprint }),
+    id: eventId({ gss, connector, reference, sequence, kind: change.kind, fingerprint: caseFingerprint(snapshot) }),
     source: eventSource(gss, connector),
     type: eventTypeFor(change.kind) as CaseEvent['type'],
     subject: reference,
     time: snapshot.case.updatedAt,
     datacontenttype: 'application/json',
     dataschema: DATA_SCHEMA_URI,
+    casesequence: sequence,
     data: {
       ...snapshot,
       change: {
@@ -42,7 +43,18 @@ export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, fingerpr
         ...(change.previousStatus ? { previousStatus: change.previousStatus } : {}),
         ...(change.previousStatusCode ? { previousStatusCode: change.previousStatusCode } : {}),
       },
+      sequence,
     },
   };
   return { event, key: caseKey({ gss, supplier: snapshot.system.supplier, reference }) };
+}
+
+/**
+ * The sequence number of a case's next event. A case remembered by a version of casebridge that
+ * kept no sequence has published at least one event (without a casesequence): that counts as 1,
+ * so its next event carries 2.
+ */
+export function nextSequence(prev: { sequence?: number } | undefined): number {
+  if (!prev) return 1;
+  return (prev.sequence ?? 1) + 1;
 }

@@ -22,6 +22,11 @@ export interface CaseMemory {
   visible?: Record<string, string>;
   updatedAt: string;
   lastEventId: string;
+  /**
+   * casesequence of the last event published for the case. Absent for cases remembered by a
+   * version before sequences: their last event counts as 1 (build-event.ts nextSequence).
+   */
+  sequence?: number;
   /** The snapshot export this case was last seen in (snapshot-mode sources only). */
   snapshotId?: string;
 }

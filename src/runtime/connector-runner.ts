@@ -19,6 +19,8 @@ import type { GatewayMetrics } from './metrics.js';
 import { processBatch, type BatchResult } from './pipeline.js';
 import type { StateStore } from './state-store.js';
 
+const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
+
 export type ConnectorStatus = 'idle' | 'running' | 'backing_off' | 'failed' | 'stopped';
 
 export interface RunTotals {
@@ -29,6 +31,8 @@ export interface RunTotals {
   /** Why records produced no event: filtered, unchanged (a repeat), older (out of date). */
   skippedBy: Record<string, number>;
   batches: number;
+  /** Snapshot listings that closed nothing although cases were missing from them, and why. */
+  listingNotes?: string[];
 }
 
 export interface RunSummary extends RunTotals {
@@ -181,6 +185,8 @@ export class ConnectorRunner extends EventEmitter {
     const run: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
     const { metrics } = this.deps;
     this.status = 'running';
+    /** A snapshot listing that has started and not yet reached its final batch. */
+    let openListing: string | undefined;
     try {
       const source = this.prepare();
       const state = this.deps.stateStore.forConnector(this.name);
@@ -188,16 +194,17 @@ export class ConnectorRunner extends EventEmitter {
       for await (const batch of source.read({ checkpoint: state.checkpoint(), signal })) {
         if (signal.aborted) break;
         const t0 = Date.now();
+        if (batch.snapshot) {
+          if (openListing !== undefined && openListing !== batch.snapshot.id) this.noteListing(run, 'incomplete', LISTING_UNFINISHED);
+          openListing = batch.snapshot.final ? undefined : batch.snapshot.id;
+        }
         const r: BatchResult = await processBatch(batch, deps);
         metrics.batchDuration.labels(this.name).observe((Date.now() - t0) / 1000);
         this.account(run, r);
-        if (r.closeWithheld) {
-          this.log.warn(
-            `${this.name}: snapshot had ${r.closeWithheld} rejected record(s) (see dead letters); cases missing from it were NOT closed this time, because a rejected row may be one of them`,
-          );
-        }
+        if (r.closeWithheld) this.noteListing(run, r.closeWithheld.reason, r.closeWithheld.message);
         this.emit('batch', { run: { ...run }, totals: { ...this.totals } });
       }
+      if (openListing !== undefined && !signal.aborted) this.noteListing(run, 'incomplete', LISTING_UNFINISHED);
       this.status = signal.aborted ? 'stopped' : 'idle';
       this.lastError = undefined;
       this.lastSuccessAt = this.deps.clock.now();
@@ -210,6 +217,8 @@ export class ConnectorRunner extends EventEmitter {
       this.lastError = message;
       this.lastFailure = err;
       metrics.runFailures.labels(this.name, String(retriable)).inc();
+      // The missing cases of a listing that failed part-way may be on the pages never read.
+      if (openListing !== undefined) this.noteListing(run, 'incomplete', `the listing failed part-way (${message}); cases missing from it were NOT closed`);
       metrics.connectorUp.labels(this.name).set(0);
       if (signal.aborted && isAbort(err)) {
         this.status = 'stopped';
@@ -223,6 +232,13 @@ export class ConnectorRunner extends EventEmitter {
       }
       return { connector: this.name, status: 'failed', durationMs: Date.now() - started, error: message, ...run };
     }
+  }
+
+  /** Log, count and keep for the run summary: a listing that was not allowed to close cases. */
+  private noteListing(run: RunTotals, reason: string, message: string): void {
+    this.log.warn({ reason }, `${this.name}: ${message}`);
+    this.deps.metrics.closesWithheld.labels(this.name, reason).inc();
+    for (const t of [run, this.totals]) (t.listingNotes ??= []).push(message);
   }
 
   private account(run: RunTotals, r: BatchResult): void {

@@ -12,6 +12,7 @@ export interface GatewayMetrics {
   lagSeconds: Gauge<'connector'>;
   connectorUp: Gauge<'connector'>;
   batchDuration: Histogram<'connector'>;
+  closesWithheld: Counter<'connector' | 'reason'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -28,6 +29,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
     lastSuccess: new Gauge({ name: 'casebridge_last_success_timestamp_seconds', help: 'Unix time of the last successful run', labelNames: ['connector'], registers }),
     lagSeconds: new Gauge({ name: 'casebridge_lag_seconds', help: 'Age of the newest published case change when it was published', labelNames: ['connector'], registers }),
     connectorUp: new Gauge({ name: 'casebridge_connector_up', help: '1 when the connector last ran without error', labelNames: ['connector'], registers }),
+    closesWithheld: new Counter({
+      name: 'casebridge_snapshot_closes_withheld_total',
+      help: 'Snapshot listings that closed none of their missing cases (reason: incomplete, rejects, too-many)',
+      labelNames: ['connector', 'reason'],
+      registers,
+    }),
     batchDuration: new Histogram({
       name: 'casebridge_batch_duration_seconds',
       help: 'Time from batch read to ack',

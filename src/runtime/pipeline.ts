@@ -4,12 +4,13 @@
  * A crash anywhere before the commit repeats the batch with the same event ids; nothing after the
  * commit can lose a record because the events are already durable.
  */
-import type { CaseSnapshot, Council } from '../event/case-event.js';
+import type { Council } from '../event/case-event.js';
 import type { DeadLetter } from '../event/dead-letter.js';
-import { canonicalJson, recordFingerprint, sha256Hex } from '../event/identity.js';
+import { canonicalJson, sha256Hex } from '../event/identity.js';
 import type { SourceBatch, SourceRecord, StateWrite } from '../connectors/source.js';
-import { buildEvent } from '../normalize/build-event.js';
+import { buildEvent, nextSequence } from '../normalize/build-event.js';
 import { decideChange, visibleFields, type CaseMemory } from '../normalize/change.js';
+import { judgeListing, noLongerListed, type WithheldReason } from '../normalize/snapshot-diff.js';
 import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
 import type { OutgoingEvent, Publisher } from '../publish/publisher.js';
 import type { Clock } from './clock.js';
@@ -31,8 +32,8 @@ export interface BatchResult {
   publishedByType: Record<string, number>;
   /** Age in seconds of the newest change published, for the lag gauge. */
   newestChangeAt?: number;
-  /** Snapshot final batch: disappeared cases were not closed because this many records were rejected. */
-  closeWithheld?: number;
+  /** Snapshot final batch: cases missing from the listing were not closed, and why. */
+  closeWithheld?: { reason: WithheldReason; message: string };
 }
 
 export interface PipelineDeps {
@@ -105,20 +106,27 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
       if (prev && batch.snapshot && prev.snapshotId !== batch.snapshot.id) memory.set(ref, { ...prev, snapshotId: batch.snapshot.id });
       continue;
     }
-    const out = buildEvent(snapshot, decision, recordFingerprint(record.raw));
+    const sequence = nextSequence(prev);
+    const out = buildEvent(snapshot, decision, sequence);
     events.push(out);
-    memory.set(ref, { snapshot, updatedAt: snapshot.case.updatedAt, lastEventId: out.event.id, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}) });
+    memory.set(ref, { snapshot, updatedAt: snapshot.case.updatedAt, lastEventId: out.event.id, sequence, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}) });
   }
 
   const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
   if (batch.snapshot) {
-    // A record that was dead-lettered was still in the export: its case has not disappeared. We
-    // cannot always tell which case it was, so a snapshot with rejects closes nothing.
-    const rejectsKey = `rejects:${batch.snapshot.id}`;
+    // A record that was dead-lettered was still in the listing: its case has not disappeared. We
+    // cannot always tell which case it was, so a listing with rejects closes nothing.
+    const listing = batch.snapshot;
+    const rejectsKey = `rejects:${listing.id}`;
     const rejectsSoFar = (state.get<number>(SNAPSHOT_NAMESPACE, rejectsKey) ?? 0) + deadLetters.length;
-    if (batch.snapshot.final) {
-      if (rejectsSoFar > 0 && batch.snapshot.onMissing === 'close') result.closeWithheld = rejectsSoFar;
-      else if (batch.snapshot.onMissing === 'close') events.push(...closeDisappeared(batch.snapshot.id, memory, state, now));
+    if (listing.final) {
+      const verdict = judgeListing(
+        { snapshotId: listing.id, onMissing: listing.onMissing, rejected: rejectsSoFar, incomplete: listing.incomplete, maxCloseShare: listing.maxCloseShare },
+        state.entries<CaseMemory>(CASE_NAMESPACE),
+        (ref) => memory.get(ref) ?? undefined,
+      );
+      if (verdict.action === 'withheld') result.closeWithheld = { reason: verdict.reason, message: verdict.message };
+      if (verdict.action === 'close') events.push(...closeNoLongerListed(verdict.refs, listing.id, recall, memory, now));
       if (rejectsSoFar > deadLetters.length) writes.push({ op: 'delete', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey });
     } else if (deadLetters.length) {
       writes.push({ op: 'put', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey, value: rejectsSoFar });
@@ -135,32 +143,31 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
 }
 
 /**
- * A full export no longer lists a case: the supplier closed or purged it. Emit one `closed` event
- * from the last version we published, stamped with the time we noticed, and remember it as closed
- * so the next snapshot does not close it again.
+ * A complete listing no longer shows these open cases: the supplier finished or purged them. Each
+ * gets one `closed` event (closure reason `no-longer-listed`) from the last version published,
+ * stamped with the time we noticed, and is remembered as closed so the next listing leaves it be.
  */
-function closeDisappeared(snapshotId: string, memory: Map<string, CaseMemory | null>, state: ConnectorState, now: string): OutgoingEvent[] {
+function closeNoLongerListed(
+  refs: string[],
+  snapshotId: string,
+  recall: (ref: string) => CaseMemory | undefined,
+  memory: Map<string, CaseMemory | null>,
+  now: string,
+): OutgoingEvent[] {
   const out: OutgoingEvent[] = [];
-  const consider = (ref: string, m: CaseMemory) => {
-    if (m.snapshotId === snapshotId) return;
+  for (const ref of refs) {
+    const m = recall(ref);
+    if (!m) continue;
     const status = m.snapshot.case.status;
-    if (status.lifecycle === 'closed' || status.lifecycle === 'cancelled') return;
-    const snapshot: CaseSnapshot = {
-      ...m.snapshot,
-      case: { ...m.snapshot.case, status: { ...status, lifecycle: 'closed' }, updatedAt: now, closedAt: now },
-      provenance: { ...m.snapshot.provenance, fetchedAt: now, updatedAtSource: 'observed' },
-    };
+    const snapshot = noLongerListed(m.snapshot, now);
+    const sequence = nextSequence(m);
     const ev = buildEvent(
       snapshot,
-      { kind: 'closed', fields: ['case.closedAt', 'case.status.lifecycle'], previousStatus: status.lifecycle, previousStatusCode: status.code },
-      sha256Hex(canonicalJson(['disappeared', snapshotId, m.lastEventId])),
+      { kind: 'closed', fields: ['case.closedAt', 'case.closureReason', 'case.status.lifecycle'], previousStatus: status.lifecycle, previousStatusCode: status.code },
+      sequence,
     );
     out.push(ev);
-    memory.set(ref, { snapshot, updatedAt: now, lastEventId: ev.event.id, snapshotId });
-  };
-  for (const [ref, m] of state.entries<CaseMemory>(CASE_NAMESPACE)) {
-    // A case touched earlier in this batch is judged by its newest version.
-    consider(ref, memory.get(ref) ?? m);
+    memory.set(ref, { snapshot, updatedAt: now, lastEventId: ev.event.id, sequence, snapshotId });
   }
   return out;
 }

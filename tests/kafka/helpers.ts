@@ -55,7 +55,8 @@ export function makeEvent(s: EventSpec): OutgoingEvent {
   const raw = { ref: s.reference, version: s.version, status: s.status ?? 'received' };
   const event = CaseEvent.parse({
     specversion: '1.0',
-    id: eventId({ gss, connector, reference: s.reference, fingerprint: recordFingerprint(raw), kind }),
+    id: eventId({ gss, connector, reference: s.reference, sequence: s.version + 1, fingerprint: recordFingerprint(raw), kind }),
+    casesequence: s.version + 1,
     source: eventSource(gss, connector),
     type: eventTypeFor(kind),
     subject: s.reference,
@@ -74,6 +75,7 @@ export function makeEvent(s: EventSpec): OutgoingEvent {
       location: { uprn: '5300034721', postcode: 'N1 1XR', latitude: 51.5465, longitude: -0.1058 },
       change: { kind, fields: kind === 'created' ? [] : ['case.status.code'] },
       provenance: { connector, position: { file: 'export.csv', line: s.version + 2 }, fetchedAt: '2025-11-03T14:05:00Z', updatedAtSource: 'supplier' },
+      sequence: s.version + 1,
     },
   });
   return { event, key: caseKey({ gss, supplier, reference: s.reference }) };

@@ -79,6 +79,11 @@ describe('Kafka publisher (real broker)', () => {
         datacontenttype: 'application/json',
       });
       expect(ce.data).toEqual(original.event.data);
+      // The per-case sequence travels as the CloudEvents extension attribute casesequence, a
+      // ce_casesequence header in binary mode; the SDK decodes it (header values are strings).
+      expect(m.headers.ce_casesequence).toBe(String(original.event.casesequence));
+      expect(Number(ce.casesequence)).toBe(original.event.casesequence);
+      expect(ce.validate()).toBe(true);
     }
     expect(new Set(read.map((m) => decode(m).id)).size).toBe(60);
   });
@@ -121,6 +126,7 @@ describe('Kafka publisher (real broker)', () => {
       const original = events.find((e) => e.event.id === ce.id)!;
       expect(JSON.parse(m.value)).toEqual(original.event);
       expect(ce.data).toEqual(original.event.data);
+      expect(ce.casesequence).toBe(2);
       expect(m.key).toBe(original.key);
     }
   });

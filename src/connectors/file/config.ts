@@ -11,7 +11,7 @@
  *   what happens afterwards  after (move to processed / delete / keep; rejected folder)
  */
 import { z } from 'zod';
-import { connectorBase, Duration, Secret } from '../../config/common.js';
+import { connectorBase, Duration, MaxCloseShare, Secret } from '../../config/common.js';
 
 export const Encoding = z
   .string()
@@ -179,9 +179,10 @@ export const FileConnectorConfig = connectorBase
       .object({
         onMissing: z.enum(['close', 'ignore']).default('close').describe('A case missing from a full export: emit a closed event, or ignore it'),
         allowEmpty: z.boolean().default(false).describe('Accept a snapshot with no records (otherwise it is rejected: it would close every case)'),
+        maxCloseShare: MaxCloseShare,
       })
       .strict()
-      .default({ onMissing: 'close', allowEmpty: false }),
+      .default({ onMissing: 'close', allowEmpty: false, maxCloseShare: 0.5 }),
     rejects: RejectRules.default({ maxRatio: 0.5, minRows: 20 }),
     after: AfterRules.default({ action: 'move', processed: 'processed', rejected: 'rejected', duplicates: 'duplicates' }),
   })

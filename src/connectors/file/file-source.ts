@@ -45,7 +45,7 @@ export interface LedgerEntry {
 /** What the checkpoint remembers; the rest of the checkpoint is informational. */
 export interface FileCheckpoint {
   /** The file being read and how far its committed batches reach. */
-  current?: { name: string; sha256: string; next: number; records: number; rejects: number; deadLettered: number; published: number };
+  current?: { name: string; sha256: string; next: number; records: number; rejects: number; deadLettered: number; published: number; snapshotId?: string };
   last?: { name: string; sha256: string; outcome: 'processed' | 'rejected'; at: string };
 }
 
@@ -212,7 +212,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     if (knownHash !== undefined) {
       // Seen unchanged in an earlier scan of this process: no need to fetch and hash it again.
       const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
-      if (seen) {
+      if (seen && !readAgain(file, seen, cp)) {
         yield* handleSeen(file, seen, cp.last?.sha256);
         return;
       }
@@ -248,10 +248,11 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       }
 
       const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
-      if (seen) {
+      if (seen && !readAgain(file, seen, cp)) {
         yield* handleSeen(file, seen, cp.last?.sha256);
         return;
       }
+      if (seen) log.info({ file: file.name, sameAs: seen.name }, 'snapshot identical to an earlier (not the last) one: reading it as the current state');
 
       if (config.mode === 'snapshot' && insp.size === 0 && !config.snapshot.allowEmpty) {
         yield rejectWholeBatch(file, sha256, 'the snapshot file is empty (0 bytes); an empty snapshot would close every open case (set snapshot.allowEmpty to accept it)', cp);
@@ -274,6 +275,16 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     }
   }
 
+  /**
+   * A full export identical to an older one (not the last) is the supplier's current state, e.g. a
+   * case back at an earlier status: it is diffed like any other. Identical to the last one, it has
+   * nothing new (handleSeen).
+   */
+  function readAgain(file: DroppedFile, seen: LedgerEntry, cp: FileCheckpoint): boolean {
+    const sameFile = seen.name === file.name && seen.size === file.size && seen.mtimeMs === file.mtimeMs;
+    return config.mode === 'snapshot' && !sameFile && seen.outcome === 'processed' && cp.last?.sha256 !== seen.sha256;
+  }
+
   async function* handleSeen(file: DroppedFile, seen: LedgerEntry, lastSha256: string | undefined): AsyncGenerator<SourceBatch> {
     const sameFile = seen.name === file.name && seen.size === file.size && seen.mtimeMs === file.mtimeMs;
     if (config.after.action === 'keep' && sameFile) return; // kept on purpose, already read
@@ -290,7 +301,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         log.info({ file: file.name, sameAs: seen.name }, 'snapshot identical to the previous one: no changes');
         await afterAction(file, 'processed', seen.sha256);
       } else {
-        // A re-drop. For snapshots this matters more: re-reading an old full export would roll cases back.
+        // A re-drop of a delta file (or of a rejected snapshot): its changes are already published.
         log.warn({ file: file.name, sha256: seen.sha256, original: seen.name, firstReadAt: seen.finishedAt }, `identical content was already read as ${seen.name}; not emitting it again`);
         await afterAction(file, 'duplicate', seen.sha256);
       }
@@ -313,7 +324,10 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       published: resume?.published ?? 0,
     };
     const samples: string[] = [];
-    const snapshotId = `${file.name}@${sha256.slice(0, 16)}`;
+    // Unique per reading (the same content may be read again as a later snapshot), and kept in the
+    // checkpoint so a reading resumed after a restart stays the same snapshot.
+    const snapshotId = resume ? (resume.snapshotId ?? `${file.name}@${sha256.slice(0, 16)}`) : `${file.name}@${sha256.slice(0, 16)}@${clock.now().toISOString()}`;
+    const listing = { id: snapshotId, onMissing: config.snapshot.onMissing, maxCloseShare: config.snapshot.maxCloseShare };
     const rules = config.rejects;
     let ordinal = 0;
     let records: SourceRecord[] = [];
@@ -340,9 +354,18 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         rejects,
         checkpoint: {
           ...cp,
-          current: { name: file.name, sha256, next: ordinal, records: stats.records, rejects: stats.rejects, deadLettered: stats.deadLettered, published: stats.published },
+          current: {
+            name: file.name,
+            sha256,
+            next: ordinal,
+            records: stats.records,
+            rejects: stats.rejects,
+            deadLettered: stats.deadLettered,
+            published: stats.published,
+            ...(config.mode === 'snapshot' ? { snapshotId } : {}),
+          },
         } as Checkpoint,
-        ...(config.mode === 'snapshot' ? { snapshot: { id: snapshotId, final: false, onMissing: config.snapshot.onMissing } } : {}),
+        ...(config.mode === 'snapshot' ? { snapshot: { ...listing, final: false } } : {}),
         async ack() {},
         onOutcome(o) {
           stats.deadLettered += o.deadLettered;
@@ -414,7 +437,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       records: [],
       checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'processed', at: clock.now().toISOString() } } as Checkpoint,
       stateWrites: [ledgerWrite(file, sha256, 'processed', stats)],
-      ...(config.mode === 'snapshot' ? { snapshot: { id: snapshotId, final: true, onMissing: config.snapshot.onMissing } } : {}),
+      ...(config.mode === 'snapshot' ? { snapshot: { ...listing, final: true } } : {}),
       async ack() {
         if (acked) return;
         await afterAction(file, 'processed', sha256);

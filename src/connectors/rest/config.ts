@@ -3,7 +3,7 @@
  * the last committed position, through whichever pagination style the API uses.
  */
 import { z } from 'zod';
-import { connectorBase, Duration, Secret } from '../../config/common.js';
+import { connectorBase, Duration, ListingSnapshot, Secret } from '../../config/common.js';
 import { DateFormat } from '../../normalize/mapping-schema.js';
 
 /** A byte count: a number, or text such as 512KB, 10MB, 1GB (powers of 1024). */
@@ -153,7 +153,10 @@ export const RestConnectorConfig = connectorBase
     query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Fixed query parameters sent with every request'),
     headers: z.record(z.string(), z.string()).default({}).describe('Fixed request headers'),
     auth: RestAuth.default({ type: 'none' }),
-    since: RestSince,
+    since: RestSince.optional().describe('How to ask for records changed since the last run (required unless `snapshot` is set)'),
+    snapshot: ListingSnapshot.optional().describe(
+      'Full-listing mode: every poll returns ALL open cases (no `since`); a remembered open case the listing stops showing is closed. Without it, each poll asks for changes since the last one',
+    ),
     pagination: RestPagination.default({ style: 'none' }),
     records: JsonPath.describe('Where the array of records is in the response, e.g. data or results; $ when the body is the array'),
     timeout: Duration.default('30s').describe('Whole-request deadline (connect, wait and read)'),
@@ -166,5 +169,9 @@ export const RestConnectorConfig = connectorBase
     retryAfterMax: Duration.default('30s').describe('On 429 / 503 with a Retry-After up to this long, wait and retry in the run (twice at most); longer waits are left to the connector backoff'),
     caFile: z.string().min(1).optional().describe('PEM file of extra certificate authorities for https'),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.snapshot && !c.since) ctx.addIssue({ code: 'custom', path: ['since'], message: 'a changes-since listing needs `since` (the query parameter and first start); for an API that lists every open case on each poll, set `snapshot` instead' });
+    if (c.snapshot && c.since) ctx.addIssue({ code: 'custom', path: ['since'], message: 'snapshot mode reads the whole listing on every poll and sends no `since`; remove `since` (or `snapshot` if the API lists changes)' });
+  });
 export type RestConnectorConfig = z.infer<typeof RestConnectorConfig>;

@@ -44,12 +44,14 @@ const MAX_CURSOR_RESTARTS = 2;
 
 export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDeps): Source {
   const { connector, clock, logger } = deps;
-  if (!checkZone(config.since.zone)) throw new ConfigError(`since.zone "${config.since.zone}" is not an IANA time zone`, { context: { connector, field: 'since.zone' } });
-  if (config.since.watermark && !checkZone(config.since.watermark.zone)) {
-    throw new ConfigError(`since.watermark.zone "${config.since.watermark.zone}" is not an IANA time zone`, { context: { connector, field: 'since.watermark.zone' } });
+  const since = config.since;
+  if (!since && !config.snapshot) throw new ConfigError('a changes-since listing needs `since`, or `snapshot` for a full listing', { context: { connector, field: 'since' } });
+  if (since && !checkZone(since.zone)) throw new ConfigError(`since.zone "${since.zone}" is not an IANA time zone`, { context: { connector, field: 'since.zone' } });
+  if (since?.watermark && !checkZone(since.watermark.zone)) {
+    throw new ConfigError(`since.watermark.zone "${since.watermark.zone}" is not an IANA time zone`, { context: { connector, field: 'since.watermark.zone' } });
   }
   try {
-    initialSince(config.since.initial, clock.now());
+    if (since) initialSince(since.initial, clock.now());
   } catch (err) {
     throw new ConfigError((err as Error).message, { context: { connector, field: 'since.initial' } });
   }
@@ -67,7 +69,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   const origin = base.origin;
   const listingPath = `${base.pathname.replace(/\/+$/, '')}${config.path}`;
   const operation = `GET ${config.path}`;
-  const overlapMs = durationMs(config.since.overlap);
+  const overlapMs = since ? durationMs(since.overlap) : 0;
   const pagination = config.pagination;
   const http = createRestHttp({
     connector,
@@ -93,8 +95,10 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   function firstPageUrl(run: RunState): URL {
     const url = new URL(listingPath, origin);
     for (const [k, v] of Object.entries(config.query)) url.searchParams.set(k, String(v));
-    url.searchParams.set(config.since.param, formatSince(run.since, config.since.format, config.since.zone));
-    if (config.since.untilParam) url.searchParams.set(config.since.untilParam, formatSince(run.until, config.since.format, config.since.zone));
+    if (since) {
+      url.searchParams.set(since.param, formatSince(run.since, since.format, since.zone));
+      if (since.untilParam) url.searchParams.set(since.untilParam, formatSince(run.until, since.format, since.zone));
+    }
     switch (pagination.style) {
       case 'page':
         url.searchParams.set(pagination.param, String(run.page ?? pagination.first));
@@ -197,17 +201,89 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     }
   }
 
+  /** Fetch one page: its records (repeats of the previous page dropped), rejects and what comes next. */
+  async function fetchPage(run: RunState, previousPage: Set<string>, signal: AbortSignal) {
+    const url = urlFor(run);
+    const res = await http.getJson(url, signal);
+    const fetchedAt = clock.now().toISOString();
+    const items = recordsOf(res, url);
+    const position = positionFor(run);
+    const records: SourceRecord[] = [];
+    const rejects: SourceReject[] = [];
+    const thisPage = new Set<string>();
+    items.forEach((item, i) => {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        rejects.push({ reason: `item ${i} at "${config.records}" is ${describeShape(item)}, not a JSON object`, original: item, position });
+        return;
+      }
+      const fp = JSON.stringify(item);
+      thisPage.add(fp);
+      if (!previousPage.has(fp)) records.push({ raw: item as Record<string, unknown>, position, fetchedAt });
+    });
+    return { records, rejects, thisPage, next: advance(run, res, url, items.length) };
+  }
+
+  /**
+   * Full-listing mode: every run reads the whole listing as one snapshot, from its first page;
+   * nothing is resumed, so a listing that failed part-way is read again whole by the next run (and,
+   * having no final batch, closes nothing).
+   */
+  async function* readListing(ctx: ReadContext): AsyncGenerator<SourceBatch> {
+    const snapshot = config.snapshot!;
+    const now = clock.now().toISOString();
+    const listing = { id: `listing@${now}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
+    let run: RunState = { since: now, until: now, pages: 0 };
+    let previousPage = new Set<string>();
+    let restarts = 0;
+    const ack = async () => undefined;
+    while (!ctx.signal.aborted) {
+      if (run.pages >= config.maxPages) {
+        throw new SourceError(`more than maxPages (${config.maxPages}) pages in one listing; the API may be looping — raise maxPages if it is genuinely this large`, {
+          code: 'too_many_pages',
+          retriable: false,
+          context: { connector, operation },
+        });
+      }
+      let page;
+      try {
+        page = await fetchPage(run, previousPage, ctx.signal);
+      } catch (err) {
+        const status = err instanceof CasebridgeError ? err.context.status : undefined;
+        if (pagination.style === 'cursor' && run.cursor !== undefined && typeof status === 'number' && pagination.expiredStatus.includes(status) && restarts < MAX_CURSOR_RESTARTS) {
+          restarts++;
+          logger.warn({ status, pages: run.pages }, 'cursor expired; reading the listing again from its first page (cases already seen publish nothing)');
+          run = { since: now, until: now, pages: 0 };
+          previousPage = new Set();
+          continue;
+        }
+        throw err;
+      }
+      if (ctx.signal.aborted) return;
+      previousPage = page.thisPage;
+      for (const batch of chunks(page.records, page.rejects, undefined, config.batchSize)) yield { ...batch, snapshot: { ...listing, final: false } };
+      if (!page.next) break;
+      run = page.next;
+    }
+    if (ctx.signal.aborted) return;
+    yield { records: [], snapshot: { ...listing, final: true }, ack };
+  }
+
   async function* read(ctx: ReadContext): AsyncGenerator<SourceBatch> {
     if (closed) throw new SourceError('source is closed', { code: 'closed', context: { connector } });
+    if (config.snapshot) {
+      yield* readListing(ctx);
+      return;
+    }
+    const since = config.since!;
     const cp = parseCheckpoint(ctx.checkpoint, connector);
-    const committedSince = cp?.since ?? initialSince(config.since.initial, clock.now());
+    const committedSince = cp?.since ?? initialSince(since.initial, clock.now());
     let run: RunState = cp?.run ?? newRun(committedSince);
     if (cp?.run) logger.info({ pages: cp.run.pages }, 'resuming a REST run part-way through its pages');
     let restarts = 0;
     // A page that repeats the last records of the previous one (a common paging bug) must not
     // produce those records twice; one page of fingerprints is all we keep.
     let previousPage = new Set<string>();
-    const wm = config.since.watermark;
+    const wm = since.watermark;
 
     while (!ctx.signal.aborted) {
       if (run.pages >= config.maxPages) {
@@ -298,10 +374,10 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   };
 }
 
-function* chunks(records: SourceRecord[], rejects: SourceReject[], checkpoint: Checkpoint, size: number): Generator<SourceBatch> {
+function* chunks(records: SourceRecord[], rejects: SourceReject[], checkpoint: Checkpoint | undefined, size: number): Generator<SourceBatch> {
   const ack = async () => undefined;
   if (records.length <= size) {
-    yield { records, ...(rejects.length ? { rejects } : {}), checkpoint, ack };
+    yield { records, ...(rejects.length ? { rejects } : {}), ...(checkpoint ? { checkpoint } : {}), ack };
     return;
   }
   for (let i = 0; i < records.length; i += size) {
@@ -310,7 +386,7 @@ function* chunks(records: SourceRecord[], rejects: SourceReject[], checkpoint: C
       records: records.slice(i, i + size),
       ...(last && rejects.length ? { rejects } : {}),
       // Only the last piece of a page may move the position past the page.
-      ...(last ? { checkpoint } : {}),
+      ...(last && checkpoint ? { checkpoint } : {}),
       ack,
     };
   }

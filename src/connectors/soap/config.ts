@@ -3,7 +3,7 @@
  * supplier is writing YAML, never code. See docs/soap.md for a complete example, field by field.
  */
 import { z } from 'zod';
-import { connectorBase, Duration, Secret } from '../../config/common.js';
+import { ListingSnapshot, connectorBase, Duration, Secret } from '../../config/common.js';
 
 const PathText = z
   .string()
@@ -156,6 +156,9 @@ export const SoapConnectorConfig = connectorBase
     detail: DetailCall.optional().describe('One call per listed item for its details (two-step suppliers)'),
     errors: ErrorRules.default({ success: ['0'], retriable: [], sessionExpired: [] }),
     alwaysArray: z.array(z.string().min(1)).default([]).describe('Element names that are lists even when one comes back, e.g. EnquiryStatusLog'),
+    snapshot: ListingSnapshot.optional().describe(
+      'Full-listing mode: the list operation returns ALL open cases on every poll (no {{since}}/{{until}}, no window); a remembered open case it stops listing is closed. Without it, the list returns changes since a time',
+    ),
   })
   .strict()
   .superRefine((c, ctx) => {

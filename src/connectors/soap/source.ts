@@ -39,6 +39,9 @@ export type SoapCheckpoint = z.infer<typeof SoapCheckpoint>;
 
 const LIST_VARS = new Set(['since', 'until', 'page', 'pageSize', 'offset', 'token']);
 const DETAIL_VARS = new Set(['since', 'until', 'token', 'ref', 'item']);
+// A full listing has no time window: it lists what is open now.
+const LISTING_VARS = new Set(['page', 'pageSize', 'offset', 'token']);
+const LISTING_DETAIL_VARS = new Set(['token', 'ref', 'item']);
 const LOGIN_VARS = new Set<string>();
 
 interface PreparedCall {
@@ -122,8 +125,8 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
   };
 
   const loginCall = config.session ? prepare('session', config.session, LOGIN_VARS) : undefined;
-  const listCall = prepare('list', config.list, LIST_VARS);
-  const detailCall = config.detail ? prepare('detail', config.detail, DETAIL_VARS) : undefined;
+  const listCall = prepare('list', config.list, config.snapshot ? LISTING_VARS : LIST_VARS);
+  const detailCall = config.detail ? prepare('detail', config.detail, config.snapshot ? LISTING_DETAIL_VARS : DETAIL_VARS) : undefined;
 
   const listUses = placeholdersIn(config.mode === 'raw' ? listCall.request.envelope : config.list.args);
   const listUsesUntil = listUses.has('until');
@@ -368,8 +371,75 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     return out.length ? out : [[]];
   };
 
+  const pagingVars = (page: number | undefined, seen: number): TemplateVars => {
+    const paging = config.list.paging;
+    if (!paging || page === undefined) return {};
+    if (paging.pageSize !== undefined) return { page, pageSize: paging.pageSize, offset: (page - paging.start) * paging.pageSize };
+    return { page, offset: seen };
+  };
+
+  /**
+   * Full-listing mode: every run reads the whole listing, page by page, as one snapshot. Nothing is
+   * resumed: a listing that failed part-way is read again from its first page by the next run
+   * (cases already seen are unchanged and publish nothing), and closes nothing (the runtime knows
+   * from the missing final batch). A listing whose paging ended short of the total the supplier
+   * announced is complete as far as the calls go, but says so, so it closes nothing either.
+   */
+  async function* readListing(ctx: ReadContext): AsyncGenerator<SourceBatch> {
+    const { signal } = ctx;
+    const snapshot = config.snapshot!;
+    const paging = config.list.paging;
+    const started = clock.now();
+    const listing = { id: `listing@${started.toISOString()}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
+    const ack = async () => undefined;
+    let page = paging ? paging.start : undefined;
+    let seen = 0;
+    let incomplete: string | undefined;
+    for (let pagesRead = 0; ; pagesRead++) {
+      if (signal.aborted) return;
+      if (paging && pagesRead >= paging.maxPages) {
+        throw new SourceError(`more than paging.maxPages (${paging.maxPages}) pages in one listing; raise paging.maxPages if the supplier really lists this many`, {
+          code: 'too_many_pages',
+          retriable: false,
+          context: { ...baseContext, operation: config.list.operation, page },
+        });
+      }
+      const callCtx = { ...baseContext, operation: config.list.operation, ...(page !== undefined ? { page } : {}) };
+      let result: unknown;
+      try {
+        result = await invoke(listCall, pagingVars(page, seen), signal, callCtx);
+      } catch (e) {
+        if (e instanceof MissingTemplateValue) throw new ConfigError(`list arguments: ${e.message}`, { context: callCtx });
+        throw e;
+      }
+      const items = selectAll(result, config.list.records);
+      seen += items.length;
+      const totalText = paging?.total ? scalarText(selectOne(result, paging.total)) : undefined;
+      const total = totalText !== undefined && totalText.trim() !== '' && Number.isFinite(Number(totalText)) ? Number(totalText) : undefined;
+      const last = !paging || items.length === 0 || (paging.pageSize !== undefined && items.length < paging.pageSize) || (total !== undefined && seen >= total);
+      if (last && total !== undefined && seen < total) incomplete = `paging ended after ${seen} of the ${total} items ${config.list.operation} announced`;
+
+      const { records, rejects } = await recordsForPage(items, page, { since: started, until: started }, signal);
+      if (signal.aborted) return;
+      const chunks = chunk(records, config.batchSize);
+      for (let i = 0; i < chunks.length; i++) {
+        const final = i === chunks.length - 1;
+        yield { records: chunks[i] as SourceRecord[], ...(final && rejects.length ? { rejects } : {}), snapshot: { ...listing, final: false }, ack };
+        if (signal.aborted) return;
+      }
+      if (last) break;
+      page = (page as number) + 1;
+    }
+    logger.debug({ items: seen, ...(incomplete ? { incomplete } : {}) }, 'listing read');
+    yield { records: [], snapshot: { ...listing, final: true, ...(incomplete ? { incomplete } : {}) }, ack };
+  }
+
   async function* read(ctx: ReadContext): AsyncGenerator<SourceBatch> {
     if (closed) return;
+    if (config.snapshot) {
+      yield* readListing(ctx);
+      return;
+    }
     const { signal } = ctx;
     let cp = readCheckpoint(ctx.checkpoint);
     const paging = config.list.paging;
@@ -408,16 +478,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
         if (paging && pagesRead >= paging.maxPages) {
           throw new SourceError(`more than paging.maxPages (${paging.maxPages}) pages in one window; lower window.maxSpan or raise paging.maxPages`, { code: 'too_many_pages', retriable: false, context: { ...baseContext, operation: config.list.operation, page } });
         }
-        const vars: TemplateVars = { since: renderedSince, until: renderedUntil };
-        if (paging && page !== undefined) {
-          vars.page = page;
-          if (paging.pageSize !== undefined) {
-            vars.pageSize = paging.pageSize;
-            vars.offset = (page - paging.start) * paging.pageSize;
-          } else {
-            vars.offset = seen;
-          }
-        }
+        const vars: TemplateVars = { since: renderedSince, until: renderedUntil, ...pagingVars(page, seen) };
         const callCtx = { ...baseContext, operation: config.list.operation, ...(page !== undefined ? { page } : {}) };
         let result: unknown;
         try {

@@ -5,7 +5,7 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { connectorBase, Duration, Secret } from '../../config/common.js';
+import { connectorBase, Duration, MaxCloseShare, Secret } from '../../config/common.js';
 import { findNamedParams } from './params.js';
 
 export const SqlDialectName = z
@@ -91,6 +91,7 @@ export const SnapshotRead = z
       .enum(['close', 'ignore'])
       .default('ignore')
       .describe('A case of this connector absent from a complete snapshot: close emits a closed event, ignore emits nothing'),
+    maxCloseShare: MaxCloseShare,
   })
   .strict();
 export type SnapshotRead = z.infer<typeof SnapshotRead>;

@@ -333,7 +333,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
         checkpoint = { mode: 'snapshot', snapshot: id, done: false, afterKey, at: fetchedAt };
       }
       first = false;
-      yield { records, checkpoint, snapshot: { id, final, onMissing }, ack: noop };
+      yield { records, checkpoint, snapshot: { id, final, onMissing, maxCloseShare: read.maxCloseShare }, ack: noop };
       if (final) return;
     }
   }

@@ -43,6 +43,7 @@ export function encodeEvent(out: OutgoingEvent, mode: BindingMode): KafkaRecord 
       ce_subject: e.subject,
       ce_time: e.time,
       ce_dataschema: e.dataschema,
+      ...(e.casesequence !== undefined ? { ce_casesequence: String(e.casesequence) } : {}),
       'content-type': e.datacontenttype,
     },
   };
