@@ -147,7 +147,7 @@ export function asyncApiDocument(): Record<string, unknown> {
           headers: binaryHeaders,
           payload: { $ref: '#/components/schemas/CaseEventData' },
           bindings: kafkaKey,
-          examples: [{ name: 'statusChanged', headers: { ...Object.fromEntries(Object.entries(exampleAttrs).filter(([k]) => k !== 'datacontenttype').map(([k, v]) => [`ce_${k}`, v])), 'content-type': 'application/json' }, payload: exampleData }],
+          examples: [{ name: 'statusChanged', headers: { ...Object.fromEntries(Object.entries(exampleAttrs).filter(([k]) => k !== 'datacontenttype').map(([k, v]) => [`ce_${k}`, String(v)])), 'content-type': 'application/json' }, payload: exampleData }],
         },
         caseEventStructured: {
           name: 'caseEventStructured',

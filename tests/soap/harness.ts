@@ -16,7 +16,7 @@ import type { Publisher } from '../../src/publish/publisher.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { PublishError } from '../../src/runtime/errors.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger, type Logger } from '../../src/runtime/logger.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import type { StateStore } from '../../src/runtime/state-store.js';
 
@@ -96,7 +96,7 @@ function readJsonl<T>(dir: string, prefix: string): T[] {
 
 export async function openHarness(
   connector: Record<string, unknown>,
-  opts: { dir?: string; clock?: Clock; env?: NodeJS.ProcessEnv; lookups?: Record<string, unknown> } = {},
+  opts: { dir?: string; clock?: Clock; env?: NodeJS.ProcessEnv; lookups?: Record<string, unknown>; logger?: Logger } = {},
 ): Promise<Harness> {
   const dir = opts.dir ?? tempDir();
   const text = stringify({
@@ -110,7 +110,7 @@ export async function openHarness(
   });
   const loaded = parseConfigText(text, join(dir, 'casebridge.yaml'), dir, opts.env ?? {});
   const clock = opts.clock;
-  const logger = silentLogger();
+  const logger = opts.logger ?? silentLogger();
   const inner = await createPublisher(loaded.config.publisher, { baseDir: dir, logger, clock: clock ?? { now: () => new Date() }, councils: loaded.config.councils });
   const publisher = failing(inner);
   const state = openSqliteStateStore(join(dir, 'state.sqlite'));

@@ -14,6 +14,7 @@
  *    mtime match, it is the same file left behind by a crash between commit and ack, and its
  *    after-action is simply completed; otherwise it is an identical re-drop and is moved aside.
  */
+import { randomUUID } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject, StateWrite } from '../source.js';
 import { describeError, isRetriable } from '../../runtime/errors.js';
@@ -326,7 +327,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     const samples: string[] = [];
     // Unique per reading (the same content may be read again as a later snapshot), and kept in the
     // checkpoint so a reading resumed after a restart stays the same snapshot.
-    const snapshotId = resume ? (resume.snapshotId ?? `${file.name}@${sha256.slice(0, 16)}`) : `${file.name}@${sha256.slice(0, 16)}@${clock.now().toISOString()}`;
+    const snapshotId = resume ? (resume.snapshotId ?? `${file.name}@${sha256.slice(0, 16)}`) : `${file.name}@${sha256.slice(0, 16)}@${clock.now().toISOString()}#${randomUUID().slice(0, 8)}`;
     const listing = { id: snapshotId, onMissing: config.snapshot.onMissing, maxCloseShare: config.snapshot.maxCloseShare };
     const rules = config.rejects;
     let ordinal = 0;

@@ -5,6 +5,7 @@
  * update seen (or the time the run started). The runtime commits each checkpoint only after the
  * batch's events are durable — this source never commits anything itself.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { durationMs } from '../../config/common.js';
@@ -231,7 +232,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   async function* readListing(ctx: ReadContext): AsyncGenerator<SourceBatch> {
     const snapshot = config.snapshot!;
     const now = clock.now().toISOString();
-    const listing = { id: `listing@${now}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
+    const listing = { id: `listing@${now}#${randomUUID().slice(0, 8)}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
     let run: RunState = { since: now, until: now, pages: 0 };
     let previousPage = new Set<string>();
     let restarts = 0;

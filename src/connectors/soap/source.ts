@@ -9,6 +9,7 @@
  * produce no events. The window end is `now - lag` so records still being written are not passed.
  * The source never commits: the runtime commits `batch.checkpoint` after publishing, then acks.
  */
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import { durationMs } from '../../config/common.js';
@@ -390,7 +391,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     const snapshot = config.snapshot!;
     const paging = config.list.paging;
     const started = clock.now();
-    const listing = { id: `listing@${started.toISOString()}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
+    const listing = { id: `listing@${started.toISOString()}#${randomUUID().slice(0, 8)}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
     const ack = async () => undefined;
     let page = paging ? paging.start : undefined;
     let seen = 0;
