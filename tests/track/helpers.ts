@@ -32,7 +32,7 @@ export function event(s: Spec): TrackedEvent {
   const time = at(s.minute);
   return TrackedEvent.parse({
     specversion: '1.0',
-    id: eventId({ gss, connector, reference: s.reference, fingerprint: recordFingerprint({ ...s }), kind }),
+    id: eventId({ gss, connector, reference: s.reference, sequence: s.sequence ?? 1, fingerprint: recordFingerprint({ ...s }), kind }),
     source: eventSource(gss, connector),
     type: eventTypeFor(kind),
     subject: s.reference,
