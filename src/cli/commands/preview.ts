@@ -1,33 +1,38 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { LoadedConfig } from '../../config/load.js';
+import type { ConnectorConfig } from '../../config/schema.js';
 import { sourceFactories } from '../../connectors/registry.js';
-import { compileMapping } from '../../normalize/compile-mapping.js';
-import { systemClock } from '../../runtime/clock.js';
+import type { SourceFactory } from '../../connectors/source.js';
+import type { DeadLetter } from '../../event/dead-letter.js';
+import type { OutgoingEvent } from '../../publish/publisher.js';
+import type { RunSummary } from '../../runtime/connector-runner.js';
 import { describeError } from '../../runtime/errors.js';
+import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../runtime/logger.js';
-import { prepareBatch } from '../../runtime/pipeline.js';
+import { createMetrics } from '../../runtime/metrics.js';
+import { overlayStateStore } from '../../runtime/overlay-state-store.js';
 import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
-import type { ConnectorState } from '../../runtime/state-store.js';
+import type { StateStore } from '../../runtime/state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
+import { summaryTable } from '../output.js';
+import { createPreviewPublisher, limitedNoAckSource, type PreviewLimit } from '../preview-parts.js';
+import { whyNothingShown } from '../preview-explain.js';
 
-/**
- * Preview reads for real but changes nothing: no publish, no checkpoint, no ack (so no file is
- * moved and no supplier is told anything was received).
- */
-function readOnly(state: ConnectorState): ConnectorState {
-  return {
-    connector: state.connector,
-    checkpoint: () => state.checkpoint(),
-    get: (ns, key) => state.get(ns, key),
-    entries: (ns) => state.entries(ns),
-    commit: () => {
-      throw new Error('preview never commits');
-    },
-  };
+interface PreviewOptions {
+  limit: string;
+  json?: boolean;
+  fromStart?: boolean;
 }
 
+/**
+ * Preview runs the connector exactly as `run --once` does — the same gateway, runner and pipeline —
+ * with three parts swapped: a publisher that prints instead of publishing, a state store that keeps
+ * commits in memory (so a record repeated by an overlapping read is skipped as `run` skips it), and
+ * batches whose ack does nothing (no file moved, no supplier told anything).
+ */
 export function registerPreview(program: Command): void {
   program
     .command('preview')
@@ -36,58 +41,82 @@ export function registerPreview(program: Command): void {
     .argument('<connector>', 'connector name')
     .option('-n, --limit <n>', 'stop after this many records', '20')
     .option('--json', 'one JSON object per line: events, and dead letters as {"deadLetter": …}')
-    .option('--from-start', 'ignore the committed checkpoint and read from the beginning')
-    .action(async (file: string, name: string, opts: { limit: string; json?: boolean; fromStart?: boolean }) => {
+    .option('--from-start', 'preview as a first run would: ignore the committed checkpoint, processed-file ledger and published versions')
+    .addHelpText('after', '\nThe summary on stderr counts records exactly as `run --once` would for the same records.')
+    .action(async (file: string, name: string, opts: PreviewOptions) => {
       const loaded = loadOrExit(file);
       const { config, baseDir } = loaded;
-      const index = config.connectors.findIndex((c) => c.name === name);
-      const connector = config.connectors[index];
+      const connector = config.connectors.find((c) => c.name === name);
       if (!connector) throw new ExitError(EXIT.usage, `no connector named "${name}" in ${file} (have: ${config.connectors.map((c) => c.name).join(', ')})`);
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new ExitError(EXIT.usage, `--limit takes a positive whole number, not ${opts.limit}`);
-      const council = config.councils.find((c) => c.gss === connector.council)!;
+      if (connector.type === 'push') {
+        throw new ExitError(EXIT.usage, `${name} is a push connector: it receives notifications and has nothing to fetch; prove its mapping with \`casebridge test ${file}\``);
+      }
+      const max = Number(opts.limit);
+      if (!Number.isInteger(max) || max < 1) throw new ExitError(EXIT.usage, `--limit takes a positive whole number, not ${opts.limit}`);
+
       const statePath = resolve(baseDir, config.state.path);
-      const store = openSqliteStateStore(existsSync(statePath) ? statePath : ':memory:');
-      const state = readOnly(store.forConnector(name));
-      const logger = createLogger({ level: 'warn' });
-      const normalize = compileMapping(connector.mapping, {
-        connector: name,
-        council: { gss: council.gss, name: council.name },
-        system: connector.system,
-        ...(config.lookups ? { sharedLookups: config.lookups } : {}),
-        configPath: `connectors[${index}].mapping`,
-        configFile: file,
-        ...(loaded.locate ? { locate: loaded.locate } : {}),
-      });
-      const source = sourceFactories[connector.type]!(connector, { connector: name, clock: systemClock, logger, state, baseDir });
-      const abort = new AbortController();
-      let seen = 0;
-      let events = 0;
-      let dead = 0;
-      let skipped = 0;
-      try {
-        await source.check?.();
-        for await (const batch of source.read({ checkpoint: opts.fromStart ? undefined : state.checkpoint(), signal: abort.signal })) {
-          const room = limit - seen;
-          const records = batch.records.slice(0, room);
-          const prepared = await prepareBatch({ ...batch, records, snapshot: undefined }, { connector: name, council, normalize, state, clock: systemClock });
-          seen += records.length + (batch.rejects?.length ?? 0);
-          events += prepared.events.length;
-          dead += prepared.deadLetters.length;
-          skipped += prepared.result.skipped;
-          for (const e of prepared.events) process.stdout.write(opts.json ? JSON.stringify(e.event) + '\n' : `${JSON.stringify(e.event, null, 2)}\n`);
-          for (const d of prepared.deadLetters) {
-            process.stdout.write(opts.json ? JSON.stringify({ deadLetter: d }) + '\n' : `DEAD LETTER ${d.position.file ?? d.position.table ?? d.position.operation ?? ''}${d.position.line ? `:${d.position.line}` : ''}: ${d.reason}\n`);
-          }
-          if (seen >= limit) break;
+      // Never create a state file: a preview of a connector that never ran starts from nothing.
+      const base: StateStore | undefined = !opts.fromStart && existsSync(statePath) ? openSqliteStateStore(statePath) : undefined;
+      const committed = base?.forConnector(name);
+      const hadCheckpoint = committed?.checkpoint() !== undefined;
+      const ledgerSize = committed ? countEntries(committed.entries('file-ledger')) : 0;
+
+      const printEvents = (events: OutgoingEvent[]) => {
+        for (const e of events) process.stdout.write(opts.json ? JSON.stringify(e.event) + '\n' : `${JSON.stringify(e.event, null, 2)}\n`);
+      };
+      const printDeadLetters = (letters: DeadLetter[]) => {
+        for (const d of letters) {
+          process.stdout.write(
+            opts.json ? JSON.stringify({ deadLetter: d }) + '\n' : `DEAD LETTER ${d.position.file ?? d.position.table ?? d.position.operation ?? ''}${d.position.line ? `:${d.position.line}` : ''}: ${d.reason}\n`,
+          );
         }
+      };
+      const limit: PreviewLimit = { max, seen: 0, reached: false };
+      const wrapped = Object.fromEntries(
+        Object.entries(sourceFactories).map(([type, factory]) => [type, limitedNoAckSource(factory as SourceFactory<ConnectorConfig>, limit)]),
+      ) as Record<string, SourceFactory<ConnectorConfig>>;
+
+      const gateway = await createGateway({
+        loaded: previewConfig(loaded, name),
+        publisher: createPreviewPublisher({ onEvents: printEvents, onDeadLetters: printDeadLetters }),
+        stateStore: overlayStateStore(base),
+        logger: createLogger({ level: 'warn' }),
+        metrics: createMetrics(),
+        sourceFactories: wrapped,
+        http: false,
+        only: [name],
+      });
+      let summary: RunSummary;
+      try {
+        summary = await gateway.runOnce(name);
       } catch (err) {
         throw new ExitError(EXIT.failed, `preview of ${name} failed: ${describeError(err)}`);
       } finally {
-        abort.abort();
-        await source.close();
-        store.close();
+        await gateway.stop();
       }
-      process.stderr.write(`preview ${name}: ${seen} record(s) read, ${events} event(s), ${dead} dead letter(s), ${skipped} skipped — nothing published or committed\n`);
+      if (summary.status === 'failed') throw new ExitError(EXIT.failed, `preview of ${name} failed: ${summary.error ?? 'unknown error'}`);
+
+      process.stderr.write(summaryTable([summary]) + '\n');
+      if (limit.reached) process.stderr.write(`stopped after ${max} record(s) (--limit ${max}); \`run\` would read on\n`);
+      const why = whyNothingShown(summary, { connector, fromStart: opts.fromStart === true, hadCheckpoint, ledgerSize, file, baseDir });
+      if (why) process.stderr.write(why + '\n');
+      process.stderr.write(
+        `preview ${name}: ${summary.read} record(s) read, ${summary.published} event(s), ${summary.deadLettered} dead letter(s), ${summary.skipped} skipped — nothing published or committed\n`,
+      );
     });
+}
+
+/** The previewed connector as `run` would build it, enabled, and reading what is there now (no watching). */
+function previewConfig(loaded: LoadedConfig, name: string): LoadedConfig {
+  const connectors = loaded.config.connectors.map((c) => {
+    if (c.name !== name) return c;
+    return c.type === 'file' ? { ...c, enabled: true, watch: false } : { ...c, enabled: true };
+  });
+  return { ...loaded, config: { ...loaded.config, connectors } };
+}
+
+function countEntries(it: Iterable<unknown>): number {
+  let n = 0;
+  for (const entry of it) if (entry) n++;
+  return n;
 }

@@ -1,0 +1,64 @@
+/**
+ * A state store that reads through to a real one but keeps every commit in memory. `preview`
+ * runs the same pipeline as `run` on it: later batches see what earlier batches "committed"
+ * (so overlap repeats are skipped exactly as `run` skips them), and the real store never changes.
+ */
+import type { Checkpoint, StateWrite } from '../connectors/source.js';
+import type { ConnectorState, StateStore } from './state-store.js';
+
+const DELETED = Symbol('deleted');
+
+/** `base` undefined: start from nothing, as a first run would (preview --from-start). */
+export function overlayStateStore(base: StateStore | undefined): StateStore {
+  const states = new Map<string, ConnectorState>();
+  return {
+    forConnector(connector) {
+      let s = states.get(connector);
+      if (!s) {
+        s = overlayConnectorState(connector, base?.forConnector(connector));
+        states.set(connector, s);
+      }
+      return s;
+    },
+    close() {
+      base?.close();
+    },
+  };
+}
+
+function overlayConnectorState(connector: string, base: ConnectorState | undefined): ConnectorState {
+  let checkpoint: Checkpoint | undefined;
+  let checkpointSet = false;
+  const kv = new Map<string, Map<string, unknown>>();
+  const space = (ns: string) => {
+    let m = kv.get(ns);
+    if (!m) kv.set(ns, (m = new Map()));
+    return m;
+  };
+  return {
+    connector,
+    checkpoint: () => (checkpointSet ? checkpoint : base?.checkpoint()),
+    get<T>(ns: string, key: string): T | undefined {
+      const m = kv.get(ns);
+      if (m?.has(key)) {
+        const v = m.get(key);
+        return v === DELETED ? undefined : (v as T);
+      }
+      return base?.get<T>(ns, key);
+    },
+    *entries<T>(ns: string): IterableIterator<[string, T]> {
+      const m = kv.get(ns) ?? new Map<string, unknown>();
+      const merged = new Map<string, unknown>();
+      if (base) for (const [k, v] of base.entries<T>(ns)) if (!m.has(k)) merged.set(k, v);
+      for (const [k, v] of m) if (v !== DELETED) merged.set(k, v);
+      for (const k of [...merged.keys()].sort()) yield [k, merged.get(k) as T];
+    },
+    commit({ checkpoint: cp, writes = [] }: { checkpoint?: Checkpoint; writes?: StateWrite[] }) {
+      for (const w of writes) space(w.namespace).set(w.key, w.op === 'put' ? structuredClone(w.value) : DELETED);
+      if (cp !== undefined) {
+        checkpoint = structuredClone(cp);
+        checkpointSet = true;
+      }
+    },
+  };
+}
