@@ -15,6 +15,7 @@ import { registerTrack } from './commands/track.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import { ExitError } from './load.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -67,5 +68,8 @@ process.on('unhandledRejection', (reason) => {
   // A library's stray rejection must not kill a gateway serving other councils; log it loudly.
   process.stderr.write(`casebridge: unhandled rejection: ${describeError(reason)}\n`);
 });
+
+exitQuietlyOnClosedPipe(process.stdout);
+exitQuietlyOnClosedPipe(process.stderr);
 
 await main();
