@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
+import { invalidOffset } from './utf8-offset.js';
 
 export interface FileInspection {
   sha256: string;
@@ -15,7 +16,7 @@ export interface FileInspection {
   bom?: 'utf-8' | 'utf-16le' | 'utf-16be';
   /** Every byte sequence is valid UTF-8 (pure ASCII included). */
   validUtf8: boolean;
-  /** Byte offset of the first invalid UTF-8 sequence (approximate: start of the chunk holding it). */
+  /** Byte offset in the file of the first byte of the first invalid UTF-8 sequence. */
   invalidUtf8At?: number;
   /** The first bytes, for sniffing an XML declaration. */
   head: Buffer;
@@ -31,6 +32,8 @@ export async function inspectFile(path: string, signal?: AbortSignal): Promise<F
   let invalidUtf8At: number | undefined;
   const headParts: Buffer[] = [];
   let headLen = 0;
+  // The end of the previous chunk: a sequence it left unfinished continues in the next one.
+  let tail: Buffer = Buffer.alloc(0);
   const stream = createReadStream(path, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
@@ -43,8 +46,9 @@ export async function inspectFile(path: string, signal?: AbortSignal): Promise<F
         decoder.decode(chunk, { stream: true });
       } catch {
         validUtf8 = false;
-        invalidUtf8At = size;
+        invalidUtf8At = invalidOffset(tail, chunk, size);
       }
+      tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 3)));
     }
     size += chunk.length;
   }
@@ -54,7 +58,7 @@ export async function inspectFile(path: string, signal?: AbortSignal): Promise<F
     } catch {
       // A multi-byte sequence cut off at the end of the file.
       validUtf8 = false;
-      invalidUtf8At = size;
+      invalidUtf8At = invalidOffset(tail, Buffer.alloc(0), size);
     }
   }
   const head = Buffer.concat(headParts);
@@ -79,7 +83,7 @@ export function chooseEncoding(configured: string, insp: FileInspection, opts: {
     if (!iconv.encodingExists(wanted)) throw new EncodingProblem(`unknown encoding "${configured}"`);
     if ((wanted === 'utf-8' || wanted === 'utf8') && !insp.validUtf8) {
       throw new EncodingProblem(
-        `the file is not valid UTF-8 (first bad byte near offset ${insp.invalidUtf8At ?? 0}); exports from Windows software are often windows-1252: set format.encoding to windows-1252 or auto`,
+        `the file is not valid UTF-8 (first bad byte at byte offset ${insp.invalidUtf8At ?? 0}, counting from 0); exports from Windows software are often windows-1252: set format.encoding to windows-1252 or auto`,
       );
     }
     return wanted;
