@@ -55,7 +55,8 @@ const REASON_SAMPLES = 20;
 
 export function createFileSourceWithStore(config: FileConnectorConfig, deps: SourceDeps, store: FileStore): Source {
   const { logger, clock, state, connector } = deps;
-  const log = logger.child({ connector, kind: 'file' });
+  // The runner's logger already names the connector; a second binding would print the key twice.
+  const log = logger.child('connector' in logger.bindings() ? { kind: 'file' } : { connector, kind: 'file' });
   const patterns = Array.isArray(config.pattern) ? config.pattern : [config.pattern];
   const isWanted = picomatch(patterns, { dot: false, nocase: false });
   const isIgnored = picomatch(config.ignore.length ? config.ignore : ['\0'], { dot: true });
