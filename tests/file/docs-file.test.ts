@@ -119,7 +119,7 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
 describe(`${DOC} examples`, () => {
   it('has the three complete examples the page promises', () => {
     expect(examples.length).toBeGreaterThanOrEqual(3);
-    exampleWhere((c) => !c.sftp && c.watch && c.mode === 'delta' && c.format.encoding === 'windows-1252' && c.ready.marker === '{name}.done');
+    exampleWhere((c) => !c.sftp && c.watch && c.mode === 'delta' && c.format?.encoding === 'windows-1252' && c.ready.marker === '{name}.done');
     exampleWhere((c) => c.mode === 'snapshot' && c.snapshot.onMissing === 'close');
     const sftp = fileConnectors(loadExample(exampleWhere((c) => c.sftp !== undefined), newDir()))[0]!.sftp!;
     expect(Array.isArray(sftp.hostKey) ? sftp.hostKey.length : 1).toBeGreaterThanOrEqual(1);

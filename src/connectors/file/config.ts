@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { connectorBase, Duration, MaxCloseShare, Secret } from '../../config/common.js';
+import { formatTypeFromName, KNOWN_EXTENSIONS } from './format-inference.js';
 
 export const Encoding = z
   .string()
@@ -173,7 +174,7 @@ export const FileConnectorConfig = connectorBase
       .describe('Local folders only: run continuously and pick a file up within seconds of it being complete (fs.watch plus a short poll)'),
     pollInterval: Duration.default('2s').describe('Watch mode: rescan at least this often (fs.watch misses events on network shares)'),
     ready: ReadyRules.default({ minAge: '0s', stableFor: '2s' }),
-    format: FileFormat,
+    format: FileFormat.optional().describe(`How to read the files; when absent, each file is read by its extension (${KNOWN_EXTENSIONS}) with the defaults below`),
     mode: z.enum(['delta', 'snapshot']).default('delta').describe('delta: every record is a change; snapshot: each file lists every open case'),
     snapshot: z
       .object({
@@ -190,5 +191,19 @@ export const FileConnectorConfig = connectorBase
   .superRefine((c, ctx) => {
     if (c.watch && c.sftp) ctx.addIssue({ code: 'custom', path: ['watch'], message: 'watch is for local folders; an SFTP folder is polled on `schedule`' });
     if (c.watch && c.schedule) ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'a watching connector runs continuously; remove `schedule` or set watch: false' });
+    if (!c.format) {
+      for (const p of Array.isArray(c.pattern) ? c.pattern : [c.pattern]) {
+        const type = formatTypeFromName(p);
+        if (!type) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['format'],
+            message: `format is missing and cannot be taken from pattern "${p}", which does not end in ${KNOWN_EXTENSIONS}: add format: { type: csv } (or xml, json, jsonl)`,
+          });
+        } else if (type === 'xml') {
+          ctx.addIssue({ code: 'custom', path: ['format'], message: `pattern "${p}" names XML files, which need the record element: add format: { type: xml, recordElement: … }` });
+        }
+      }
+    }
   });
 export type FileConnectorConfig = z.infer<typeof FileConnectorConfig>;

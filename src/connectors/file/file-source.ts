@@ -26,6 +26,7 @@ import { parseCsv } from './parse-csv.js';
 import { parseJson, parseJsonLines } from './parse-json.js';
 import { parseXml } from './parse-xml.js';
 import { UnreadableFileError, type ParsedItem } from './parsed.js';
+import { formatForFile } from './file-format.js';
 import type { DroppedFile, FileStore } from './store.js';
 import { ReadinessTracker } from './readiness.js';
 
@@ -193,8 +194,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     };
   }
 
-  function openItems(path: string, insp: FileInspection): AsyncGenerator<ParsedItem[]> {
-    const format = config.format;
+  function openItems(path: string, name: string, insp: FileInspection): AsyncGenerator<ParsedItem[]> {
+    const format = formatForFile(config.format, name);
     const encoding = chooseEncoding(format.encoding, insp, { xml: format.type === 'xml' });
     switch (format.type) {
       case 'csv':
@@ -263,7 +264,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
 
       let items: AsyncGenerator<ParsedItem[]>;
       try {
-        items = openItems(fetched.path, insp);
+        items = openItems(fetched.path, file.name, insp);
       } catch (e) {
         if (e instanceof EncodingProblem || e instanceof UnreadableFileError) {
           yield rejectWholeBatch(file, sha256, e.message, cp);
