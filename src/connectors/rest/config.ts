@@ -106,6 +106,8 @@ export const RestPagination = z.discriminatedUnion('style', [
       first: z.number().int().min(0).default(1).describe('Number of the first page (1 or 0)'),
       ...pageSizeFields,
       hasMorePath: JsonPath.optional().describe('Boolean in the response saying more pages follow; without it a short or empty page ends the run'),
+      totalPagesPath: JsonPath.optional().describe('Number of pages in the response, e.g. meta.totalPages: the run stops after that page'),
+      totalPath: JsonPath.optional().describe('Number of records in the response, e.g. meta.total: the run stops once the pages read hold that many'),
     })
     .strict(),
   z
@@ -115,6 +117,7 @@ export const RestPagination = z.discriminatedUnion('style', [
       limitParam: z.string().min(1).default('limit'),
       size: z.number().int().min(1).max(10_000).default(100).describe('Records asked for per request (the limit)'),
       hasMorePath: JsonPath.optional(),
+      totalPath: JsonPath.optional().describe('Number of records in the response, e.g. meta.total: the run stops once the offset reaches it'),
     })
     .strict(),
   z

@@ -12,7 +12,7 @@ import { durationMs } from '../../config/common.js';
 import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../runtime/errors.js';
 import type { SourcePosition } from '../../event/case-event.js';
 import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject } from '../source.js';
-import { byteSize, type RestConnectorConfig } from './config.js';
+import { byteSize, type RestConnectorConfig, type RestPagination } from './config.js';
 import { createRestHttp, type JsonResponse } from './http-client.js';
 import { describeShape, getAtPath } from './json-path.js';
 import { checkZone, formatSince, initialSince, readRecordTime } from './since.js';
@@ -144,8 +144,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
         return undefined;
       case 'page':
       case 'offset': {
-        const more = pagination.hasMorePath !== undefined ? truthy(getAtPath(res.body, pagination.hasMorePath)) : count >= pagination.size;
-        if (!more || count === 0) return undefined;
+        if (count === 0 || !morePages(pagination, res.body, run, count)) return undefined;
         if (pagination.style === 'page') next.page = (run.page ?? pagination.first) + 1;
         else next.offset = (run.offset ?? 0) + count;
         return next;
@@ -413,4 +412,29 @@ function parseCheckpoint(cp: Checkpoint | undefined, connector: string): RestChe
     throw new SourceError(`stored checkpoint has no readable "since": ${JSON.stringify(cp).slice(0, 200)}`, { code: 'bad_checkpoint', retriable: false, context: { connector } });
   }
   return cp as unknown as RestCheckpoint;
+}
+
+/**
+ * Whether a page or offset listing goes on: the supplier's own "more" flag, else its page or
+ * record total, else a full page means there may be another.
+ */
+function morePages(p: Extract<RestPagination, { style: 'page' | 'offset' }>, body: unknown, run: RunState, count: number): boolean {
+  if (p.hasMorePath !== undefined) return truthy(getAtPath(body, p.hasMorePath));
+  const totalPages = p.style === 'page' ? countAt(body, p.totalPagesPath) : undefined;
+  const total = countAt(body, p.totalPath);
+  if (p.style === 'page') {
+    const pagesRead = (run.page ?? p.first) - p.first + 1;
+    if (totalPages !== undefined) return pagesRead < totalPages;
+    if (total !== undefined) return pagesRead * p.size < total;
+  } else if (total !== undefined) {
+    return (run.offset ?? 0) + count < total;
+  }
+  return count >= p.size;
+}
+
+function countAt(body: unknown, path: string | undefined): number | undefined {
+  if (path === undefined) return undefined;
+  const v = getAtPath(body, path);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
 }

@@ -48,6 +48,7 @@ export const Paging = z
     start: z.number().int().min(0).default(1).describe('Number of the first page ({{page}})'),
     pageSize: z.number().int().min(1).optional().describe('Sent as {{pageSize}}; a page shorter than this is the last one'),
     total: PathText.optional().describe('Path to the total record count (e.g. *.ServiceRequests_Updates.$attributes.RecordCount); stop once that many were read'),
+    totalPages: PathText.optional().describe('Path to the number of pages (e.g. *.Result.TotalPages), for suppliers that count pages instead of records; stop after that many pages'),
     maxPages: z.number().int().min(1).default(10_000).describe('Safety bound per window'),
   })
   .strict();

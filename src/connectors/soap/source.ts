@@ -89,6 +89,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     ['list.records', config.list.records],
     ['list.key', config.list.key],
     ['list.paging.total', config.list.paging?.total],
+    ['list.paging.totalPages', config.list.paging?.totalPages],
     ['detail.records', config.detail?.records],
     ['detail.orderBy', config.detail?.orderBy],
     ['session.token', config.session?.token],
@@ -137,8 +138,8 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
   if (config.list.paging && !listUses.has('page') && !listUses.has('offset')) {
     throw new ConfigError('list.paging is configured but the list arguments use neither {{page}} nor {{offset}}: every page would be the same', { context: { connector, field: 'list.args' } });
   }
-  if (config.list.paging?.total === undefined && config.list.paging && config.list.paging.pageSize === undefined) {
-    logger.info('list.paging has neither pageSize nor total: paging stops at the first empty page');
+  if (config.list.paging && config.list.paging.total === undefined && config.list.paging.totalPages === undefined && config.list.paging.pageSize === undefined) {
+    logger.info('list.paging has neither pageSize, total nor totalPages: paging stops at the first empty page');
   }
 
   // Hosts a call may go to: the WSDL host, the endpoint host, and what the council allowed.
@@ -490,13 +491,14 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
         }
         const items = selectAll(result, config.list.records);
         seen += items.length;
-        const totalText = paging?.total ? scalarText(selectOne(result, paging.total)) : undefined;
-        const total = totalText !== undefined && totalText.trim() !== '' && Number.isFinite(Number(totalText)) ? Number(totalText) : undefined;
+        const total = countAt(result, paging?.total);
+        const totalPages = countAt(result, paging?.totalPages);
         const last =
           !paging ||
           items.length === 0 ||
           (paging.pageSize !== undefined && items.length < paging.pageSize) ||
-          (total !== undefined && seen >= total);
+          (total !== undefined && seen >= total) ||
+          (totalPages !== undefined && page !== undefined && page - paging.start + 1 >= totalPages);
 
         const { records, rejects } = await recordsForPage(items, page, { since, until }, signal);
         if (signal.aborted) return;
@@ -541,4 +543,11 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
       http = undefined;
     },
   };
+}
+
+/** A count the supplier reports (records or pages); undefined when absent or not a number. */
+function countAt(result: unknown, path: string | undefined): number | undefined {
+  if (path === undefined) return undefined;
+  const text = scalarText(selectOne(result, path));
+  return text !== undefined && text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
 }

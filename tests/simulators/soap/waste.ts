@@ -204,7 +204,7 @@ export class WasteSimulator {
               ServiceRequests_Updates_GetResult: {
                 Errors: WASTE_ERRORS.ok,
                 ServiceRequests_Updates: {
-                  $attributes: { RecordCount: matching.length, PageNumber: pageNumber, PageSize: this.pageSize },
+                  $attributes: { RecordCount: matching.length, PageNumber: pageNumber, PageSize: this.pageSize, PageCount: Math.max(1, Math.ceil(matching.length / this.pageSize)) },
                   ServiceRequest_Updates: page.map(({ history: _h, ...u }) => u),
                 },
               },
