@@ -88,7 +88,13 @@ export const KafkaPublisherConfig = z
     compression: z.enum(['none', 'gzip']).default('none').describe('Compression of record batches (kafkajs has gzip built in)'),
     createTopics: z.boolean().default(false).describe('Create missing topics at start; otherwise a missing topic stops the gateway with a config error'),
     partitions: z.number().int().min(1).max(10_000).default(6).describe('Partitions of topics created by createTopics'),
-    replicationFactor: z.number().int().min(1).max(32).default(3).describe('Replication factor of topics created by createTopics'),
+    replicationFactor: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .optional()
+      .describe('Replication factor of topics created by createTopics; default: 3, or the number of brokers when the cluster has fewer'),
     topicConfig: z
       .record(z.string(), z.string())
       .optional()

@@ -40,6 +40,8 @@ export interface KafkaPublisherDeps {
  * that an unreachable broker surfaces within seconds; the runtime's backoff takes over after that.
  */
 const CLIENT_RETRY = { initialRetryTime: 200, maxRetryTime: 2_000, retries: 3, factor: 0.2, multiplier: 2 };
+/** Copies of each partition when the config does not say and the cluster has enough brokers. */
+const DEFAULT_REPLICATION_FACTOR = 3;
 
 interface Outgoing {
   topic: string;
@@ -148,8 +150,13 @@ export class KafkaPublisher implements Publisher {
         );
       }
       if (missing.length) {
-        await this.createTopics(admin, missing);
-        this.log.info({ topics: missing, partitions: this.config.partitions, replicationFactor: this.config.replicationFactor }, 'created Kafka topics');
+        const rf = await this.chooseReplicationFactor(admin);
+        await this.createTopics(admin, missing, rf.value);
+        const fields = { topics: missing, partitions: this.config.partitions, replicationFactor: rf.value };
+        const msg = `created Kafka topics ${missing.join(', ')} with ${this.config.partitions} partition(s) and replication factor ${rf.value} (${rf.why})`;
+        // Fewer than 3 copies means a broker failure can lose events: worth a look on a real cluster.
+        if (rf.value < DEFAULT_REPLICATION_FACTOR) this.log.warn(fields, msg);
+        else this.log.info(fields, msg);
       }
       for (const t of unknown) this.knownTopics.add(t);
     } catch (e) {
@@ -161,7 +168,15 @@ export class KafkaPublisher implements Publisher {
     }
   }
 
-  private async createTopics(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<void> {
+  /** The configured replication factor, else min(3, brokers): what a one-broker dev cluster can satisfy. */
+  private async chooseReplicationFactor(admin: ReturnType<Kafka['admin']>): Promise<{ value: number; why: string }> {
+    if (this.config.replicationFactor !== undefined) return { value: this.config.replicationFactor, why: 'publisher.replicationFactor' };
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const value = Math.max(1, Math.min(DEFAULT_REPLICATION_FACTOR, brokers));
+    return { value, why: `publisher.replicationFactor not set: min(${DEFAULT_REPLICATION_FACTOR}, ${brokers} broker${brokers === 1 ? '' : 's'} in the cluster)` };
+  }
+
+  private async createTopics(admin: ReturnType<Kafka['admin']>, topics: string[], replicationFactor: number): Promise<void> {
     try {
       await admin.createTopics({
         waitForLeaders: true,
@@ -169,7 +184,7 @@ export class KafkaPublisher implements Publisher {
         topics: topics.map((topic) => ({
           topic,
           numPartitions: this.config.partitions,
-          replicationFactor: this.config.replicationFactor,
+          replicationFactor,
           configEntries: Object.entries(this.config.topicConfig ?? {}).map(([name, value]) => ({ name, value })),
         })),
       });
@@ -190,7 +205,7 @@ export class KafkaPublisher implements Publisher {
         hint = count === undefined ? '; lower publisher.replicationFactor' : `; the cluster has ${count} broker${count === 1 ? '' : 's'}: set publisher.replicationFactor to at most ${count}`;
       }
       throw new ConfigError(
-        `cannot create Kafka topics ${topics.join(', ')} (partitions ${this.config.partitions}, replicationFactor ${this.config.replicationFactor}): ${reasons.join('; ')}${hint}`,
+        `cannot create Kafka topics ${topics.join(', ')} (partitions ${this.config.partitions}, replicationFactor ${replicationFactor}): ${reasons.join('; ')}${hint}`,
         { code: 'kafka_create_topics', cause: e, context: this.context({ topic: topics.join(','), field: 'publisher.replicationFactor' }) },
       );
     }
