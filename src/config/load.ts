@@ -23,7 +23,11 @@ export interface ConfigProblem {
 }
 
 export class ConfigInvalidError extends ConfigError {
-  constructor(readonly problems: ConfigProblem[]) {
+  constructor(
+    readonly problems: ConfigProblem[],
+    /** Missing secrets allowed by allowMissingSecrets, reported next to the problems. */
+    readonly warnings: ConfigProblem[] = [],
+  ) {
     super(problems.map(formatProblem).join('\n'), { code: 'config_invalid' });
   }
 }
@@ -39,6 +43,13 @@ export interface LoadedConfig {
    * a record's reject reason — can point at the line too.
    */
   locate?: (path: string) => { line: number; column: number } | undefined;
+  /** With allowMissingSecrets: the secrets that could not be resolved (a placeholder stood in). */
+  warnings?: ConfigProblem[];
+}
+
+export interface ParseOptions {
+  /** Check the shape of a config whose secrets do not exist yet; each missing one becomes a warning. */
+  allowMissingSecrets?: boolean;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -56,7 +67,7 @@ export function formatProblem(p: ConfigProblem): string {
   return `${where}  ${p.path}: ${p.message}`;
 }
 
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): LoadedConfig {
   const abs = resolve(file);
   let text: string;
   try {
@@ -64,11 +75,11 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   } catch (e) {
     throw new ConfigInvalidError([{ file, path: '(file)', message: `cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
   }
-  return parseConfigText(text, file, dirname(abs), env);
+  return parseConfigText(text, file, dirname(abs), env, opts);
 }
 
-export function parseConfigText(text: string, file: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return parseYamlConfig(GatewayConfig, text, file, baseDir, env);
+export function parseConfigText(text: string, file: string, baseDir: string, env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): LoadedConfig {
+  return parseYamlConfig(GatewayConfig, text, file, baseDir, env, opts);
 }
 
 /** Load any YAML config described by a zod schema (the tracker's, the gateway's) with the same file:line errors. */
@@ -85,7 +96,14 @@ export function loadYamlConfigFile<S extends z.ZodType>(schema: S, file: string,
 
 export type LoadedYaml<T> = Omit<LoadedConfig, 'config'> & { config: T };
 
-export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, file: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): LoadedYaml<z.output<S>> {
+export function parseYamlConfig<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  file: string,
+  baseDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ParseOptions = {},
+): LoadedYaml<z.output<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problems: ConfigProblem[] = [];
@@ -98,22 +116,39 @@ export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, fi
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const locate = (path: readonly PropertyKey[], key?: string) => locateNode(doc, lineCounter, path, key);
 
-  const { value, problems: refProblems } = resolveRefs(raw, { env, baseDir });
-  for (const p of refProblems) problems.push({ file, ...locate(p.path), path: formatPath(p.path), message: p.message });
+  let { value, problems: refProblems } = resolveRefs(raw, { env, baseDir, ...(opts.allowMissingSecrets ? { placeholder: textPlaceholder } : {}) });
+  let parsed = schema.safeParse(value);
+  if (opts.allowMissingSecrets && !parsed.success) {
+    // A field that wants a URL (an endpoint from ${env:SUPPLIER_URL}) gets a URL-shaped stand-in.
+    const wantUrl = new Set(parsed.error.issues.map((i) => formatPath(i.path)));
+    ({ value, problems: refProblems } = resolveRefs(raw, { env, baseDir, placeholder: (path, ref) => (wantUrl.has(formatPath(path)) ? urlPlaceholder(ref) : textPlaceholder(path, ref)) }));
+    parsed = schema.safeParse(value);
+  }
+  const refFindings = refProblems.map((p) => ({ file, ...locate(p.path), path: formatPath(p.path), message: p.message }));
+  const warnings = opts.allowMissingSecrets ? refFindings : [];
+  if (!opts.allowMissingSecrets) problems.push(...refFindings);
 
-  const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    // A value whose secret reference is missing was resolved to "", so its own type error is noise.
-    const unresolved = new Set(refProblems.map((p) => formatPath(p.path)));
+    // A value whose secret reference is missing was resolved to "", so its own type error is noise
+    // (with placeholders standing in, an error there is the field's own and is reported).
+    const unresolved = new Set(opts.allowMissingSecrets ? [] : refProblems.map((p) => formatPath(p.path)));
     problems.push(...issuesToProblems(schema, parsed.error.issues, value, file, locate).filter((p) => !unresolved.has(p.path)));
   }
-  if (problems.length) throw new ConfigInvalidError(problems);
+  if (problems.length) throw new ConfigInvalidError(problems, warnings);
   const locatePath = (path: string) => {
     const segs = parsePath(path);
     const at = segs && locate(segs);
     return at?.line ? { line: at.line, column: at.column ?? 1 } : undefined;
   };
-  return { config: parsed.data as z.output<S>, file, baseDir, locate: locatePath };
+  return { config: parsed.data as z.output<S>, file, baseDir, locate: locatePath, ...(warnings.length ? { warnings } : {}) };
+}
+
+function textPlaceholder(_path: (string | number)[], ref: string): string {
+  return `casebridge-placeholder-for-${ref.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+function urlPlaceholder(ref: string): string {
+  return `https://placeholder.invalid/${encodeURIComponent(ref)}`;
 }
 
 /** The inverse of formatPath: `connectors[2].mapping["Stage Desc."]` → its keys; undefined if malformed. */

@@ -14,9 +14,19 @@ export interface RefProblem {
   message: string;
 }
 
+export interface ResolveOptions {
+  env: NodeJS.ProcessEnv;
+  baseDir: string;
+  /**
+   * `validate --allow-missing-secrets`: a reference that cannot be resolved becomes this stand-in
+   * (still reported as a problem, which the caller turns into a warning) so the rest can be checked.
+   */
+  placeholder?: (path: (string | number)[], ref: string) => string;
+}
+
 export function resolveRefs(
   value: unknown,
-  opts: { env: NodeJS.ProcessEnv; baseDir: string },
+  opts: ResolveOptions,
   path: (string | number)[] = [],
   problems: RefProblem[] = [],
 ): { value: unknown; problems: RefProblem[] } {
@@ -28,7 +38,7 @@ export function resolveRefs(
         const v = opts.env[ref];
         if (v === undefined || v === '') {
           problems.push({ path, message: `environment variable ${ref} is not set (referenced as \${env:${ref}})` });
-          return '';
+          return opts.placeholder?.(path, ref) ?? '';
         }
         registerSecret(v);
         return v;
@@ -40,7 +50,7 @@ export function resolveRefs(
         return v;
       } catch (e) {
         problems.push({ path, message: `cannot read secret file ${file} (referenced as \${file:${ref}}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-        return '';
+        return opts.placeholder?.(path, ref) ?? '';
       }
     });
     return { value: out, problems };

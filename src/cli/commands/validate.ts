@@ -7,11 +7,16 @@ import { silentLogger } from '../../runtime/logger.js';
 import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
 import { createStdoutPublisher } from '../../publish/stdout.js';
 import { EXIT } from '../exit-codes.js';
+import { ExitError } from '../load.js';
+
+type Finding = { file: string; line?: number; column?: number; path: string; message: string };
 
 interface Result {
   file: string;
   valid: boolean;
-  problems: { file: string; line?: number; column?: number; path: string; message: string }[];
+  problems: Finding[];
+  /** Secrets not set yet (--allow-missing-secrets): named, but not a reason to fail. */
+  warnings?: Finding[];
   connectors?: { name: string; type: string; council: string }[];
 }
 
@@ -22,15 +27,18 @@ export function registerValidate(program: Command): void {
     .argument('<config...>', 'config files')
     .option('--json', 'machine-readable result on stdout')
     .option('--live', 'also connect to each supplier and check tables, WSDLs and host keys')
-    .action(async (files: string[], opts: { json?: boolean; live?: boolean }) => {
+    .option('--allow-missing-secrets', 'check the shape of a config whose ${env:…} / ${file:…} secrets do not exist yet; each missing one is a warning, not an error')
+    .action(async (files: string[], opts: { json?: boolean; live?: boolean; allowMissingSecrets?: boolean }) => {
+      if (opts.live && opts.allowMissingSecrets) throw new ExitError(EXIT.usage, '--live connects to the suppliers and needs the real secrets; drop --allow-missing-secrets');
       const results: Result[] = [];
       for (const file of files) {
         try {
-          const loaded = loadConfigFile(file);
+          const loaded = loadConfigFile(file, process.env, { allowMissingSecrets: opts.allowMissingSecrets === true });
           const result: Result = {
             file,
             valid: true,
             problems: [],
+            ...(loaded.warnings?.length ? { warnings: loaded.warnings } : {}),
             connectors: loaded.config.connectors.map((c) => ({ name: c.name, type: c.type, council: c.council })),
           };
           // Compile every mapping too (no I/O): a JSONata expression that does not parse or an
@@ -66,7 +74,7 @@ export function registerValidate(program: Command): void {
           }
           results.push(result);
         } catch (err) {
-          if (err instanceof ConfigInvalidError) results.push({ file, valid: false, problems: err.problems });
+          if (err instanceof ConfigInvalidError) results.push({ file, valid: false, problems: err.problems, ...(err.warnings.length ? { warnings: err.warnings } : {}) });
           else results.push({ file, valid: false, problems: [{ file, path: '(config)', message: describeError(err) }] });
         }
       }
@@ -74,9 +82,13 @@ export function registerValidate(program: Command): void {
         process.stdout.write(JSON.stringify(results, null, 2) + '\n');
       } else {
         for (const r of results) {
+          for (const w of r.warnings ?? []) {
+            process.stderr.write(`warning  ${w.line ? `${w.file}:${w.line}:${w.column ?? 1}` : w.file}  ${w.path}: ${w.message}; checked with a placeholder\n`);
+          }
           if (r.valid) {
             const kinds = (r.connectors ?? []).map((c) => `${c.name} (${c.type})`).join(', ');
-            process.stdout.write(`ok  ${r.file}: ${r.connectors?.length ?? 0} connector(s): ${kinds}\n`);
+            const pending = r.warnings?.length ? ` (${r.warnings.length} secret(s) still to set)` : '';
+            process.stdout.write(`ok  ${r.file}: ${r.connectors?.length ?? 0} connector(s): ${kinds}${pending}\n`);
           } else {
             process.stderr.write(`invalid  ${r.file}: ${r.problems.length} problem(s)\n`);
             for (const p of r.problems) {
