@@ -45,8 +45,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: num
   });
 }
 
-async function previewCounts(config: string, connector: string, env: NodeJS.ProcessEnv = {}): Promise<Counts & { events: number }> {
-  const r = await cli(['preview', config, connector, '--limit', '100000', '--json'], env);
+async function previewCounts(config: string, connector: string, env: NodeJS.ProcessEnv = {}, extra: string[] = []): Promise<Counts & { events: number }> {
+  const r = await cli(['preview', config, connector, '--limit', '100000', '--json', ...extra], env);
   expect(r.status, r.stderr).toBe(0);
   const m = /preview \S+: (\d+) record\(s\) read, (\d+) event\(s\), (\d+) dead letter\(s\), (\d+) skipped/.exec(r.stderr);
   expect(m, r.stderr).not.toBeNull();
@@ -77,6 +77,13 @@ describe('preview counts what run publishes', () => {
     // The overlap repeats are skipped, not counted as events.
     expect(run.skipped).toBeGreaterThan(0);
     expect(run.published).toBeLessThan(run.read);
+    // After the run the files are in the ledger: preview shows nothing, says why and how to see them.
+    const after = await cli(['preview', join(dir, 'casebridge.yaml'), 'islington-street-services']);
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stdout).toBe('');
+    expect(after.stderr).toMatch(/nothing to show: no unread file matching .*\n\s+3 file\(s\) were already processed .*--from-start/);
+    const again = await previewCounts(join(dir, 'casebridge.yaml'), 'islington-street-services', {}, ['--from-start']);
+    expect({ read: again.read, published: again.published, skipped: again.skipped }).toEqual({ read: run.read, published: run.published, skipped: run.skipped });
   });
 
   it('SOAP and REST: the supplier demo\'s four simulated systems', { timeout: 240_000 }, async () => {
