@@ -53,7 +53,7 @@ export function whyNothingShown(s: RunSummary, ctx: PreviewContext): string | un
 function windowHint(c: ConnectorConfig): string {
   switch (c.type) {
     case 'rest':
-      return `since.initial is ${c.since.initial}: a first run reads changes from then on`;
+      return c.since ? `since.initial is ${c.since.initial}: a first run reads changes from then on` : 'the listing was empty';
     case 'soap':
       return `window.start is ${c.window.start}: a first run reads changes from then until now minus window.lag (${c.window.lag})`;
     case 'sql':
