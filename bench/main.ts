@@ -17,6 +17,7 @@ import { fileLatencyScenario, sqlLatencyScenario } from './scenarios/latency.js'
 import { memoryScenario } from './scenarios/memory.js';
 import { publishScenario } from './scenarios/publish.js';
 import { sqlScenario } from './scenarios/sql.js';
+import { trackIngestScenario, trackLookupScenario } from './scenarios/track.js';
 
 const settings = loadSettings();
 const started = new Date();
@@ -46,6 +47,7 @@ const runners: Record<ScenarioId, ((c: BenchContext) => Promise<ScenarioResult>)
   sql: [sqlScenario],
   memory: [memoryScenario],
   latency: [fileLatencyScenario, sqlLatencyScenario],
+  track: [trackIngestScenario, trackLookupScenario],
 };
 
 const scenarios: ScenarioResult[] = [];

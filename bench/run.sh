@@ -17,7 +17,8 @@
 # BENCH_MEMORY_SMALL_MB (10), BENCH_MEMORY_MID_MB (100), BENCH_MEMORY_LARGE_MB (1024),
 # BENCH_MEMORY_NOTES (4000 characters),
 # BENCH_LATENCY_SECONDS (20), BENCH_LATENCY_RATE (10 per second), BENCH_POLL_INTERVAL (1s),
-# BENCH_SQL_LAG (0s), BENCH_TMP (system temp), BENCH_RESULTS_DIR (bench/results).
+# BENCH_SQL_LAG (0s), BENCH_TRACK_EVENTS (100000), BENCH_TRACK_CASES (100000; the goal is stated
+# for 1000000), BENCH_TRACK_SECONDS (10), BENCH_TMP (system temp), BENCH_RESULTS_DIR (bench/results).
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

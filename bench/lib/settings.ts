@@ -19,7 +19,7 @@ function text(name: string, fallback: string): string {
   return raw === undefined || raw === '' ? fallback : raw;
 }
 
-export const ALL_SCENARIOS = ['publish', 'csv', 'sql', 'memory', 'latency'] as const;
+export const ALL_SCENARIOS = ['publish', 'csv', 'sql', 'memory', 'latency', 'track'] as const;
 export type ScenarioId = (typeof ALL_SCENARIOS)[number];
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -45,6 +45,11 @@ export interface Settings {
   pollInterval: string;
   sqlLag: string;
   pgUrl: string;
+  /** Tracker ingest bench: events on the topic (5 per case). */
+  trackEvents: number;
+  /** Tracker lookup bench: cases in the projection (the goal is stated for 1,000,000). */
+  trackCases: number;
+  trackSeconds: number;
   tmp: string;
   kafkaClasspath: string;
   kafkaVersion: string;
@@ -76,6 +81,9 @@ export function loadSettings(): Settings {
     pollInterval: text('BENCH_POLL_INTERVAL', '1s'),
     sqlLag: text('BENCH_SQL_LAG', '0s'),
     pgUrl: text('BENCH_PG_URL', 'postgres://postgres@127.0.0.1:5432/test'),
+    trackEvents: Math.max(1000, int('BENCH_TRACK_EVENTS', 100_000)),
+    trackCases: Math.max(1000, int('BENCH_TRACK_CASES', 100_000)),
+    trackSeconds: Math.max(2, int('BENCH_TRACK_SECONDS', 10)),
     tmp: text('BENCH_TMP', os.tmpdir()),
     kafkaClasspath: text('BENCH_KAFKA_CLASSPATH', ''),
     kafkaVersion: text('BENCH_KAFKA_VERSION', 'unknown'),

@@ -21,6 +21,7 @@ export const KafkaSourceConfig = z
     groupId: z.string().min(1).default('casebridge-tracker').describe('Consumer group: tracker instances with the same group share the partitions'),
     clientId: z.string().min(1).default('casebridge-tracker'),
     batchSize: z.number().int().min(1).max(50_000).default(2000).describe('Most events applied in one projection transaction'),
+    partitionsConcurrently: z.number().int().min(1).max(64).default(2).describe('Partitions written at once (each still in order; a case lives in one partition)'),
     sessionTimeout: Duration.default('30s').describe('How long the group waits for a silent member before moving its partitions'),
     caseStateTopic: z
       .string()

@@ -10,7 +10,7 @@ import type { ClosureReasonCode, LifecycleStatus } from '../../event/case-event.
 import type { TrackConfig } from '../config.js';
 import type { Privacy } from '../privacy.js';
 import type { TimelineEntry } from '../projection.js';
-import type { CaseRecord, ProjectionStore } from '../store/store.js';
+import type { CaseRecord, ProjectionStore, ServiceSeen } from '../store/store.js';
 
 type Format = 'json' | 'xml';
 const DAY = 86_400_000;
@@ -78,14 +78,14 @@ function dateParam(q: Record<string, string | undefined>, name: string): number 
 
 const list = (v: string | undefined): string[] | undefined => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
 
-export function registerOpen311(app: FastifyInstance, deps: { store: ProjectionStore; privacy: Privacy; config: TrackConfig; now: () => Date; rateLimit: object }): void {
+export function registerOpen311(app: FastifyInstance, deps: { store: ProjectionStore; services: () => Promise<ServiceSeen[]>; privacy: Privacy; config: TrackConfig; now: () => Date; rateLimit: object }): void {
   const { store, privacy, config } = deps;
   const prefix = '/open311/v2';
 
   const jurisdiction = async (q: Record<string, string | undefined>): Promise<string | undefined> => {
     const j = q.jurisdiction_id;
     if (j === undefined || j === '') return undefined;
-    const known = config.councils.length ? config.councils.map((c) => c.gss) : [...new Set((await store.services()).map((s) => s.council))];
+    const known = config.councils.length ? config.councils.map((c) => c.gss) : [...new Set((await deps.services()).map((s) => s.council))];
     if (!known.includes(j)) throw new Open311Error(404, `jurisdiction_id: no council ${JSON.stringify(j).slice(0, 40)} here (have: ${known.join(', ') || 'none yet'})`);
     return j;
   };
@@ -127,7 +127,7 @@ export function registerOpen311(app: FastifyInstance, deps: { store: ProjectionS
 
     app.get(`${prefix}/services.${format}`, routeOpts, handle(format, async (q) => {
       const council = await jurisdiction(q);
-      const seen = await store.services();
+      const seen = await deps.services();
       const byCode = new Map<string, object>();
       for (const s of seen) {
         if ((council !== undefined && s.council !== council) || !privacy.isPublic(s.council, s.serviceKey)) continue;
@@ -148,7 +148,7 @@ export function registerOpen311(app: FastifyInstance, deps: { store: ProjectionS
 
     app.get(`${prefix}/requests.${format}`, routeOpts, handle(format, async (q) => {
       const council = await jurisdiction(q);
-      const serviceIds = privacy.publicServiceIds(await store.services(), council);
+      const serviceIds = privacy.publicServiceIds(await deps.services(), council);
       const ids = list(q.service_request_id);
       if (ids) {
         // The spec: with service_request_id, every other filter is ignored.
@@ -187,7 +187,7 @@ export function registerOpen311(app: FastifyInstance, deps: { store: ProjectionS
       const to = dateParam(q, 'end_date') ?? deps.now().getTime();
       const from = dateParam(q, 'start_date') ?? to - DAY;
       if (to < from) throw new Open311Error(400, 'end_date: must not be before start_date');
-      const serviceIds = privacy.publicServiceIds(await store.services(), council);
+      const serviceIds = privacy.publicServiceIds(await deps.services(), council);
       const rows = await store.listUpdates({ ...(council ? { council } : {}), serviceIds, fromMs: from, toMs: to, limit: config.open311.maxUpdates });
       return {
         root: 'service_request_updates',
@@ -213,7 +213,7 @@ export function registerOpen311(app: FastifyInstance, deps: { store: ProjectionS
     const [, id, format] = m as unknown as [string, string, Format];
     try {
       const council = await jurisdiction(req.query as Record<string, string | undefined>);
-      const serviceIds = privacy.publicServiceIds(await store.services(), council);
+      const serviceIds = privacy.publicServiceIds(await deps.services(), council);
       const rows = await store.listCases({ ...(council ? { council } : {}), serviceIds, references: [id], order: 'requested-desc', limit: 10 });
       if (!rows.length) throw new Open311Error(404, `service_request_id: no public request ${JSON.stringify(id).slice(0, 40)}`);
       return send(reply, format, 'service_requests', 'request', rows.map(requestRow));

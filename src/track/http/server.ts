@@ -13,8 +13,10 @@ import type { TrackConfig } from '../config.js';
 import type { TrackMetrics } from '../metrics.js';
 import type { Privacy } from '../privacy.js';
 import type { ResidentLookup } from '../resident-lookup.js';
-import type { CaseCursor, ProjectionStore } from '../store/store.js';
+import type { CaseCursor, ProjectionStore, ServiceSeen } from '../store/store.js';
 import { registerOpen311 } from './open311.js';
+
+const SERVICES_TTL_MS = 5000;
 
 export const CaseListQuery = z
   .object({
@@ -65,6 +67,17 @@ export async function buildTrackServer(deps: TrackServerDeps): Promise<FastifyIn
   const now = deps.now ?? (() => new Date());
   const app = Fastify({ logger: false, trustProxy: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: true } } });
   await app.register(rateLimit, { global: false });
+  // The services seen change rarely and listing them scans every case: remember them briefly.
+  let seen: { at: number; list: Promise<ServiceSeen[]> } | undefined;
+  const services = (): Promise<ServiceSeen[]> => {
+    const t = Date.now();
+    if (!seen || t - seen.at > SERVICES_TTL_MS) {
+      const list = store.services();
+      seen = { at: t, list };
+      list.catch(() => (seen = undefined));
+    }
+    return seen.list;
+  };
   const lookupLimit = { max: config.http.lookupRateLimit.max, timeWindow: durationMs(config.http.lookupRateLimit.window) };
   const apiLimit = { max: config.http.apiRateLimit.max, timeWindow: durationMs(config.http.apiRateLimit.window) };
 
@@ -103,7 +116,7 @@ export async function buildTrackServer(deps: TrackServerDeps): Promise<FastifyIn
     const q = req.query as z.output<typeof CaseListQuery>;
     const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
     if (q.cursor !== undefined && !after) return reply.code(400).send({ error: 'cursor: not a cursor this API gave out (use nextCursor from the previous page)' });
-    const serviceIds = privacy.publicServiceIds(await store.services(), q.council);
+    const serviceIds = privacy.publicServiceIds(await services(), q.council);
     const rows = await store.listCases({
       ...(q.council ? { council: q.council } : {}),
       ...(q.status ? { statuses: q.status.split(',') as LifecycleStatus[] } : {}),
@@ -120,7 +133,7 @@ export async function buildTrackServer(deps: TrackServerDeps): Promise<FastifyIn
     };
   });
 
-  registerOpen311(app, { store, privacy, config, now, rateLimit: apiLimit });
+  registerOpen311(app, { store, services, privacy, config, now, rateLimit: apiLimit });
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin, { lookup: deps.lookup, rateLimit: lookupLimit });
   return app;

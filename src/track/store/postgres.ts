@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { StateError } from '../../runtime/errors.js';
-import { newestPerCase, sortTimeline, StoredCase, TimelineEntry, type ProjectedEvent } from '../projection.js';
+import { newestPerCase, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
 import { requestedMs } from './sqlite.js';
 import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';
@@ -45,7 +45,7 @@ export function openPostgresProjection(opts: { url: string; schema: string; pool
     seq: r.seq === null ? null : Number(r.seq),
     timeMs: Number(r.time_ms),
     requestedMs: Number(r.requested_ms),
-    state: StoredCase.parse(r.state),
+    state: r.state as StoredCase,
   });
 
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -170,13 +170,11 @@ export function openPostgresProjection(opts: { url: string; schema: string; pool
     async findCases(reference, council) {
       return wrap('lookup', async () => {
         const p = params('postgres');
-        const rows = (await pool.query<CaseRow>(findCasesSql(dialect, p, reference, council), p.values)).rows;
-        if (!rows.length) return [];
-        const entries = await pool.query<{ case_key: string; entry: unknown }>(`SELECT case_key, entry FROM ${q('events')} WHERE case_key = ANY($1::text[])`, [rows.map((r) => r.case_key)]);
-        return rows.map((r) => ({
-          ...toRecord(r),
-          timeline: sortTimeline(entries.rows.filter((e) => e.case_key === r.case_key).map((e) => TimelineEntry.parse(e.entry))),
-        }));
+        // One round trip: the case rows with their timelines aggregated beside them.
+        const sql = `SELECT c.*, (SELECT coalesce(json_agg(e.entry), '[]'::json) FROM ${q('events')} e WHERE e.case_key = c.case_key) AS timeline
+                     FROM (${findCasesSql(dialect, p, reference, council)}) c`;
+        const rows = (await pool.query<CaseRow & { timeline: TimelineEntry[] }>(sql, p.values)).rows;
+        return rows.map((r) => ({ ...toRecord(r), timeline: sortTimeline(r.timeline) }));
       });
     },
     async listCases(query) {
@@ -193,7 +191,7 @@ export function openPostgresProjection(opts: { url: string; schema: string; pool
       const p = params('postgres');
       const sql = listUpdatesSql(dialect, p, query);
       const rows = (await wrap('list updates', () => pool.query<{ entry: unknown; reference: string; council: string; service_key: string }>(sql, p.values))).rows;
-      return rows.map((r) => ({ entry: TimelineEntry.parse(r.entry), reference: r.reference, council: r.council, serviceKey: r.service_key }));
+      return rows.map((r) => ({ entry: r.entry as TimelineEntry, reference: r.reference, council: r.council, serviceKey: r.service_key }));
     },
     async services() {
       const r = await wrap('list services', () =>

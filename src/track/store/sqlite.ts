@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError } from '../../runtime/errors.js';
-import { newestPerCase, sortTimeline, StoredCase, TimelineEntry, type ProjectedEvent } from '../projection.js';
+import { newestPerCase, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
 import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';
 
@@ -89,7 +89,7 @@ export function openSqliteProjection(path: string): ProjectionStore {
     seq: r.seq,
     timeMs: r.time_ms,
     requestedMs: r.requested_ms,
-    state: StoredCase.parse(JSON.parse(r.state)),
+    state: JSON.parse(r.state) as StoredCase,
   });
 
   return {
@@ -112,7 +112,7 @@ export function openSqliteProjection(path: string): ProjectionStore {
       const rows = db.prepare<unknown[], CaseRow>(findCasesSql(dialect, p, reference, council)).all(...p.values);
       return rows.map((r) => ({
         ...toRecord(r),
-        timeline: sortTimeline(statements!.timeline.all(r.case_key).map((t) => TimelineEntry.parse(JSON.parse(t.entry)))),
+        timeline: sortTimeline(statements!.timeline.all(r.case_key).map((t) => JSON.parse(t.entry) as TimelineEntry)),
       }));
     },
     async listCases(q) {
@@ -129,7 +129,7 @@ export function openSqliteProjection(path: string): ProjectionStore {
       return db
         .prepare<unknown[], { entry: string; reference: string; council: string; service_key: string }>(listUpdatesSql(dialect, p, q))
         .all(...p.values)
-        .map((r) => ({ entry: TimelineEntry.parse(JSON.parse(r.entry)), reference: r.reference, council: r.council, serviceKey: r.service_key }));
+        .map((r) => ({ entry: JSON.parse(r.entry) as TimelineEntry, reference: r.reference, council: r.council, serviceKey: r.service_key }));
     },
     async services() {
       const rows = db

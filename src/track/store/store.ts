@@ -3,6 +3,8 @@
  * production), run through the same contract tests. `apply` is one transaction: the events,
  * the case rows they win, the dead letters and the source position commit together, and it
  * resolves only once that transaction is durable.
+ * Rows are read back without re-validating them: they were written from contract-checked events
+ * by this code, and parsing every row again doubled the lookup's CPU time (docs/tracker.md).
  */
 import type { LifecycleStatus } from '../../event/case-event.js';
 import type { ProjectedEvent, StoredCase, TimelineEntry } from '../projection.js';

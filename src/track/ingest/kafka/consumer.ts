@@ -85,7 +85,8 @@ export function createKafkaIngest(deps: KafkaIngestDeps): KafkaIngest {
       });
       await consumer.connect();
       for (const topic of cfg.topics) await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      // Partitions hold disjoint cases, so several can be written at once without changing any case's order.
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: cfg.partitionsConcurrently, eachBatch });
     },
     async stop() {
       await consumer?.disconnect();
