@@ -132,3 +132,15 @@ describe('casebridge track (CLI)', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('docs/tracker.md', () => {
+  it('every complete tracker config in it loads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/tracker.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => /^version: 1$/m.test(b));
+    expect(blocks.length).toBeGreaterThanOrEqual(1);
+    const env = { TRACK_DATABASE_URL: 'postgres://tracker@db/track' };
+    for (const b of blocks) expect(() => parseYamlConfig(TrackConfig, b, 'docs/tracker.md', '.', env)).not.toThrow();
+    expect(() => parseYamlConfig(TrackConfig, readFileSync(new URL('../../config/demo/track.yaml', import.meta.url), 'utf8'), 'track.yaml', '.', {})).not.toThrow();
+  });
+});
