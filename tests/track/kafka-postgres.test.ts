@@ -146,6 +146,10 @@ describe('tracker on Kafka + PostgreSQL', () => {
       const [o] = await t1.store.findCases('OOO');
       expect(o!.state.case.status.code).toBe('o3');
       expect(o!.timeline!.map((x) => x.code)).toEqual(['o1', 'o2', 'o3']);
+      // Consumer lag per partition, as /metrics shows it: every partition caught up.
+      const lag = await waitFor('lag reported for every partition', async () => (await t1.metrics.consumerLag.get()).values, (v) => v.length === 6 && v.every((x) => x.value === 0));
+      expect(lag.map((v) => v.labels.partition).sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+      expect(await t1.metrics.registry.metrics()).toMatch(new RegExp(`casebridge_track_consumer_lag\\{topic="${topic}",partition="0"\\} 0`));
       const dl = await pool.query(`SELECT source, reason FROM "${schema}".dead_letters`);
       expect(dl.rows[0].source).toMatch(new RegExp(`^${topic}/\\d@\\d+$`));
       expect(dl.rows[0].reason).toMatch(/not a case event: .*id/);
