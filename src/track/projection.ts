@@ -107,6 +107,9 @@ export function newestPerCase(events: readonly ProjectedEvent[]): ProjectedEvent
   return [...best.values()];
 }
 
+/** When the case was reported, as far as this event says: openedAt, else the event's own time. */
+export const requestedMs = (e: ProjectedEvent): number => (e.state.case.openedAt ? Date.parse(e.state.case.openedAt) : e.timeMs);
+
 /** Timeline order: sequence when both have one, else time, else id (stable across stores). */
 export function sortTimeline(entries: TimelineEntry[]): TimelineEntry[] {
   return entries.sort((a, b) =>

@@ -6,8 +6,7 @@
  */
 import pg from 'pg';
 import { StateError } from '../../runtime/errors.js';
-import { newestPerCase, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
-import { requestedMs } from './sqlite.js';
+import { newestPerCase, requestedMs, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
 import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';
 

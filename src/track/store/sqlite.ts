@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError } from '../../runtime/errors.js';
-import { newestPerCase, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
+import { newestPerCase, requestedMs, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
 import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';
 
@@ -156,5 +156,3 @@ export function openSqliteProjection(path: string): ProjectionStore {
     },
   };
 }
-
-export const requestedMs = (e: ProjectedEvent): number => (e.state.case.openedAt ? Date.parse(e.state.case.openedAt) : e.timeMs);
