@@ -3,7 +3,6 @@ import { ConfigError, describeError } from '../../runtime/errors.js';
 import { ConfigInvalidError, loadYamlConfigFile } from '../../config/load.js';
 import { createLogger } from '../../runtime/logger.js';
 import { TrackConfig } from '../../track/config.js';
-import { createTracker } from '../../track/tracker.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
 
@@ -34,6 +33,8 @@ export function registerTrack(program: Command): void {
         throw err;
       }
       const logger = createLogger({ level: opts.logLevel ?? loaded.config.log.level, base: { service: 'casebridge-track' } });
+      // Loaded here, not at the top: fastify, kafkajs and pg would slow every other command's start.
+      const { createTracker } = await import('../../track/tracker.js');
       const tracker = await createTracker({ loaded, logger, ...(opts.rebuild ? { rebuild: true } : {}), ...(opts.port ? { port: Number(opts.port) } : {}) });
       if (opts.once) {
         const read = await tracker.catchUp();
