@@ -36,3 +36,7 @@ export const TRACK_CSS = `
 .app-timeline__title { margin-bottom: 5px; }
 .app-notes__item { border-left: 4px solid var(--govuk-border-colour, #cecece); padding-left: 15px; margin-bottom: 15px; }
 `;
+
+/** A plain map pin, not the GOV.UK crown (which is for GOV.UK services only). */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#1d70b8" d="M16 1C9.9 1 5 5.9 5 12c0 8.3 11 19 11 19s11-10.7 11-19C27 5.9 22.1 1 16 1zm0 15a4 4 0 1 1 0-8 4 4 0 0 1 0 8z"/></svg>';

@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import type { ResidentLookup } from '../resident-lookup.js';
-import { loadGovukCss, TRACK_CSS } from './assets.js';
+import { FAVICON_SVG, loadGovukCss, TRACK_CSS } from './assets.js';
 import { checkForm, isLookup, readForm } from './query.js';
 import { casePage, formPage, NOT_FOUND_MESSAGE, problemPage, tooManyPage, type PageContext } from './views.js';
 
@@ -103,8 +103,9 @@ export async function trackPage(app: FastifyInstance, options: TrackPageOptions)
     },
   );
 
-  const stylesheet = (css: string) => async (_req: FastifyRequest, reply: FastifyReply) =>
-    reply.headers({ 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' }).send(css);
-  app.get(`${base}/assets/govuk-frontend.min.css`, stylesheet(govukCss));
-  app.get(`${base}/assets/track.css`, stylesheet(TRACK_CSS));
+  const asset = (type: string, body: string) => async (_req: FastifyRequest, reply: FastifyReply) =>
+    reply.headers({ 'content-type': type, 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' }).send(body);
+  app.get(`${base}/assets/govuk-frontend.min.css`, asset('text/css; charset=utf-8', govukCss));
+  app.get(`${base}/assets/track.css`, asset('text/css; charset=utf-8', TRACK_CSS));
+  app.get(`${base}/assets/favicon.svg`, asset('image/svg+xml', FAVICON_SVG));
 }

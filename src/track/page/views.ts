@@ -25,6 +25,7 @@ function layout(ctx: PageContext, title: string, body: SafeHtml): string {
 <title>${title} – ${ctx.serviceName}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="${ctx.base}/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${ctx.base}/assets/govuk-frontend.min.css">
 <link rel="stylesheet" href="${ctx.base}/assets/track.css">
 </head>
