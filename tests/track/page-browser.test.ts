@@ -4,9 +4,14 @@
  * without it this file fails with a message saying so (it never skips silently). Set
  * CHROMIUM_PATH to use another Chromium build.
  * One browser for the file; every wait is bounded.
+ *
+ * Two servers: the real thing — `npm run demo` then `casebridge track config/demo/track.yaml`,
+ * run from a temp copy of the demo (with one service made private) — and the plugin over an
+ * in-memory lookup whose cases have postcodes, notes and photos, which the demo export lacks.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -15,6 +20,7 @@ import { AxePuppeteer } from '@axe-core/puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackPage } from '../../src/track/page/plugin.js';
 import { memoryLookup, sampleCases } from './page-helpers.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCREENSHOT = join(repo, 'docs', 'images', 'track-page.png');
@@ -39,7 +45,38 @@ function findChromium(): string {
 let app: FastifyInstance;
 let browser: Browser;
 let base: string;
+let demoBase: string;
+let demoDir: string;
+let tracker: ReturnType<typeof spawnCli> | undefined;
 const failedRequests: string[] = [];
+
+/** The demo gateway's events, then the tracker CLI serving them on a free port. */
+async function startDemoTracker(): Promise<string> {
+  demoDir = mkdtempSync(join(tmpdir(), 'casebridge-page-'));
+  for (const f of ['casebridge.yaml', 'track.yaml', 'exports']) cpSync(join(repo, 'config', 'demo', f), join(demoDir, f), { recursive: true });
+  // Dead-animal reports become a private service (the config's default for unlisted services).
+  const trackYaml = join(demoDir, 'track.yaml');
+  writeFileSync(trackYaml, readFileSync(trackYaml, 'utf8').replace(/^.*code: Dead Animal.*\n/m, ''));
+  const run = runCli(['run', join(demoDir, 'casebridge.yaml'), '--once'], { timeoutMs: 120_000 });
+  if (run.status !== 0) throw new Error(`demo run failed (${run.status}): ${run.stderr}`);
+  tracker = spawnCli(['track', trackYaml, '--port', '0', '--log-level', 'warn']);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const url = /serving on (http:\/\/\S+)/.exec(tracker.output().stderr)?.[1];
+    if (url) return `${url}/track`;
+    if (tracker.exitCode !== null || Date.now() > deadline) throw new Error(`tracker did not start: ${tracker.output().stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Poll until the tracker has ingested the case (it tails the log in the background). */
+async function waitForCase(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await fetch(url)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`no case at ${url} after 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 beforeAll(async () => {
   const executablePath = findChromium();
@@ -47,6 +84,7 @@ beforeAll(async () => {
   await app.register(trackPage, { lookup: memoryLookup(sampleCases) });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   base = `${address}/track`;
+  demoBase = await startDemoTracker();
   browser = await puppeteer.launch({
     executablePath,
     headless: true,
@@ -59,6 +97,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.close();
+  if (tracker && tracker.exitCode === null) {
+    const exited = new Promise((r) => tracker!.once('exit', r));
+    tracker.kill('SIGTERM');
+    await exited;
+  }
+  if (demoDir) rmSync(demoDir, { recursive: true, force: true });
 });
 
 async function newPage(): Promise<Page> {
@@ -68,13 +112,13 @@ async function newPage(): Promise<Page> {
   await page.setViewport({ width: 1024, height: 800 });
   page.on('requestfailed', (r) => failedRequests.push(`${r.url()} (${r.failure()?.errorText})`));
   page.on('response', (r) => {
-    if (r.status() >= 400 && !r.url().startsWith(base + '?')) failedRequests.push(`${r.url()} (HTTP ${r.status()})`);
+    if (r.status() >= 400 && !r.url().startsWith(base + '?') && !r.url().startsWith(demoBase + '?')) failedRequests.push(`${r.url()} (HTTP ${r.status()})`);
   });
   return page;
 }
 
-async function lookUp(page: Page, reference: string, postcode?: string): Promise<void> {
-  await page.goto(base, { waitUntil: 'load' });
+async function lookUp(page: Page, reference: string, postcode?: string, at = base): Promise<void> {
+  await page.goto(at, { waitUntil: 'load' });
   await page.type('#reference', reference);
   if (postcode) await page.type('#postcode', postcode);
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')]);
@@ -91,7 +135,24 @@ async function expectAccessible(page: Page): Promise<void> {
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText.trim());
 
 describe('resident page in Chromium', () => {
-  it('looks up a case with the form and shows its timeline; the page passes axe (WCAG 2.2 AA); screenshot for the README', async () => {
+  it('after npm run demo, casebridge track serves a demo case: form → timeline; axe (WCAG 2.2 AA) passes; screenshot for the README', async () => {
+    await waitForCase(`${demoBase}?reference=2500396`);
+    const page = await newPage();
+    await lookUp(page, '2500396', undefined, demoBase);
+    expect(await page.title()).toBe('Case 2500396 – Track my case');
+    expect(await text(page, 'h1')).toBe('Abandoned Vehicle');
+    expect(await text(page, '.govuk-tag')).toBe('Work finished');
+    expect(await page.$$eval('.app-timeline__title', (els) => els.map((e) => e.textContent))).toEqual(['Work finished', 'Work under way', 'Inspected']);
+    expect(await page.$$eval('.app-progress__item--complete', (els) => els.length)).toBe(4);
+    expect(await text(page, 'main')).toMatch(/Due by\s+2 April 2025/);
+    await expectAccessible(page);
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT as `${string}.png`, fullPage: true });
+    expect(failedRequests).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a case with notes, a photo link and a due date; axe passes', async () => {
     const page = await newPage();
     await lookUp(page, 'HW-100234', 'n1 1xr');
     expect(page.url()).toBe(`${base}?reference=HW-100234&postcode=n1+1xr`);
@@ -109,8 +170,6 @@ describe('resident page in Chromium', () => {
     // The stylesheets loaded and apply: the tag has its colour, the skip link is off screen until focused.
     expect(await page.evaluate(`getComputedStyle(document.querySelector('.govuk-tag')).backgroundColor`)).not.toBe('rgba(0, 0, 0, 0)');
     await expectAccessible(page);
-    mkdirSync(dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT as `${string}.png`, fullPage: true });
     expect(failedRequests).toEqual([]);
     await page.close();
   });
@@ -138,6 +197,14 @@ describe('resident page in Chromium', () => {
     expect(wrongPostcode.main).toContain('We could not find a case with that reference and postcode');
     expect(unknown).toEqual(wrongPostcode);
     expect(privateWithoutPostcode).toEqual(wrongPostcode);
+    // The real tracker too: a demo case of a private service, asked without a postcode, is
+    // answered exactly like a reference that does not exist.
+    const seenOnDemo = async (reference: string) => {
+      await lookUp(page, reference, undefined, demoBase);
+      return { title: await page.title(), main: await text(page, 'main') };
+    };
+    await waitForCase(`${demoBase}?reference=2500396`);
+    expect(await seenOnDemo('2500656')).toEqual(await seenOnDemo('9999999'));
     await expectAccessible(page);
     // The error summary links to the field with the problem.
     expect(await page.$eval('.govuk-error-summary__list a', (a) => a.getAttribute('href'))).toBe('#reference');

@@ -4,6 +4,7 @@ import { ConfigInvalidError, loadYamlConfigFile } from '../../config/load.js';
 import { createLogger } from '../../runtime/logger.js';
 import { TrackConfig } from '../../track/config.js';
 import { createTracker } from '../../track/tracker.js';
+import { trackPage } from '../../track/page/plugin.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
 
@@ -34,7 +35,7 @@ export function registerTrack(program: Command): void {
         throw err;
       }
       const logger = createLogger({ level: opts.logLevel ?? loaded.config.log.level, base: { service: 'casebridge-track' } });
-      const tracker = await createTracker({ loaded, logger, ...(opts.rebuild ? { rebuild: true } : {}), ...(opts.port ? { port: Number(opts.port) } : {}) });
+      const tracker = await createTracker({ loaded, logger, plugins: [trackPage], ...(opts.rebuild ? { rebuild: true } : {}), ...(opts.port ? { port: Number(opts.port) } : {}) });
       if (opts.once) {
         const read = await tracker.catchUp();
         const counts = await tracker.store.counts();

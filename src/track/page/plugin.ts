@@ -42,6 +42,8 @@ export type TrackPageConfig = z.input<typeof TrackPageConfig>;
 export interface TrackPageOptions {
   lookup: ResidentLookup;
   config?: TrackPageConfig;
+  /** The tracker's lookup limit (http.lookupRateLimit); wins over config.rateLimit. */
+  rateLimit?: { max: number; timeWindow: number | string };
 }
 
 const SECURITY_HEADERS = {
@@ -61,7 +63,7 @@ function sendPage(reply: FastifyReply, status: number, body: string): FastifyRep
 const pathOnly = (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip });
 
 export async function trackPage(app: FastifyInstance, options: TrackPageOptions): Promise<void> {
-  const config = TrackPageConfig.parse(options.config ?? {});
+  const config = TrackPageConfig.parse({ ...options.config, ...(options.rateLimit && { rateLimit: options.rateLimit }) });
   const { lookup } = options;
   const base = config.path;
   const govukCss = await loadGovukCss();
