@@ -29,6 +29,7 @@ export function createResidentLookup(deps: { store: ProjectionStore; privacy: Pr
         ...(pub.closureReason ? { closureReason: { code: pub.closureReason.code, ...(pub.closureReason.label ? { label: pub.closureReason.label } : {}) } } : {}),
         publicNotes: pub.publicNotes ?? [],
         media: pub.media ?? [],
+        ...(pub.relatedReferences ? { relatedReferences: pub.relatedReferences } : {}),
         timeline: (pub.timeline ?? []).map((t) => ({
           at: t.at,
           status: t.status,

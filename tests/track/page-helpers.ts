@@ -44,6 +44,7 @@ export const potholeCase: ResidentCase = {
   dueAt: '2025-11-12T17:00:00Z',
   publicNotes: [{ text: 'Our inspector marked the hole for a permanent repair.', at: '2025-11-04T11:30:00Z' }],
   media: [{ url: 'https://photos.example.org/hw-100234/1.jpg', caption: 'The pothole on 4 November' }],
+  relatedReferences: [{ system: 'fixmystreet', reference: '4411' }],
   timeline: [
     { at: '2025-11-03T09:12:00Z', status: 'received', label: 'Reported' },
     { at: '2025-11-04T11:30:00Z', status: 'in_progress', label: 'Inspected', note: 'Our inspector marked the hole for a permanent repair.' },

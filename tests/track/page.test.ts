@@ -67,6 +67,7 @@ describe('resident page /track', () => {
     expect(b).toMatch(/app-progress__item--upcoming">\s*<span class="app-progress__title">Done<span class="govuk-visually-hidden"> \(not started yet\)/);
     expect(b).toContain('<time datetime="2025-11-03T09:12:00Z">3 November 2025 at 9:12am</time>');
     expect(b).toContain('Our inspector marked the hole for a permanent repair.');
+    expect(b).toContain('<dt class="govuk-summary-list__key">Other references</dt>\n<dd class="govuk-summary-list__value"><ul class="govuk-list"><li>FixMyStreet 4411</li></ul></dd>');
     expect(b).toContain('href="https://photos.example.org/hw-100234/1.jpg" rel="noopener noreferrer">The pothole on 4 November (opens the photo)</a>');
     // History newest first.
     expect(b.indexOf('>Repair booked</h3>')).toBeLessThan(b.indexOf('>Inspected</h3>'));

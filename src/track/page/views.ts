@@ -155,6 +155,16 @@ function safeUrl(url: string): string | undefined {
   }
 }
 
+/** "FixMyStreet 4411": the references a resident may have been given by another system. */
+function otherReferences(c: ResidentCase): SafeHtml | undefined {
+  const refs = c.relatedReferences ?? [];
+  if (!refs.length) return undefined;
+  return html`<ul class="govuk-list">${refs.map((r) => html`<li>${systemName(r.system)} ${r.reference}</li>`)}</ul>`;
+}
+
+const KNOWN_SYSTEMS: Record<string, string> = { fixmystreet: 'FixMyStreet', crm: 'Council enquiry', open311: 'Open311' };
+const systemName = (system: string): string => KNOWN_SYSTEMS[system.toLowerCase()] ?? system;
+
 export function casePage(ctx: PageContext, c: ResidentCase): string {
   const statusText = c.statusLabel ?? STATUS_WORDS[c.status];
   const closure = c.closureReason ? (c.closureReason.label ?? CLOSURE_WORDS[c.closureReason.code]) : undefined;
@@ -173,7 +183,7 @@ export function casePage(ctx: PageContext, c: ResidentCase): string {
 ${stagesFor(c).map((s) => stageItem(s, c))}</ol>
 <h2 class="govuk-heading-m">Details</h2>
 <dl class="govuk-summary-list">
-${summaryRow('Council', c.council.name)}${summaryRow('Reported', when(c.openedAt))}${summaryRow('Last updated', when(c.updatedAt))}${summaryRow('Due by', c.dueAt ? html`<time datetime="${c.dueAt}">${ukDate(c.dueAt)}</time>` : undefined)}${summaryRow('Closed', when(c.closedAt))}${summaryRow('Why it was closed', closure)}</dl>
+${summaryRow('Council', c.council.name)}${summaryRow('Reported', when(c.openedAt))}${summaryRow('Last updated', when(c.updatedAt))}${summaryRow('Due by', c.dueAt ? html`<time datetime="${c.dueAt}">${ukDate(c.dueAt)}</time>` : undefined)}${summaryRow('Closed', when(c.closedAt))}${summaryRow('Why it was closed', closure)}${summaryRow('Other references', otherReferences(c))}</dl>
 ${c.publicNotes.length > 0 && html`<h2 class="govuk-heading-m">Notes from the council</h2>
 <ul class="govuk-list app-notes">
 ${c.publicNotes.map((n) => html`<li class="app-notes__item">${n.at && html`<p class="govuk-body-s app-secondary"><time datetime="${n.at}">${ukDateTime(n.at)}</time></p>`}<p class="govuk-body">${n.text}</p></li>
