@@ -33,7 +33,8 @@ const NAMES: StageName[] = ['reported', 'inspected', 'scheduled', 'done'];
 export function stagesFor(c: ResidentCase): Stage[] {
   const current = STAGE_OF[c.status];
   let reached = current;
-  if (current < 3) for (const e of c.timeline) reached = Math.max(reached, Math.min(STAGE_OF[e.status], 2));
+  // Only stages short of done carry forward: a reopened case is back to being looked at.
+  if (current < 3) for (const e of c.timeline) if (STAGE_OF[e.status] < 3) reached = Math.max(reached, STAGE_OF[e.status]);
   const firstAt: (string | undefined)[] = [c.openedAt, undefined, undefined, undefined];
   for (const e of c.timeline) {
     const s = STAGE_OF[e.status];
