@@ -134,7 +134,8 @@ async function expectAccessible(page: Page): Promise<void> {
 
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText.trim());
 
-describe('resident page in Chromium', () => {
+// axe on a full page takes seconds when CI's two cores are shared with a Kafka broker.
+describe('resident page in Chromium', { timeout: 120_000 }, () => {
   it('after npm run demo, casebridge track serves a demo case: form → timeline; axe (WCAG 2.2 AA) passes; screenshot for the README', async () => {
     await waitForCase(`${demoBase}?reference=2500396`);
     const page = await newPage();
