@@ -96,6 +96,35 @@ export const ClosureReason = z
   .strict();
 export type ClosureReason = z.infer<typeof ClosureReason>;
 
+/** Text the council chose to show residents; only from fields a mapping lists under publicNotes. */
+export const PublicNote = z
+  .object({
+    text: z.string().min(1),
+    at: Timestamp.optional().describe('When the note was written, if the supplier says'),
+  })
+  .strict();
+export type PublicNote = z.infer<typeof PublicNote>;
+
+export const MediaItem = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+      .regex(/^https?:\/\//i, 'an http(s) URL')
+      .describe('A photo or document a resident may open, e.g. of the finished work'),
+    caption: z.string().min(1).optional(),
+  })
+  .strict();
+export type MediaItem = z.infer<typeof MediaItem>;
+
+/** The same case under another system's reference, e.g. the FixMyStreet report it came from. */
+export const RelatedReference = z
+  .object({
+    system: z.string().min(1).describe('The other system, e.g. "fixmystreet", "crm"'),
+    reference: z.string().min(1),
+  })
+  .strict();
+export type RelatedReference = z.infer<typeof RelatedReference>;
+
 export const Case = z
   .object({
     reference: z.string().min(1).describe('Public case reference the resident knows'),
@@ -108,6 +137,9 @@ export const Case = z
     dueAt: Timestamp.optional(),
     closedAt: Timestamp.optional(),
     closureReason: ClosureReason.optional(),
+    publicNotes: z.array(PublicNote).min(1).optional().describe('Public notes, oldest first'),
+    media: z.array(MediaItem).min(1).optional(),
+    relatedReferences: z.array(RelatedReference).min(1).optional(),
   })
   .strict();
 export type Case = z.infer<typeof Case>;

@@ -58,6 +58,10 @@ export function visibleFields(s: CaseSnapshot): Record<string, string> {
   put('case.openedAt', c.openedAt && Date.parse(c.openedAt));
   put('case.dueAt', c.dueAt && Date.parse(c.dueAt));
   put('case.closedAt', c.closedAt && Date.parse(c.closedAt));
+  put('case.closureReason', c.closureReason);
+  put('case.publicNotes', c.publicNotes);
+  put('case.media', c.media);
+  put('case.relatedReferences', c.relatedReferences);
   if (s.location) for (const [k, v] of Object.entries(s.location)) put(`location.${k}`, v);
   return out;
 }

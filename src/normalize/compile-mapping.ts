@@ -12,10 +12,10 @@
  */
 import { createHmac } from 'node:crypto';
 import jsonata from 'jsonata';
-import { CaseSnapshot, type CaseSnapshot as CaseSnapshotT } from '../event/case-event.js';
+import { CaseSnapshot, TERMINAL_STATUSES, type CaseSnapshot as CaseSnapshotT, type ClosureReason } from '../event/case-event.js';
 import type { SourceRecord } from '../connectors/source.js';
 import { ConfigError } from '../runtime/errors.js';
-import { Mapping, type Lookup, type ServiceLookupEntry, type StatusLookupEntry, type ValueSpec } from './mapping-schema.js';
+import { Mapping, type ClosureLookupEntry, type Lookup, type ServiceLookupEntry, type StatusLookupEntry, type ValueSpec } from './mapping-schema.js';
 import type { CompileMapping, MappingContext, NormalizeResult, Normalizer } from './normalizer.js';
 import { compilePath, leafValue, PathSyntaxError } from './path.js';
 import { compileDate, formatInZone, zoneFor, type CompiledDate } from './uk/dates.js';
@@ -232,6 +232,16 @@ function compileValue(spec: ValueSpec, info: FieldInfo, kind: Kind, st: CompileS
   };
 }
 
+/** The record paths a value reads, for comparing what personal and public rules touch. */
+function pathsOf(spec: ValueSpec): string[] {
+  if (typeof spec === 'string') return [spec];
+  const out: string[] = [];
+  if (spec.path !== undefined) out.push(spec.path);
+  if (spec.template !== undefined) for (const m of spec.template.matchAll(/\{([^{}]+)\}/g)) out.push(m[1]!.trim());
+  for (const f of spec.first ?? []) out.push(...pathsOf(f));
+  return out;
+}
+
 interface LookupTable<E> {
   name: string;
   get(code: string): E | undefined;
@@ -325,6 +335,25 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
   });
   const salt = m.personalSalt ?? '';
 
+  const closureCode = m.closureReason && val(m.closureReason.code, 'case.closureReason.supplierCode', 'closureReason.code', 'text')!;
+  const closureTable = m.closureReason && lookupTable<ClosureLookupEntry>(m.closureReason.lookup, 'closure', tables, `${base}.closureReason.lookup`);
+  // Listing a field under publicNotes is what marks it public, so a field also mapped as personal
+  // is a contradiction caught at start-up rather than a resident's details on a public page.
+  const personalRead = new Set((m.personal ?? []).flatMap((p) => pathsOf(p.value)));
+  (m.publicNotes ?? []).forEach((n, i) => {
+    const clash = pathsOf(n.text).find((p) => personalRead.has(p));
+    if (clash) throw configError(`${base}.publicNotes[${i}].text`, `field "${clash}" is mapped under personal, so it cannot also be a public note`);
+  });
+  const notes = (m.publicNotes ?? []).map((n, i) => ({
+    text: val(n.text, `case.publicNotes[${i}].text`, `publicNotes[${i}].text`, 'text')!,
+    at: val(n.at, `case.publicNotes[${i}].at`, `publicNotes[${i}].at`, 'date'),
+  }));
+  const media = (m.media ?? []).map((x, i) => ({
+    url: val(x.url, `case.media[${i}].url`, `media[${i}].url`, 'text')!,
+    caption: val(x.caption, `case.media[${i}].caption`, `media[${i}].caption`, 'text'),
+  }));
+  const related = (m.relatedReferences ?? []).map((r, i) => ({ system: r.system, reference: val(r.reference, `case.relatedReferences[${i}].reference`, `relatedReferences[${i}].reference`, 'text')! }));
+
   const system = { supplier: ctx.system.supplier, ...(ctx.system.product ? { product: ctx.system.product } : {}), connector: ctx.connector };
   // Reasons name where their rule is; worked out once, not per record.
   const shown = {
@@ -336,7 +365,45 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
     postcode: at(`${base}.location.postcode`),
     grid: at(`${base}.location.easting`),
     filter: at(`${base}.filter`),
+    closureLookup: at(`${base}.closureReason.lookup`),
   };
+
+  function buildClosure(env: Env, lifecycle: StatusLookupEntry['status']): ClosureReason | undefined {
+    if (!closureCode || !closureTable || !TERMINAL_STATUSES.includes(lifecycle)) return undefined;
+    const code = asText(closureCode(env));
+    if (code === undefined) return undefined;
+    const entry = closureTable.get(code) ?? closureTable.fallback;
+    if (!entry) {
+      throw new Rejection(
+        'unknown_closure_reason',
+        'case.closureReason.supplierCode',
+        `unknown closure code ${JSON.stringify(code)} in lookup table "${closureTable.name}" (${shown.closureLookup}); add it to the table or give the table a default`,
+      );
+    }
+    const e = typeof entry === 'string' ? { code: entry } : entry;
+    return { code: e.code, supplierCode: code, ...(e.label !== undefined && { label: e.label }) };
+  }
+
+  function buildResidentParts(env: Env): Pick<CaseSnapshotT['case'], 'publicNotes' | 'media' | 'relatedReferences'> {
+    const out: Pick<CaseSnapshotT['case'], 'publicNotes' | 'media' | 'relatedReferences'> = {};
+    for (const n of notes) {
+      const text = asText(n.text(env));
+      if (text === undefined) continue;
+      const at = asText(n.at?.(env));
+      (out.publicNotes ??= []).push({ text, ...(at !== undefined && { at }) });
+    }
+    for (const x of media) {
+      const url = asText(x.url(env));
+      if (url === undefined) continue;
+      const caption = asText(x.caption?.(env));
+      (out.media ??= []).push({ url, ...(caption !== undefined && { caption }) });
+    }
+    for (const r of related) {
+      const reference = asText(r.reference(env));
+      if (reference !== undefined) (out.relatedReferences ??= []).push({ system: r.system, reference });
+    }
+    return out;
+  }
 
   const locationReject = (code: string, field: string, reason: string): void => {
     if (!dropInvalidLocation) throw new Rejection(code, field, reason);
@@ -418,6 +485,8 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
       const due = asText(dueAt?.(env));
       const closed = asText(closedAt?.(env));
       const location = buildLocation(env);
+      const closureReason = buildClosure(env, entry.status);
+      const residentParts = buildResidentParts(env);
       let personalOut: Record<string, string> | undefined;
       for (const p of personal) {
         const v = asText(p.get(env));
@@ -441,6 +510,8 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
           updatedAt: upd ?? record.fetchedAt,
           ...(due !== undefined && { dueAt: due }),
           ...(closed !== undefined && { closedAt: closed }),
+          ...(closureReason !== undefined && { closureReason }),
+          ...residentParts,
         },
         ...(location !== undefined && { location }),
         provenance: { connector: ctx.connector, position: record.position, fetchedAt: record.fetchedAt, updatedAtSource: upd === undefined ? 'observed' : 'supplier' },

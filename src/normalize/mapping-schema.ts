@@ -4,7 +4,7 @@
  * Compiled once per connector by compile-mapping.ts into a plain function.
  */
 import { z } from 'zod';
-import { LifecycleStatus } from '../event/case-event.js';
+import { ClosureReasonCode, LifecycleStatus } from '../event/case-event.js';
 
 export const DateFormat = z.union([
   z.enum(['iso', 'epoch', 'epoch-ms', 'excel']).describe('iso: ISO 8601 (zone from the value, else `zone`); epoch: Unix seconds; epoch-ms: Unix milliseconds; excel: Excel serial day number in `zone`'),
@@ -86,7 +86,22 @@ export const ServiceLookup = z
   })
   .strict();
 
-export const Lookup = z.union([ServiceLookup, StatusLookup]);
+export const ClosureLookupEntry = z.union([
+  ClosureReasonCode,
+  z.object({ code: ClosureReasonCode, label: z.string().min(1).optional().describe('Public wording for residents') }).strict(),
+]);
+export type ClosureLookupEntry = z.infer<typeof ClosureLookupEntry>;
+
+export const ClosureLookup = z
+  .object({
+    kind: z.literal('closure'),
+    entries: z.record(z.string(), ClosureLookupEntry).describe('Supplier closure code → reason, e.g. DUP: duplicate'),
+    default: ClosureLookupEntry.optional().describe('For codes not in entries; without it an unknown code is a dead letter'),
+    caseInsensitive: z.boolean().optional(),
+  })
+  .strict();
+
+export const Lookup = z.union([ServiceLookup, ClosureLookup, StatusLookup]);
 export type Lookup = z.infer<typeof Lookup>;
 export const Lookups = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), Lookup);
 export type Lookups = z.infer<typeof Lookups>;
@@ -147,6 +162,23 @@ export const Mapping = z
       })
       .strict()
       .optional(),
+    closureReason: z
+      .object({
+        code: ValueSpec.describe("The supplier's closure code; kept as closureReason.supplierCode"),
+        lookup: z.string().describe('Name of a closure lookup table keyed by that code'),
+      })
+      .strict()
+      .optional()
+      .describe('Why a case was closed; set only while its lifecycle status is closed or cancelled'),
+    publicNotes: z
+      .array(z.object({ text: ValueSpec, at: ValueSpec.optional() }).strict())
+      .optional()
+      .describe('The only fields shown to residents as notes: list a field here to mark it public'),
+    media: z.array(z.object({ url: ValueSpec, caption: ValueSpec.optional() }).strict()).optional().describe('Photo or document links (http or https)'),
+    relatedReferences: z
+      .array(z.object({ system: z.string().min(1).describe('e.g. fixmystreet, crm'), reference: ValueSpec }).strict())
+      .optional()
+      .describe("The same case's references in other systems"),
     personal: z.array(PersonalField).optional(),
     personalSalt: z.string().optional().describe('Salt for hashed personal fields; use a ${env:…} or ${file:…} reference'),
     lookups: Lookups.optional().describe('Tables local to this connector; top-level `lookups` are shared'),

@@ -5,7 +5,7 @@
  * with (data.personal is dropped at ingest); this removes what is public only for some services.
  */
 import { z } from 'zod';
-import { CaseService, CaseStatus, ClosureReason, Council, Timestamp } from '../event/case-event.js';
+import { CaseService, CaseStatus, ClosureReason, Council, MediaItem, PublicNote, RelatedReference, Timestamp } from '../event/case-event.js';
 import type { TrackConfig, TrackService } from './config.js';
 import { normalisePostcode, TimelineEntry } from './projection.js';
 import { serviceIdOf, type CaseRecord, type ServiceSeen } from './store/store.js';
@@ -22,6 +22,9 @@ export const PublicCase = z
     dueAt: Timestamp.optional(),
     closedAt: Timestamp.optional(),
     closureReason: ClosureReason.optional(),
+    publicNotes: z.array(PublicNote).optional(),
+    media: z.array(MediaItem).optional(),
+    relatedReferences: z.array(RelatedReference).optional(),
     location: z
       .object({
         latitude: z.number().optional(),
@@ -102,6 +105,9 @@ export function createPrivacy(config: Pick<TrackConfig, 'services' | 'privacy'>)
         ...(c.dueAt ? { dueAt: c.dueAt } : {}),
         ...(c.closedAt ? { closedAt: c.closedAt } : {}),
         ...(c.closureReason ? { closureReason: c.closureReason } : {}),
+        ...(c.publicNotes ? { publicNotes: c.publicNotes } : {}),
+        ...(c.media ? { media: c.media } : {}),
+        ...(c.relatedReferences ? { relatedReferences: c.relatedReferences } : {}),
         ...(location ? { location } : {}),
         ...(rec.seq !== null ? { sequence: rec.seq } : {}),
         ...(opts.timeline && rec.timeline ? { timeline: rec.timeline } : {}),

@@ -5,7 +5,7 @@
  * all return `undefined`, so nothing can tell them apart.
  */
 import { z } from 'zod';
-import { ClosureReasonCode, LifecycleStatus, Timestamp } from '../event/case-event.js';
+import { ClosureReasonCode, LifecycleStatus, RelatedReference, Timestamp } from '../event/case-event.js';
 
 export const ResidentTimelineEntry = z
   .object({
@@ -31,6 +31,7 @@ export const ResidentCase = z
     closureReason: z.object({ code: ClosureReasonCode, label: z.string().optional() }).strict().optional(),
     publicNotes: z.array(z.object({ text: z.string(), at: Timestamp.optional() }).strict()),
     media: z.array(z.object({ url: z.string(), caption: z.string().optional() }).strict()),
+    relatedReferences: z.array(RelatedReference).optional().describe('The same case in other systems, e.g. the FixMyStreet report'),
     timeline: z.array(ResidentTimelineEntry).describe('Oldest first'),
   })
   .strict();

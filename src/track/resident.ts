@@ -27,8 +27,9 @@ export function createResidentLookup(deps: { store: ProjectionStore; privacy: Pr
         ...(pub.dueAt ? { dueAt: pub.dueAt } : {}),
         ...(pub.closedAt ? { closedAt: pub.closedAt } : {}),
         ...(pub.closureReason ? { closureReason: { code: pub.closureReason.code, ...(pub.closureReason.label ? { label: pub.closureReason.label } : {}) } } : {}),
-        publicNotes: [],
-        media: [],
+        publicNotes: pub.publicNotes ?? [],
+        media: pub.media ?? [],
+        ...(pub.relatedReferences ? { relatedReferences: pub.relatedReferences } : {}),
         timeline: (pub.timeline ?? []).map((t) => ({
           at: t.at,
           status: t.status,

@@ -35,7 +35,8 @@ export function registerTrack(program: Command): void {
       const logger = createLogger({ level: opts.logLevel ?? loaded.config.log.level, base: { service: 'casebridge-track' } });
       // Loaded here, not at the top: fastify, kafkajs and pg would slow every other command's start.
       const { createTracker } = await import('../../track/tracker.js');
-      const tracker = await createTracker({ loaded, logger, ...(opts.rebuild ? { rebuild: true } : {}), ...(opts.port ? { port: Number(opts.port) } : {}) });
+      const { trackPage } = await import('../../track/page/plugin.js');
+      const tracker = await createTracker({ loaded, logger, plugins: [trackPage], ...(opts.rebuild ? { rebuild: true } : {}), ...(opts.port ? { port: Number(opts.port) } : {}) });
       if (opts.once) {
         const read = await tracker.catchUp();
         const counts = await tracker.store.counts();
