@@ -167,7 +167,9 @@ function closeNoLongerListed(
       sequence,
     );
     out.push(ev);
-    memory.set(ref, { snapshot, updatedAt: now, lastEventId: ev.event.id, sequence, snapshotId });
+    // updatedAt stays the supplier's last time: a case listed again with that same time is a
+    // reopening to publish, not an "older" record to skip.
+    memory.set(ref, { snapshot, updatedAt: m.updatedAt, lastEventId: ev.event.id, sequence, snapshotId });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * Event identity v2 and the per-case sequence through a file snapshot connector, end to end with
- * the casebridge command: a return to an earlier status is a new event, a crash between publish and
+ * the real gateway (the crash in a child process that SIGKILLs itself, the fix with `casebridge forget`): a return to an earlier status is a new event, a crash between publish and
  * commit replays identical ids, and a mapping fix plus replay gives new ids that continue the
  * sequence.
  */
@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { loadConfigFile } from '../../src/config/load.js';
+import { createGateway } from '../../src/runtime/gateway.js';
+import { silentLogger } from '../../src/runtime/logger.js';
 import { runCli } from '../helpers/cli.js';
 import { readEventLog } from '../helpers/event-log.js';
 
@@ -65,10 +68,16 @@ function snapshot(name: string, rows: [string, string][]): string {
   return file;
 }
 
-function run(): { published: number } {
-  const r = runCli(['run', configFile, '--once', '--json'], { timeoutMs: 60_000 });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).connectors[0];
+/** One run of the gateway in this process, with the config as it is on disk now. */
+async function run(): Promise<{ published: number }> {
+  const gw = await createGateway({ loaded: loadConfigFile(configFile), logger: silentLogger(), http: false });
+  try {
+    const s = await gw.runOnce('open-jobs');
+    expect(s.status, s.error).toBe('ok');
+    return s;
+  } finally {
+    await gw.stop();
+  }
 }
 
 /** `casebridge run` that SIGKILLs itself after its first durable publish, before the commit. */
@@ -90,14 +99,14 @@ describe('event ids and sequences through a file snapshot', () => {
     ['J-3', 'Pending'],
   ];
 
-  it('publishes Pending → Allocated → Pending as three events, three ids, sequences 1, 2, 3', () => {
+  it('publishes Pending → Allocated → Pending as three events, three ids, sequences 1, 2, 3', async () => {
     snapshot('jobs-1.csv', day1);
-    expect(run().published).toBe(3);
+    expect((await run()).published).toBe(3);
     snapshot('jobs-2.csv', [['J-1', 'Allocated'], ...day1.slice(1)]);
-    expect(run().published).toBe(1);
+    expect((await run()).published).toBe(1);
     // Byte-identical to jobs-1.csv, an older snapshot (not the last): the supplier's state now.
     snapshot('jobs-3.csv', day1);
-    expect(run().published).toBe(1);
+    expect((await run()).published).toBe(1);
 
     const j1 = ofCase('J-1');
     expect(j1.map((e) => [e.data.case.status.code, e.data.change.kind, e.casesequence, e.data.sequence])).toEqual([
@@ -110,9 +119,9 @@ describe('event ids and sequences through a file snapshot', () => {
 
     // A re-delivery identical to the LAST snapshot is still a no-op.
     snapshot('jobs-3-again.csv', day1);
-    expect(run().published).toBe(0);
+    expect((await run()).published).toBe(0);
     expect(readdirSync(join(exportsDir, 'processed')).some((f) => f.startsWith('jobs-3-again'))).toBe(true);
-  });
+  }, 180_000);
 
   it('replays identical ids after a SIGKILL between publish and commit', async () => {
     snapshot('jobs-4.csv', [
@@ -125,7 +134,7 @@ describe('event ids and sequences through a file snapshot', () => {
     const crashed = events().slice(before);
     expect(crashed.map((e) => `${e.subject}:${e.casesequence}`)).toEqual(['J-1:4', 'J-2:2']);
 
-    expect(run().published).toBe(2); // nothing was committed: the file is read again
+    expect((await run()).published).toBe(2); // nothing was committed: the file is read again
     const replayed = events().slice(before + crashed.length);
     expect(replayed.map((e) => e.id)).toEqual(crashed.map((e) => e.id));
     expect(replayed.map((e) => e.casesequence)).toEqual([4, 2]);
@@ -133,9 +142,9 @@ describe('event ids and sequences through a file snapshot', () => {
     // Only what casebridge stamped from its clock differs (this export has no update times).
     const strip = (e: Record<string, any>) => ({ ...e, time: '', data: { ...e.data, provenance: { ...e.data.provenance, fetchedAt: '' }, case: { ...e.data.case, updatedAt: '' } } });
     expect(replayed.map(strip)).toEqual(crashed.map(strip));
-  });
+  }, 180_000);
 
-  it('gives new ids that continue the sequence after a mapping fix and a replay', () => {
+  it('gives new ids that continue the sequence after a mapping fix and a replay', async () => {
     const published = events();
     const oldIds = new Set(published.map((e) => e.id));
     writeFileSync(configFile, config('An operative is booked'));
@@ -146,12 +155,12 @@ describe('event ids and sequences through a file snapshot', () => {
     expect(forget.status, forget.stdout + forget.stderr).toBe(0);
     copyFileSync(copy, join(exportsDir, 'jobs-4-fixed.csv'));
 
-    expect(run().published).toBe(2);
+    expect((await run()).published).toBe(2);
     const fixed = events().slice(published.length);
     expect(fixed.map((e) => [e.subject, e.data.change.kind, e.data.case.status.publicLabel, e.casesequence])).toEqual([
       ['J-1', 'updated', 'An operative is booked', 5],
       ['J-2', 'updated', 'An operative is booked', 3],
     ]);
     for (const e of fixed) expect(oldIds.has(e.id)).toBe(false);
-  });
+  }, 180_000);
 });

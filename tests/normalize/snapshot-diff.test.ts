@@ -85,3 +85,24 @@ describe('sequences', () => {
     store.close();
   });
 });
+
+describe('a case closed as no longer listed', () => {
+  it('is reopened when a listing shows it again with the same supplier update time', async () => {
+    const store = openSqliteStateStore(':memory:');
+    const state = store.forConnector('fake');
+    const publisher = memoryPublisher();
+    const clock = fixedClock('2025-11-04T06:00:00Z');
+    const deps = { connector: 'fake', council: { gss: 'E09000019', name: 'Islington' }, normalize: fakeNormalize, publisher, state, clock };
+    const row = (ref: string) => ({ ref, status: 'in_progress' as const, updatedAt: '2025-11-03T09:00:00Z' });
+    const listing = async (id: string, refs: string[]) => {
+      await processBatch({ records: refs.map((r, i) => fakeRecord(row(r), i)), snapshot: { id, final: false, onMissing: 'close' }, ack: async () => {} }, deps);
+      await processBatch({ records: [], snapshot: { id, final: true, onMissing: 'close' }, ack: async () => {} }, deps);
+      clock.advance(3_600_000);
+    };
+    await listing('L1', ['A', 'B', 'C']);
+    await listing('L2', ['A', 'B']); // C missing: closed, noticed at 07:00 (after its update time)
+    await listing('L3', ['A', 'B', 'C']); // C back, with the same update time as before
+    expect(publisher.events.filter((e) => e.event.subject === 'C').map((e) => `${e.event.data.change.kind}:${e.event.casesequence}`)).toEqual(['created:1', 'closed:2', 'status_changed:3']);
+    store.close();
+  });
+});

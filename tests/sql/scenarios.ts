@@ -274,9 +274,9 @@ export function defineSqlScenarios(db: DbName): void {
       const ids = new Set(batches.map((b) => b.snapshot!.id));
       expect(ids.size).toBe(1);
       expect(batches.map((b) => b.snapshot)).toEqual([
-        { id: [...ids][0], final: false, onMissing: 'close' },
-        { id: [...ids][0], final: false, onMissing: 'close' },
-        { id: [...ids][0], final: true, onMissing: 'close' },
+        { id: [...ids][0], final: false, onMissing: 'close', maxCloseShare: 0.5 },
+        { id: [...ids][0], final: false, onMissing: 'close', maxCloseShare: 0.5 },
+        { id: [...ids][0], final: true, onMissing: 'close', maxCloseShare: 0.5 },
       ]);
       expect(st.checkpoint()).toMatchObject({ mode: 'snapshot', done: true });
       // The next run is a new snapshot of the whole table.
