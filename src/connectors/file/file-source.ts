@@ -13,6 +13,8 @@
  *    file's last batch: a file in the ledger is never emitted again. When its name, size and
  *    mtime match, it is the same file left behind by a crash between commit and ack, and its
  *    after-action is simply completed; otherwise it is an identical re-drop and is moved aside.
+ *    Snapshot mode keeps that only for a copy of the LAST snapshot: a copy of an older one is the
+ *    supplier's current state again (a case back at an earlier status) and is read like a new file.
  */
 import { randomUUID } from 'node:crypto';
 import picomatch from 'picomatch';
