@@ -69,5 +69,5 @@ describe('casebridge forget', () => {
     const kept = runCli(['forget', cfg, 'street', original]);
     expect(kept.status).toBe(1);
     expect(kept.stdout).toContain('use --force');
-  });
+  }, 180_000); // five CLI processes in a row: each start costs seconds on a loaded machine
 });
