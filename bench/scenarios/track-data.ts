@@ -22,7 +22,7 @@ export function benchEvent(n: number, step: number): TrackedEvent {
   const time = new Date(Date.UTC(2025, 10, 3, 8, 0, 0) + n * 1000 + step * 3_600_000).toISOString();
   return {
     specversion: '1.0',
-    id: eventId({ gss: BENCH_GSS, connector: CONNECTOR, reference, fingerprint: `${n}-${step}`, kind }),
+    id: eventId({ gss: BENCH_GSS, connector: CONNECTOR, reference, sequence: step, fingerprint: `${n}-${step}`, kind }),
     source: eventSource(BENCH_GSS, CONNECTOR),
     type: eventTypeFor(kind) as TrackedEvent['type'],
     subject: reference,

@@ -1,19 +1,13 @@
 /**
- * A case event as the tracker reads it: the CaseEvent contract, plus the per-case sequence
- * (`casesequence` / `data.sequence`) which older events lack — those are ordered by time.
+ * A case event as the tracker reads it: the CaseEvent contract as it is, whose per-case sequence
+ * (`casesequence` / `data.sequence`) older events lack — those are ordered by time.
  * Decodes both CloudEvents Kafka binding modes and local-log lines into one shape.
  */
-import { z } from 'zod';
-import { CaseEvent, CaseEventData } from '../event/case-event.js';
+import { CaseEvent } from '../event/case-event.js';
 import { caseKey } from '../event/identity.js';
 
-const Sequence = z.number().int().min(1);
-
-export const TrackedEvent = CaseEvent.extend({
-  casesequence: Sequence.optional(),
-  data: CaseEventData.extend({ sequence: Sequence.optional() }),
-});
-export type TrackedEvent = z.infer<typeof TrackedEvent>;
+export const TrackedEvent = CaseEvent;
+export type TrackedEvent = CaseEvent;
 
 export type Decoded = { ok: true; event: TrackedEvent; key: string; sequence?: number } | { ok: false; reason: string; raw: unknown };
 

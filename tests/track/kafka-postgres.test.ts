@@ -121,7 +121,8 @@ afterAll(async () => {
 });
 
 describe('tracker on Kafka + PostgreSQL', () => {
-  it('keeps per-case order over 6 partitions, ignores an older event, dead-letters a bad one, and a redelivery changes nothing', async () => {
+  // Bounded waits inside; the outer limit only has to cover them on a loaded 2-core machine.
+  it('keeps per-case order over 6 partitions, ignores an older event, dead-letters a bad one, and a redelivery changes nothing', { timeout: 300_000 }, async () => {
     const topic = await newTopic(6);
     const caseStateTopic = `${topic}-state`;
     topics.push(caseStateTopic);
@@ -186,7 +187,7 @@ describe('tracker on Kafka + PostgreSQL', () => {
     expect(leaked).toHaveLength(0);
   });
 
-  it('two trackers in one group, one SIGKILLed mid-ingest: the projection equals a single clean run', async () => {
+  it('two trackers in one group, one SIGKILLed mid-ingest: the projection equals a single clean run', { timeout: 400_000 }, async () => {
     const topic = await newTopic(6);
     const events = workload('S', 400, 10);
     const firstHalf = events.slice(0, 2000);

@@ -98,7 +98,7 @@ describe('local event log ingest', () => {
 });
 
 describe('casebridge track (CLI)', () => {
-  it('--once applies the log and prints the counts; --rebuild starts over', () => {
+  it('--once applies the log and prints the counts; --rebuild starts over', { timeout: 180_000 }, () => {
     const { dir, events } = setup();
     writeFileSync(join(events, 'events-000001.jsonl'), line('A', 0, 1) + line('A', 5, 2, 'closed') + '{"specversion":"1.0"}\n');
     const first = runCli(['track', join(dir, 'track.yaml'), '--once']);
