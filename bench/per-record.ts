@@ -54,7 +54,7 @@ const snapshots = await step('normalize (mapping + zod validation)', async () =>
 });
 const visible = await step('visibleFields + decideChange', () => snapshots.map((s) => ({ v: visibleFields(s), d: decideChange(s, visibleFields(s), undefined) })));
 const prints = await step('recordFingerprint (canonical JSON + SHA-256)', () => records.map((r) => recordFingerprint(r.raw)));
-const events = await step('buildEvent (id: SHA-256)', () => snapshots.map((s, i) => buildEvent(s, visible[i]!.d as never, prints[i]!)));
+const events = await step('buildEvent (case fingerprint + id: SHA-256)', () => snapshots.map((s, i) => buildEvent(s, visible[i]!.d as never, 1)));
 await step('encodeEvent (binary binding) + recordSize', () => events.map((e) => recordSize(encodeEvent(e, 'binary'))));
 const memories: CaseMemory[] = snapshots.map((s, i) => ({ snapshot: s, visible: visible[i]!.v, updatedAt: s.case.updatedAt, lastEventId: events[i]!.event.id }));
 const json = await step('JSON.stringify(CaseMemory)', () => memories.map((m) => JSON.stringify(m)));
