@@ -186,6 +186,16 @@ export const SourcePosition = z
   .strict();
 export type SourcePosition = z.infer<typeof SourcePosition>;
 
+export const ClockChangeApplied = z
+  .object({
+    field: z.string().min(1).describe('The event field the time went to, e.g. case.updatedAt'),
+    kind: z.enum(['ambiguous', 'nonexistent']).describe('ambiguous: the local time happens twice (clocks go back); nonexistent: it never happens (clocks go forward)'),
+    resolution: z.enum(['earlier', 'later', 'shift']).describe('earlier / later instant of an ambiguous time, or shifted forward by the gap'),
+    local: z.string().optional().describe("The supplier's local time as read, without offset, e.g. 2025-10-26T01:30:00 (left out for personal fields)"),
+  })
+  .strict();
+export type ClockChangeApplied = z.infer<typeof ClockChangeApplied>;
+
 export const Provenance = z
   .object({
     connector: z.string().min(1),
@@ -194,6 +204,11 @@ export const Provenance = z
     updatedAtSource: z
       .enum(['supplier', 'observed'])
       .describe('"supplier" when case.updatedAt came from the supplier, "observed" when the supplier gives none and casebridge stamped the time it saw the change'),
+    clockChange: z
+      .array(ClockChangeApplied)
+      .min(1)
+      .optional()
+      .describe("Supplier local times in this event that fell in a clock change, and how the mapping's clockChange policy read them; absent when none did"),
   })
   .strict();
 export type Provenance = z.infer<typeof Provenance>;

@@ -12,13 +12,13 @@
  */
 import { createHmac } from 'node:crypto';
 import jsonata from 'jsonata';
-import { CaseSnapshot, TERMINAL_STATUSES, type CaseSnapshot as CaseSnapshotT, type ClosureReason } from '../event/case-event.js';
+import { CaseSnapshot, TERMINAL_STATUSES, type CaseSnapshot as CaseSnapshotT, type ClockChangeApplied, type ClosureReason } from '../event/case-event.js';
 import type { SourceRecord } from '../connectors/source.js';
 import { ConfigError } from '../runtime/errors.js';
 import { Mapping, type ClosureLookupEntry, type Lookup, type ServiceLookupEntry, type StatusLookupEntry, type ValueSpec } from './mapping-schema.js';
 import type { CompileMapping, MappingContext, NormalizeResult, Normalizer } from './normalizer.js';
 import { compilePath, leafValue, PathSyntaxError } from './path.js';
-import { compileDate, formatInZone, zoneFor, type CompiledDate } from './uk/dates.js';
+import { compileDate, DEFAULT_CLOCK_CHANGE, formatInZone, zoneFor, type ClockChangeNote, type ClockChangePolicy, type CompiledDate } from './uk/dates.js';
 import { bngToWgs84, isOnGrid } from './uk/bng.js';
 import { checkUprn, checkUsrn, normalisePostcode } from './uk/identifiers.js';
 import { compileRedactor, PERSONAL_DATA_REMOVED } from './redact.js';
@@ -27,6 +27,8 @@ import { compileRedactor, PERSONAL_DATA_REMOVED } from './redact.js';
 interface Env {
   raw: Record<string, unknown>;
   j: unknown[] | undefined;
+  /** Times that fell in a clock change, for provenance.clockChange. */
+  clock?: ClockChangeApplied[];
 }
 type Getter = (env: Env) => unknown;
 
@@ -52,6 +54,9 @@ interface FieldInfo {
 
 interface CompileState {
   zone: string;
+  clockChange: ClockChangePolicy;
+  /** Where the clock-change policy is set (or would be), for reject reasons. */
+  clockChangeAt: string;
   jsonata: { expr: jsonata.Expression; text: string; field: string; where: string }[];
   /** A config path as reasons show it: with its file:line:column when the config file is known. */
   at: (where: string) => string;
@@ -192,7 +197,7 @@ function compileValue(spec: ValueSpec, info: FieldInfo, kind: Kind, st: CompileS
     const formats = typeof spec === 'string' ? [spec] : Array.isArray(spec.format) ? spec.format : [spec.format];
     const zone = typeof spec === 'string' ? st.zone : (spec.zone ?? st.zone);
     try {
-      date = compileDate(formats, zone);
+      date = compileDate(formats, zone, st.clockChange);
     } catch (e) {
       throw configError(`${info.where}.date`, (e as Error).message, e);
     }
@@ -219,7 +224,12 @@ function compileValue(spec: ValueSpec, info: FieldInfo, kind: Kind, st: CompileS
     }
     if (date) {
       const iso = date.parse(v);
-      if (iso === undefined) throw new Rejection('bad_date', field, `${field}: ${show(v, sensitive)} does not match date format ${date.describe} (${where})`);
+      const cc = date.lastClockChange();
+      if (iso === undefined) {
+        if (cc?.resolution === 'reject') throw clockChangeRejection(cc, field, sensitive ? undefined : show(v, false), date, where, st.clockChangeAt);
+        throw new Rejection('bad_date', field, `${field}: ${show(v, sensitive)} does not match date format ${date.describe} (${where})`);
+      }
+      if (cc) (env.clock ??= []).push({ field, kind: cc.kind, resolution: cc.resolution as ClockChangeApplied['resolution'], ...(!sensitive && { local: cc.local }) });
       v = iso;
     }
     if (kind === 'text') {
@@ -240,6 +250,18 @@ function pathsOf(spec: ValueSpec): string[] {
   if (spec.template !== undefined) for (const m of spec.template.matchAll(/\{([^{}]+)\}/g)) out.push(m[1]!.trim());
   for (const f of spec.first ?? []) out.push(...pathsOf(f));
   return out;
+}
+
+/** A dead letter for a local time the mapping's clock-change policy refuses to guess. */
+function clockChangeRejection(cc: ClockChangeNote, field: string, shown: string | undefined, date: CompiledDate, where: string, policyAt: string): Rejection {
+  // A personal field's value never appears in a reason, not even as the instants it could be.
+  const what = shown === undefined ? `${field}: the value (not shown: personal data) is a local time in ${date.zone.name}` : `${field}: ${shown} is ${cc.local.replace('T', ' ')} in ${date.zone.name}`;
+  if (cc.kind === 'ambiguous') {
+    const [a, b] = cc.candidates!;
+    const which = shown === undefined ? '' : ` (${formatInZone(a, date.zone)} or ${formatInZone(b, date.zone)})`;
+    return new Rejection('ambiguous_time', field, `${what}, which happens twice as the clocks go back${which}; clockChange.ambiguous is reject (${policyAt}; value from ${where})`);
+  }
+  return new Rejection('nonexistent_time', field, `${what}, which never happens: the clocks go forward over it; clockChange.nonexistent is reject (${policyAt}; value from ${where})`);
 }
 
 interface LookupTable<E> {
@@ -283,7 +305,8 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
     const pos = ctx.locate?.(where);
     return pos ? `${where} at ${ctx.configFile ?? 'the config'}:${pos.line}:${pos.column}` : where;
   };
-  const st: CompileState = { zone: m.timezone, jsonata: [], personalPaths: [], at };
+  const clockChange: ClockChangePolicy = { ...DEFAULT_CLOCK_CHANGE, ...m.clockChange };
+  const st: CompileState = { zone: m.timezone, clockChange, clockChangeAt: at(`${base}.clockChange`), jsonata: [], personalPaths: [], at };
   const val = (spec: ValueSpec | undefined, field: string, where: string, kind: Kind, sensitive = false): Getter | undefined =>
     spec === undefined ? undefined : compileValue(spec, { field, where: `${base}.${where}`, sensitive }, kind, st);
   const tables: Record<string, Lookup> = { ...(ctx.sharedLookups ?? {}), ...(m.lookups ?? {}) };
@@ -514,7 +537,13 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
           ...residentParts,
         },
         ...(location !== undefined && { location }),
-        provenance: { connector: ctx.connector, position: record.position, fetchedAt: record.fetchedAt, updatedAtSource: upd === undefined ? 'observed' : 'supplier' },
+        provenance: {
+          connector: ctx.connector,
+          position: record.position,
+          fetchedAt: record.fetchedAt,
+          updatedAtSource: upd === undefined ? 'observed' : 'supplier',
+          ...(env.clock !== undefined && { clockChange: env.clock }),
+        },
         ...(personalOut !== undefined && { personal: personalOut }),
       };
 

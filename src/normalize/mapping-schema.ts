@@ -5,11 +5,20 @@
  */
 import { z } from 'zod';
 import { ClosureReasonCode, LifecycleStatus } from '../event/case-event.js';
+import { checkDateFormat } from './uk/date-format.js';
 
-export const DateFormat = z.union([
-  z.enum(['iso', 'epoch', 'epoch-ms', 'excel']).describe('iso: ISO 8601 (zone from the value, else `zone`); epoch: Unix seconds; epoch-ms: Unix milliseconds; excel: Excel serial day number in `zone`'),
-  z.string().min(1).describe('A Luxon format such as "dd/MM/yyyy HH:mm", read in `zone`'),
-]);
+const NAMED_DATE_FORMATS = ['iso', 'epoch', 'epoch-ms', 'excel'] as const;
+
+export const DateFormat = z
+  .union([
+    z.enum(NAMED_DATE_FORMATS).describe('iso: ISO 8601 (zone from the value, else `zone`); epoch: Unix seconds; epoch-ms: Unix milliseconds; excel: Excel serial day number in `zone`'),
+    z.string().min(1).describe('A Luxon format such as "dd/MM/yyyy HH:mm", read in `zone` (tokens: docs/mapping.md#dates)'),
+  ])
+  .superRefine((fmt, ctx) => {
+    if ((NAMED_DATE_FORMATS as readonly string[]).includes(fmt)) return;
+    const problems = checkDateFormat(fmt);
+    if (problems.length) ctx.addIssue({ code: 'custom', message: `date format ${JSON.stringify(fmt)}: ${problems.join('; ')}` });
+  });
 
 export const DateSpec = z.union([
   DateFormat,
@@ -117,9 +126,24 @@ export const PersonalField = z
   })
   .strict();
 
+export const ClockChangePolicy = z
+  .object({
+    ambiguous: z
+      .enum(['earlier', 'later', 'reject'])
+      .default('earlier')
+      .describe('A local time that happens twice as the clocks go back (01:30 on the last Sunday of October): the earlier instant (BST, default), the later one (GMT), or reject the record to dead letters'),
+    nonexistent: z
+      .enum(['shift', 'reject'])
+      .default('shift')
+      .describe('A local time that never happens as the clocks go forward (01:30 on the last Sunday of March): shift it forward by the gap (default: 01:30 becomes 02:30 BST), or reject the record to dead letters'),
+  })
+  .strict();
+export type ClockChangePolicy = z.infer<typeof ClockChangePolicy>;
+
 export const Mapping = z
   .object({
     timezone: z.string().default('Europe/London').describe('Zone for supplier times without an offset'),
+    clockChange: ClockChangePolicy.optional().describe('What to do with supplier local times that fall in a clock change; recorded in the event as provenance.clockChange whenever it applies'),
     filter: z.string().optional().describe('JSONata predicate; records for which it is false are skipped (counted, not dead-lettered)'),
     reference: ValueSpec.describe('Public case reference'),
     supplierId: ValueSpec.optional(),

@@ -2,12 +2,15 @@
  * Supplier times → ISO 8601 with an explicit offset, in a named zone (default Europe/London).
  *
  * Most UK supplier systems write local wall-clock time with no offset, so twice a year a local
- * time is either ambiguous or impossible. The rule here (documented in docs/lifecycle.md):
- * - ambiguous (autumn, 01:00–01:59 happens twice): the EARLIER instant, i.e. the offset in force
- *   before the change (BST, +01:00). A record stamped 01:30 on that night is taken as the first 01:30.
- * - non-existent (spring, 01:00–01:59 never happens): shifted FORWARD by the gap, i.e. read with
+ * time is either ambiguous or impossible. A mapping's `clockChange` policy decides (documented in
+ * docs/mapping.md); the defaults are:
+ * - ambiguous (autumn, 01:00–01:59 happens twice): `earlier`, the instant with the offset in force
+ *   before the change (BST, +01:00). `later` takes the second 01:30 (GMT); `reject` dead-letters.
+ * - non-existent (spring, 01:00–01:59 never happens): `shift` FORWARD by the gap, i.e. read with
  *   the offset in force before the change (GMT): 01:30 becomes 02:30+01:00 (= 01:30Z). This is what
- *   java.time and most databases do, so a supplier's own reports agree with ours.
+ *   java.time and most databases do, so a supplier's own reports agree with ours. `reject` dead-letters.
+ * Every parser here (the fast numeric and ISO paths, Luxon, Excel serials) turns wall time into an
+ * instant through one WallResolver, so the policy applies the same way whichever path read the value.
  * Output is always in the zone, with its offset: 2025-07-01T09:30:00+01:00, 2025-01-10T09:30:00+00:00.
  */
 import { DateTime, IANAZone } from 'luxon';
@@ -71,26 +74,57 @@ export function zoneFor(name: string): TimeZoneLike {
   return z;
 }
 
+export interface ClockChangePolicy {
+  ambiguous: 'earlier' | 'later' | 'reject';
+  nonexistent: 'shift' | 'reject';
+}
+export const DEFAULT_CLOCK_CHANGE: ClockChangePolicy = { ambiguous: 'earlier', nonexistent: 'shift' };
+
+/** A wall time that fell in a clock change, and what the policy did with it. */
+export interface ClockChangeNote {
+  kind: 'ambiguous' | 'nonexistent';
+  resolution: 'earlier' | 'later' | 'shift' | 'reject';
+  /** The supplier's wall time, ISO without offset: 2025-10-26T01:30:00. */
+  local: string;
+  /** For an ambiguous time, the two instants it could be (ms). */
+  candidates?: [number, number];
+}
+
+/** Local wall-clock time (its fields encoded as if they were UTC) → the instant; NaN when the policy rejects it. */
+export type WallResolver = (wallMs: number) => number;
+
+const wallText = (wallMs: number): string => new Date(wallMs).toISOString().slice(0, 19);
+
 /**
- * Local wall-clock time (its fields encoded as if they were UTC) → the instant, by the clock-change
- * rule above.
+ * Wall time → instant under `policy`, telling `note` when a clock change applied. The common case
+ * (no transition within a day either side) costs two cached offset look-ups.
  */
-export function wallTimeToInstant(wallMs: number, zone: TimeZoneLike): number {
+export function resolveWallTime(wallMs: number, zone: TimeZoneLike, policy: ClockChangePolicy = DEFAULT_CLOCK_CHANGE, note?: (n: ClockChangeNote) => void): number {
   const before = zone.offset(wallMs - DAY_MS);
   const after = zone.offset(wallMs + DAY_MS);
-  if (before === after) {
-    // No change within a day either side: the common case, one offset.
-    const t = wallMs - before * 60_000;
-    return t;
-  }
+  if (before === after) return wallMs - before * 60_000;
   const candidates: number[] = [];
   for (const o of [before, after]) {
     const t = wallMs - o * 60_000;
-    if (zone.offset(t) === o) candidates.push(t);
+    if (zone.offset(t) === o && !candidates.includes(t)) candidates.push(t);
   }
-  if (candidates.length) return Math.min(...candidates); // ambiguous → earlier instant
-  return wallMs - before * 60_000; // gap → shift forward by the gap
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 2) {
+    const earlier = Math.min(candidates[0]!, candidates[1]!);
+    const later = Math.max(candidates[0]!, candidates[1]!);
+    note?.({ kind: 'ambiguous', resolution: policy.ambiguous, local: wallText(wallMs), candidates: [earlier, later] });
+    return policy.ambiguous === 'reject' ? Number.NaN : policy.ambiguous === 'later' ? later : earlier;
+  }
+  note?.({ kind: 'nonexistent', resolution: policy.nonexistent, local: wallText(wallMs) });
+  return policy.nonexistent === 'reject' ? Number.NaN : wallMs - before * 60_000; // shift forward by the gap
 }
+
+/** Wall time → instant under the default policy (ambiguous: earlier; nonexistent: shift). */
+export function wallTimeToInstant(wallMs: number, zone: TimeZoneLike): number {
+  return resolveWallTime(wallMs, zone);
+}
+
+const defaultResolver = (zone: TimeZoneLike): WallResolver => (w) => resolveWallTime(w, zone);
 
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
@@ -134,7 +168,7 @@ const COMMON_ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The instant, or null when the text is not in the common shape (then Luxon reads it). */
-export function commonIso(text: string, zone: TimeZoneLike): number | null {
+export function commonIso(text: string, zone: TimeZoneLike, wall: WallResolver = defaultResolver(zone)): number | null {
   const m = COMMON_ISO.exec(text);
   if (!m) return null; // not this shape: let Luxon decide
   const y = Number(m[1]);
@@ -149,17 +183,17 @@ export function commonIso(text: string, zone: TimeZoneLike): number | null {
   const dim = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
   if (dim === undefined || d < 1 || d > dim || h > 23 || mi > 59 || s > 59) return null; // Luxon has the last word on odd values
   if (y < 100) return null; // Date.UTC maps years 0–99 to the 1900s; leave those oddities to Luxon
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const local = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const off = m[8];
-  if (off === undefined) return wallTimeToInstant(wall, zone);
-  if (off === 'Z' || off === 'z') return wall;
+  if (off === undefined) return wall(local);
+  if (off === 'Z' || off === 'z') return local;
   const sign = off[0] === '-' ? -1 : 1;
   const offMin = sign * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6)));
-  return wall - offMin * 60_000;
+  return local - offMin * 60_000;
 }
 
 /** ISO 8601 by Luxon: an offset in the value wins, otherwise the value is wall time in `zone`. */
-export function isoViaLuxon(text: string, zone: TimeZoneLike): number | undefined {
+export function isoViaLuxon(text: string, zone: TimeZoneLike, wall: WallResolver = defaultResolver(zone)): number | undefined {
   if (ISO_WITH_OFFSET.test(text)) {
     let dt = DateTime.fromISO(text, { setZone: true });
     if (!dt.isValid) dt = DateTime.fromSQL(text, { setZone: true });
@@ -167,14 +201,14 @@ export function isoViaLuxon(text: string, zone: TimeZoneLike): number | undefine
   }
   let dt = DateTime.fromISO(text, { zone: 'utc' });
   if (!dt.isValid) dt = DateTime.fromSQL(text, { zone: 'utc' });
-  return dt.isValid ? wallTimeToInstant(dt.toMillis(), zone) : undefined;
+  return dt.isValid ? wall(dt.toMillis()) : undefined;
 }
 
-function isoParser(zone: TimeZoneLike): InstantParser {
+function isoParser(zone: TimeZoneLike, wall: WallResolver): InstantParser {
   return (v) => {
     if (typeof v !== 'string') return undefined;
     const text = v.trim();
-    return commonIso(text, zone) ?? isoViaLuxon(text, zone);
+    return commonIso(text, zone, wall) ?? isoViaLuxon(text, zone, wall);
   };
 }
 
@@ -197,7 +231,7 @@ const FAST_TOKENS: Record<string, { field: 'y' | 'M' | 'd' | 'H' | 'm' | 's' | '
   SSS: { field: 'S', re: '(\\d{3})' },
 };
 
-export function fastNumericParser(fmt: string, zone: TimeZoneLike): InstantParser | undefined {
+export function fastNumericParser(fmt: string, zone: TimeZoneLike, wall: WallResolver = defaultResolver(zone)): InstantParser | undefined {
   const parts = fmt.match(/yyyy|MM|M|dd|d|HH|H|mm|ss|SSS|[^A-Za-z']+|./g) ?? [];
   const fields: ('y' | 'M' | 'd' | 'H' | 'm' | 's' | 'S')[] = [];
   let re = '^';
@@ -224,17 +258,18 @@ export function fastNumericParser(fmt: string, zone: TimeZoneLike): InstantParse
     const leap = (f.y % 4 === 0 && f.y % 100 !== 0) || f.y % 400 === 0;
     const dim = f.M === 2 && leap ? 29 : DAYS_IN_MONTH[f.M - 1];
     if (dim === undefined || f.y < 100 || f.d < 1 || f.d > dim || f.H > 23 || f.m > 59 || f.s > 59) return undefined;
-    return wallTimeToInstant(Date.UTC(f.y, f.M - 1, f.d, f.H, f.m, f.s, f.S), zone);
+    return wall(Date.UTC(f.y, f.M - 1, f.d, f.H, f.m, f.s, f.S));
   };
 }
 
-function luxonParser(fmt: string, zone: TimeZoneLike): InstantParser {
-  const fast = formatHasOffset(fmt) ? undefined : fastNumericParser(fmt, zone);
-  const slow = luxonOnlyParser(fmt, zone);
+function luxonParser(fmt: string, zone: TimeZoneLike, wall: WallResolver): InstantParser {
+  const fast = formatHasOffset(fmt) ? undefined : fastNumericParser(fmt, zone, wall);
+  const slow = luxonOnlyParser(fmt, zone, wall);
   return fast ? (v) => fast(v) ?? slow(v) : slow;
 }
 
-function luxonOnlyParser(fmt: string, zone: TimeZoneLike): InstantParser {
+/** Exported for tests comparing it with the fast path; compileDate is the way in. */
+export function luxonOnlyParser(fmt: string, zone: TimeZoneLike, wall: WallResolver = defaultResolver(zone)): InstantParser {
   const parser = DateTime.buildFormatParser(fmt, { locale: LOCALE });
   const withOffset = formatHasOffset(fmt);
   return (v) => {
@@ -245,14 +280,14 @@ function luxonOnlyParser(fmt: string, zone: TimeZoneLike): InstantParser {
       return dt.isValid ? dt.toMillis() : undefined;
     }
     const dt = DateTime.fromFormatParser(text, parser, { zone: 'utc', locale: LOCALE });
-    return dt.isValid ? wallTimeToInstant(dt.toMillis(), zone) : undefined;
+    return dt.isValid ? wall(dt.toMillis()) : undefined;
   };
 }
 
-function instantParser(fmt: DateFormatSpec, zone: TimeZoneLike): InstantParser {
+function instantParser(fmt: DateFormatSpec, zone: TimeZoneLike, wall: WallResolver): InstantParser {
   switch (fmt) {
     case 'iso':
-      return isoParser(zone);
+      return isoParser(zone, wall);
     case 'epoch':
       return (v) => {
         const n = numericValue(v);
@@ -268,36 +303,50 @@ function instantParser(fmt: DateFormatSpec, zone: TimeZoneLike): InstantParser {
         const n = numericValue(v);
         if (n === undefined || n < 0) return undefined;
         // Round to the second: Excel stores 07:31 as 0.313194444… and float noise would show as ms.
-        const wall = EXCEL_EPOCH_MS + Math.round(n * 86_400) * 1000;
-        return wallTimeToInstant(wall, zone);
+        return wall(EXCEL_EPOCH_MS + Math.round(n * 86_400) * 1000);
       };
     default:
-      return luxonParser(fmt, zone);
+      return luxonParser(fmt, zone, wall);
   }
 }
 
 export interface CompiledDate {
-  /** ISO with offset, or undefined when the value matches none of the formats. */
+  /** ISO with offset, or undefined when the value matches none of the formats or the clock-change policy rejects it. */
   parse(value: unknown): string | undefined;
+  /** The clock change the last parse() met, if any (a rejection when parse gave undefined because of it). */
+  lastClockChange(): ClockChangeNote | undefined;
   /** For messages: `"dd/MM/yyyy HH:mm" or "iso" (zone Europe/London)`. */
   describe: string;
+  zone: TimeZoneLike;
 }
 
 /**
  * Compile once: several formats are tried in order. Date objects (from SQL drivers) are instants
- * already and are accepted whatever the formats.
+ * already and are accepted whatever the formats (no clock-change policy applies to them).
  */
-export function compileDate(formats: readonly DateFormatSpec[], zoneName: string): CompiledDate {
+export function compileDate(formats: readonly DateFormatSpec[], zoneName: string, policy: ClockChangePolicy = DEFAULT_CLOCK_CHANGE): CompiledDate {
   const zone = zoneFor(zoneName);
-  const parsers = formats.map((f) => instantParser(f, zone));
+  let last: ClockChangeNote | undefined;
+  const remember = (n: ClockChangeNote) => (last = n);
+  const rejected = () => last?.resolution === 'reject';
+  const wall: WallResolver = (w) => resolveWallTime(w, zone, policy, remember);
+  const parsers = formats.map((f) => instantParser(f, zone, wall));
   return {
     describe: `${formats.map((f) => JSON.stringify(f)).join(' or ')} (zone ${zone.name})`,
+    zone,
+    lastClockChange: () => last,
     parse(value) {
+      last = undefined;
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : formatInZone(value.getTime(), zone);
       for (const p of parsers) {
+        last = undefined;
         const ms = p(value);
-        if (ms !== undefined && Number.isFinite(ms) && Math.abs(ms) < 8.64e15) return formatInZone(ms, zone);
+        if (ms === undefined) continue;
+        // NaN: the value matched this format but its wall time is one the policy rejects.
+        if (Number.isNaN(ms) && rejected()) return undefined;
+        if (Number.isFinite(ms) && Math.abs(ms) < 8.64e15) return formatInZone(ms, zone);
       }
+      last = undefined;
       return undefined;
     },
   };
