@@ -13,12 +13,31 @@ export function summaryTable(summaries: RunSummary[]): string {
   return formatTable(
     ['connector', 'status', 'read', 'published', 'dead letters', 'skipped', 'batches', 'seconds'],
     summaries.map((s) => [s.connector, s.status, s.read, s.published, s.deadLettered, s.skipped, s.batches, Number((s.durationMs / 1000).toFixed(2))]),
-  ) + skipNotes(summaries) + listingNotes(summaries);
+  ) + skipNotes(summaries) + listingNotes(summaries) + clockChangeNotes(summaries);
 }
 
 /** A listing that closed nothing must be visible: the missing cases stay open for residents. */
 function listingNotes(summaries: RunSummary[]): string {
   const lines = summaries.flatMap((s) => (s.listingNotes ?? []).map((n) => `${s.connector}: ${n}`));
+  return lines.length ? `\n${lines.join('\n')}` : '';
+}
+
+/** Times read by the clock-change policy are not silent: how many, and what was done with them. */
+function clockChangeNotes(summaries: RunSummary[]): string {
+  const said: Record<string, string> = {
+    'ambiguous:earlier': 'ambiguous (hour repeated) read as the earlier',
+    'ambiguous:later': 'ambiguous (hour repeated) read as the later',
+    'ambiguous:reject': 'ambiguous (hour repeated) rejected to dead letters',
+    'nonexistent:shift': 'nonexistent (hour skipped) shifted forward',
+    'nonexistent:reject': 'nonexistent (hour skipped) rejected to dead letters',
+  };
+  const lines = summaries
+    .filter((s) => s.clockChanges && Object.keys(s.clockChanges).length)
+    .map((s) => {
+      const entries = Object.entries(s.clockChanges!).sort(([a], [b]) => a.localeCompare(b));
+      const total = entries.reduce((a, [, n]) => a + n, 0);
+      return `${s.connector}: ${total} local time(s) in a clock change: ${entries.map(([k, n]) => `${n} ${said[k] ?? k}`).join(', ')}`;
+    });
   return lines.length ? `\n${lines.join('\n')}` : '';
 }
 

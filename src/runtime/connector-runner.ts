@@ -33,6 +33,8 @@ export interface RunTotals {
   batches: number;
   /** Snapshot listings that closed nothing although cases were missing from them, and why. */
   listingNotes?: string[];
+  /** Supplier local times in a clock change, by "kind:resolution" (only when there were any). */
+  clockChanges?: Record<string, number>;
 }
 
 export interface RunSummary extends RunTotals {
@@ -249,12 +251,17 @@ export class ConnectorRunner extends EventEmitter {
       t.deadLettered += r.deadLettered;
       t.skipped += r.skipped;
       for (const [reason, n] of Object.entries(r.skippedBy)) t.skippedBy[reason] = (t.skippedBy[reason] ?? 0) + n;
+      for (const [key, n] of Object.entries(r.clockChanges ?? {})) (t.clockChanges ??= {})[key] = (t.clockChanges[key] ?? 0) + n;
       t.batches++;
     }
     metrics.recordsRead.labels(this.name).inc(r.read);
     for (const [type, n] of Object.entries(r.publishedByType)) metrics.eventsPublished.labels(this.name, type).inc(n);
     for (const [stage, n] of Object.entries(r.deadLetteredBy ?? {})) metrics.deadLetters.labels(this.name, stage).inc(n);
     for (const [reason, n] of Object.entries(r.skippedBy)) metrics.recordsSkipped.labels(this.name, reason).inc(n);
+    for (const [key, n] of Object.entries(r.clockChanges ?? {})) {
+      const [kind, resolution] = key.split(':') as [string, string];
+      metrics.clockChanges.labels(this.name, kind, resolution).inc(n);
+    }
     if (r.newestChangeAt !== undefined) metrics.lagSeconds.labels(this.name).set(Math.max(0, (this.deps.clock.now().getTime() - r.newestChangeAt) / 1000));
   }
 

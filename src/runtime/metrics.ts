@@ -7,6 +7,7 @@ export interface GatewayMetrics {
   eventsPublished: Counter<'connector' | 'type'>;
   deadLetters: Counter<'connector' | 'stage'>;
   recordsSkipped: Counter<'connector' | 'reason'>;
+  clockChanges: Counter<'connector' | 'kind' | 'resolution'>;
   runFailures: Counter<'connector' | 'retriable'>;
   lastSuccess: Gauge<'connector'>;
   lagSeconds: Gauge<'connector'>;
@@ -25,6 +26,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
     eventsPublished: new Counter({ name: 'casebridge_events_published_total', help: 'Case events durably published', labelNames: ['connector', 'type'], registers }),
     deadLetters: new Counter({ name: 'casebridge_dead_letters_total', help: 'Records sent to dead letters', labelNames: ['connector', 'stage'], registers }),
     recordsSkipped: new Counter({ name: 'casebridge_records_skipped_total', help: 'Records that produced no event (filtered, unchanged, older)', labelNames: ['connector', 'reason'], registers }),
+    clockChanges: new Counter({
+      name: 'casebridge_clock_change_times_total',
+      help: "Supplier local times that fell in a clock change (ambiguous or nonexistent) and how the mapping's clockChange policy resolved them (reject: dead-lettered)",
+      labelNames: ['connector', 'kind', 'resolution'],
+      registers,
+    }),
     runFailures: new Counter({ name: 'casebridge_run_failures_total', help: 'Connector runs that failed', labelNames: ['connector', 'retriable'], registers }),
     lastSuccess: new Gauge({ name: 'casebridge_last_success_timestamp_seconds', help: 'Unix time of the last successful run', labelNames: ['connector'], registers }),
     lagSeconds: new Gauge({ name: 'casebridge_lag_seconds', help: 'Age of the newest published case change when it was published', labelNames: ['connector'], registers }),

@@ -34,6 +34,8 @@ export interface BatchResult {
   newestChangeAt?: number;
   /** Snapshot final batch: cases missing from the listing were not closed, and why. */
   closeWithheld?: { reason: WithheldReason; message: string };
+  /** Supplier local times that fell in a clock change, by "kind:resolution" (ambiguous:earlier, nonexistent:reject …). */
+  clockChanges?: Record<string, number>;
 }
 
 export interface PipelineDeps {
@@ -91,12 +93,14 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
       continue;
     }
     if (outcome.kind === 'reject') {
+      if (outcome.code === 'ambiguous_time' || outcome.code === 'nonexistent_time') countClockChange(result, `${outcome.code.replace('_time', '')}:reject`);
       deadLetters.push(
         deadLetter({ council: council.gss, connector, stage: 'mapping', code: outcome.code, reason: outcome.reason, field: outcome.field, position: record.position, record: normalize.redactPersonal?.(record.raw) ?? record.raw, at: now }),
       );
       continue;
     }
     const snapshot = outcome.snapshot;
+    for (const c of snapshot.provenance.clockChange ?? []) countClockChange(result, `${c.kind}:${c.resolution}`);
     const ref = snapshot.case.reference;
     const prev = recall(ref);
     const visible = visibleFields(snapshot);
@@ -172,6 +176,11 @@ function closeNoLongerListed(
     memory.set(ref, { snapshot, updatedAt: m.updatedAt, lastEventId: ev.event.id, sequence, snapshotId });
   }
   return out;
+}
+
+function countClockChange(result: BatchResult, key: string): void {
+  result.clockChanges ??= {};
+  result.clockChanges[key] = (result.clockChanges[key] ?? 0) + 1;
 }
 
 function deadLetter(d: Omit<DeadLetter, 'id'>): DeadLetter {
