@@ -134,7 +134,7 @@ export function parseYamlConfig<S extends z.ZodType>(
     const unresolved = new Set(opts.allowMissingSecrets ? [] : refProblems.map((p) => formatPath(p.path)));
     problems.push(...issuesToProblems(schema, parsed.error.issues, value, file, locate).filter((p) => !unresolved.has(p.path)));
   }
-  if (problems.length) throw new ConfigInvalidError(problems, warnings);
+  if (problems.length) throw new ConfigInvalidError(byPosition(problems), warnings);
   const locatePath = (path: string) => {
     const segs = parsePath(path);
     const at = segs && locate(segs);
@@ -149,6 +149,12 @@ function textPlaceholder(_path: (string | number)[], ref: string): string {
 
 function urlPlaceholder(ref: string): string {
   return `https://placeholder.invalid/${encodeURIComponent(ref)}`;
+}
+
+/** In the order they appear in the file, as council IT read it; problems without a line keep their place at the end. */
+function byPosition(problems: ConfigProblem[]): ConfigProblem[] {
+  const key = (p: ConfigProblem) => (p.line ?? Infinity) * 1e6 + (p.column ?? 0);
+  return problems.map((p, i) => ({ p, i })).sort((a, b) => key(a.p) - key(b.p) || a.i - b.i).map((x) => x.p);
 }
 
 /** The inverse of formatPath: `connectors[2].mapping["Stage Desc."]` → its keys; undefined if malformed. */
@@ -175,7 +181,8 @@ function issuesToProblems(root: z.ZodType, issues: z.core.$ZodIssue[], data: unk
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(root, data, path);
       for (const key of issue.keys) {
-        const hint = closest(key, known);
+        // A key spelt right but not allowed here (it belongs to another shape) gets no "did you mean" itself.
+        const hint = closest(key, known.filter((k) => k !== key));
         const expected = known.length ? ` (expected one of: ${known.join(', ')})` : '';
         out.push({
           file,
@@ -205,11 +212,19 @@ function issuesToProblems(root: z.ZodType, issues: z.core.$ZodIssue[], data: unk
         });
         continue;
       }
-      // Plain union: report the branch that got furthest (most specific) so the message is actionable.
-      const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+      // Plain union: report the branch the author most likely meant, so the message is actionable:
+      // one that got inside the value (not "expected string" for an object), then the one with
+      // the fewest problems (a status table with one bad status, not a service table missing its
+      // names), then the one that got deepest.
+      const branches = ((issue as { errors?: z.core.$ZodIssue[][] }).errors ?? []).map((b) => b.map((i) => ({ ...i, path: [...path, ...(i.path as PropertyKey[])] })));
+      const rank = (b: z.core.$ZodIssue[]) => [
+        b.some((i) => i.path.length > path.length) ? 0 : 1,
+        b.reduce((n, i) => n + (i.code === 'unrecognized_keys' ? i.keys.length : 1), 0),
+        -Math.max(...b.map((i) => i.path.length)),
+      ];
       const best = branches
-        .map((b) => b.map((i) => ({ ...i, path: [...path, ...(i.path as PropertyKey[])] })))
-        .sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
+        .map((b) => ({ b, r: rank(b) }))
+        .sort((x, y) => x.r[0]! - y.r[0]! || x.r[1]! - y.r[1]! || x.r[2]! - y.r[2]!)[0]?.b;
       if (best && best.length && best.some((i) => i.path.length > path.length)) {
         out.push(...issuesToProblems(root, best as z.core.$ZodIssue[], data, file, locate));
         continue;
@@ -225,8 +240,12 @@ function describeIssue(issue: z.core.$ZodIssue, actual: unknown): string {
   switch (issue.code) {
     case 'invalid_type':
       return actual === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}, got ${got}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`;
+    case 'invalid_value': {
+      if (issue.values.length === 1 || actual === undefined) return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${got}`;
+      const allowed = issue.values.map(String);
+      const hint = typeof actual === 'string' ? closest(actual, allowed) : undefined;
+      return `unknown value ${got}; expected one of: ${allowed.join(', ')}${hint ? ` — did you mean "${hint}"?` : ''}`;
+    }
     default:
       return `${issue.message}${actual !== undefined && issue.code !== 'custom' ? ` (got ${got})` : ''}`;
   }

@@ -42,6 +42,37 @@ describe('casebridge validate', () => {
     expect(r.stderr).toMatch(/bad-jsonata\.yaml:20:15 {2}connectors\[0\]\.mapping\.filter: invalid JSONata expression/);
   });
 
+  it('names the bad value and the allowed values of an enum, with no "did you mean" for keys spelt right', () => {
+    const r = runCli(['validate', fixture('bad-status-value')], { env });
+    expect(r.status).toBe(2);
+    const allowed = 'received, in_progress, scheduled, on_hold, resolved, closed, cancelled';
+    expect(r.stderr).toBe(
+      [
+        'invalid  tests/fixtures/config/bad-status-value.yaml: 3 problem(s)',
+        `  tests/fixtures/config/bad-status-value.yaml:9:22  lookups.stages.entries["5"].status: unknown value "in-progress"; expected one of: ${allowed} — did you mean "in_progress"?`,
+        `  tests/fixtures/config/bad-status-value.yaml:10:22  lookups.stages.entries["9"].status: unknown value "resloved"; expected one of: ${allowed} — did you mean "resolved"?`,
+        '  tests/fixtures/config/bad-status-value.yaml:21:33  connectors[0].mapping.clockChange.ambiguous: unknown value "guess"; expected one of: earlier, later, reject',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('checks date format tokens at load: file:line:col, the token and what to write instead', () => {
+    const r = runCli(['validate', fixture('bad-date-format')], { env });
+    expect(r.status).toBe(2);
+    const at = 'tests/fixtures/config/bad-date-format.yaml';
+    expect(r.stderr).toBe(
+      [
+        `invalid  ${at}: 4 problem(s)`,
+        `  ${at}:17:51  connectors[0].mapping.updatedAt.date: date format "dd/mm/yyyy HH:mm": "mm" at character 4 is minutes and the format has no month — write "MM" for the month`,
+        `  ${at}:18:57  connectors[0].mapping.openedAt.date.format[0]: date format "DD/MM/YYYY": "DD" at character 1 is not a date token — write "dd" (two-digit day of the month); "YYYY" at character 7 is not a date token — write "yyyy" (four-digit year)`,
+        `  ${at}:19:40  connectors[0].mapping.dueAt.date: date format "yyyy-MM-ddTHH:mm": "T" at character 11 is not a date token — quote literal letters: 'T'`,
+        `  ${at}:20:45  connectors[0].mapping.closedAt.date: date format "dd/MM/yyyy HH:MM": "MM" at character 15 is the month and follows the hour — write "mm" for minutes`,
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('reports every file in machine-readable form with --json', () => {
     const r = runCli(['validate', '--json', fixture('valid'), fixture('wrong-type')], { env });
     expect(r.status).toBe(2);

@@ -46,7 +46,7 @@ connectors:
       '10 connectors[0].format.columns: a file without a header row (header: false) needs `columns` to name its fields',
     ]);
     expect(problems(`    path: ./in\n    format: { type: xml }`)[0]).toMatch(/connectors\[0\]\.format\.recordElement: required string is missing/);
-    expect(problems(`    path: ./in\n    format: { type: csv }\n    after: { action: archive }`)[0]).toMatch(/after\.action: expected one of "move", "delete", "keep", got "archive"/);
+    expect(problems(`    path: ./in\n    format: { type: csv }\n    after: { action: archive }`)[0]).toMatch(/after\.action: unknown value "archive"; expected one of: move, delete, keep/);
   });
 
   it('insists on a pinned SHA256 host key and a credential for SFTP', () => {
