@@ -36,6 +36,16 @@ export class ConfigError extends CasebridgeError {
   }
 }
 
+/** Several config problems found at once (e.g. by a live check against a WSDL), each with its config path. */
+export class ConfigProblemsError extends ConfigError {
+  constructor(
+    readonly problems: { field: string; message: string }[],
+    opts: { context?: ErrorContext } = {},
+  ) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '), opts);
+  }
+}
+
 /** A supplier system could not be read (network, timeout, fault, auth). */
 export class SourceError extends CasebridgeError {}
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { ConfigInvalidError, loadConfigFile } from '../../config/load.js';
+import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
 import { createGateway } from '../../runtime/gateway.js';
-import { ConfigError, describeError } from '../../runtime/errors.js';
+import { ConfigError, ConfigProblemsError, describeError } from '../../runtime/errors.js';
 import { compileMapping } from '../../normalize/compile-mapping.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
@@ -67,7 +67,7 @@ export function registerValidate(program: Command): void {
                 await r.check();
               } catch (err) {
                 result.valid = false;
-                result.problems.push({ file, path: `connectors.${r.name}`, message: describeError(err) });
+                result.problems.push(...liveProblems(err, file, loaded, r.name));
               }
             }
             await gw.stop();
@@ -100,4 +100,18 @@ export function registerValidate(program: Command): void {
       }
       process.exitCode = results.every((r) => r.valid) ? EXIT.ok : EXIT.configInvalid;
     });
+}
+
+/** A live check's findings at the config lines they concern (connectors[1].list.args.APIKey at file:line:col). */
+function liveProblems(err: unknown, file: string, loaded: LoadedConfig, connector: string): Result['problems'] {
+  const index = loaded.config.connectors.findIndex((c) => c.name === connector);
+  const at = (field: string | undefined, message: string) => {
+    if (field === undefined || index < 0) return { file, path: `connectors.${connector}`, message };
+    const path = `connectors[${index}].${field}`;
+    const pos = loaded.locate?.(path);
+    return { file, ...(pos ? { line: pos.line, column: pos.column } : {}), path, message };
+  };
+  if (err instanceof ConfigProblemsError) return err.problems.map((p) => at(p.field, p.message));
+  const field = err instanceof ConfigError && typeof err.context.field === 'string' ? err.context.field : undefined;
+  return [at(field, describeError(err))];
 }

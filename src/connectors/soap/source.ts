@@ -528,10 +528,10 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
   return {
     async check() {
       const t = getTransport();
-      const ops = [listCall.request.operation, ...(detailCall ? [detailCall.request.operation] : []), ...(loginCall ? [loginCall.request.operation] : [])];
+      const calls = [loginCall, listCall, detailCall].filter((c) => c !== undefined).map((c) => ({ kind: c.kind, operation: c.request.operation, args: c.request.args }));
       // Credentials are proved by the first run, not here: a refused login should stop this
       // connector with its message, not hold up the gateway's start.
-      await t.prepare(ops);
+      await t.prepare(calls);
     },
     read,
     async close() {

@@ -9,11 +9,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import soap from 'soap';
-import { ConfigError, SourceError, type ErrorContext } from '../../runtime/errors.js';
+import { ConfigError, ConfigProblemsError, SourceError, type ErrorContext } from '../../runtime/errors.js';
 import { ATTRIBUTES_KEY, VALUE_KEY, assertSafeXml, parseXmlSafely, sanitizeXmlObject } from '../xml-safety/index.js';
 import type { ErrorRules, SoapConnectorConfig } from './config.js';
 import { faultError, faultFromEnvelopeBody, statusError } from './errors.js';
 import type { GuardedHttp } from './http.js';
+import { checkOperations, type DescribedInput, type OperationToCheck } from './wsdl-check.js';
 import { renderArgs, renderXml, type TemplateVars } from './template.js';
 
 export interface CallRequest {
@@ -27,8 +28,8 @@ export interface CallRequest {
 }
 
 export interface SoapTransport {
-  /** Load the WSDL (wsdl mode) and check every configured operation exists. */
-  prepare(operations: string[]): Promise<void>;
+  /** Load the WSDL (wsdl mode) and check every configured operation exists and takes the configured arguments. */
+  prepare(calls: OperationToCheck[]): Promise<void>;
   invoke(call: CallRequest, vars: TemplateVars, signal: AbortSignal, context: ErrorContext): Promise<unknown>;
   close(): void;
 }
@@ -176,13 +177,14 @@ export function createWsdlTransport(deps: TransportDeps): SoapTransport {
   };
 
   return {
-    async prepare(operations) {
+    async prepare(calls) {
       const c = await getClient();
-      const missing = operations.filter((op) => !methodOf(c, op));
-      if (missing.length) {
-        const known = listOperations(c);
-        throw new ConfigError(`operation ${missing.map((m) => `"${m}"`).join(', ')} is not in the WSDL (it has: ${known.join(', ')})`, { context });
-      }
+      const available = new Map<string, DescribedInput | string | undefined>();
+      const described = c.describe() as Record<string, Record<string, Record<string, { input?: DescribedInput | string }>>>;
+      const ports = config.service ? [config.port ? described[config.service]?.[config.port] : Object.values(described[config.service] ?? {})[0]] : Object.values(described).flatMap((svc) => Object.values(svc));
+      for (const port of ports) for (const [op, d] of Object.entries(port ?? {})) if (!available.has(op) && methodOf(c, op)) available.set(op, d?.input);
+      const problems = checkOperations(calls, available);
+      if (problems.length) throw new ConfigProblemsError(problems, { context });
     },
     async invoke(call, vars, signal, ctx) {
       const c = await getClient();
