@@ -13,7 +13,13 @@ export function summaryTable(summaries: RunSummary[]): string {
   return formatTable(
     ['connector', 'status', 'read', 'published', 'dead letters', 'skipped', 'batches', 'seconds'],
     summaries.map((s) => [s.connector, s.status, s.read, s.published, s.deadLettered, s.skipped, s.batches, Number((s.durationMs / 1000).toFixed(2))]),
-  ) + skipNotes(summaries) + listingNotes(summaries) + clockChangeNotes(summaries);
+  ) + skipNotes(summaries) + listingNotes(summaries) + clockChangeNotes(summaries) + warningNotes(summaries);
+}
+
+/** A source's warnings, one line each: "ok, read 0" is not the whole story. */
+function warningNotes(summaries: RunSummary[]): string {
+  const lines = summaries.flatMap((s) => Object.values(s.warnings ?? {}).map((w) => `${s.connector}: warning: ${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`));
+  return lines.length ? `\n${lines.join('\n')}` : '';
 }
 
 /** A listing that closed nothing must be visible: the missing cases stay open for residents. */

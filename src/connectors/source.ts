@@ -63,6 +63,15 @@ export interface SourceBatch {
    * file source can decide to reject a file whose rejections pass its threshold.
    */
   onOutcome?(outcome: BatchOutcome): void;
+  /** Things the source noticed while reading this batch that council IT should hear about. */
+  warnings?: SourceWarning[];
+}
+
+/** Something a source noticed that is not an error but should not pass silently (logged, counted, in the run summary). */
+export interface SourceWarning {
+  /** Short machine-readable code, the metric label, e.g. soap_records_path_empty. */
+  code: string;
+  message: string;
 }
 
 export interface BatchOutcome {

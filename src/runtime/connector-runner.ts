@@ -35,6 +35,8 @@ export interface RunTotals {
   listingNotes?: string[];
   /** Supplier local times in a clock change, by "kind:resolution" (only when there were any). */
   clockChanges?: Record<string, number>;
+  /** Source warnings by code: how many, and the latest message. */
+  warnings?: Record<string, { count: number; message: string }>;
 }
 
 export interface RunSummary extends RunTotals {
@@ -252,12 +254,17 @@ export class ConnectorRunner extends EventEmitter {
       t.skipped += r.skipped;
       for (const [reason, n] of Object.entries(r.skippedBy)) t.skippedBy[reason] = (t.skippedBy[reason] ?? 0) + n;
       for (const [key, n] of Object.entries(r.clockChanges ?? {})) (t.clockChanges ??= {})[key] = (t.clockChanges[key] ?? 0) + n;
+      for (const w of r.warnings ?? []) (t.warnings ??= {})[w.code] = { count: (t.warnings[w.code]?.count ?? 0) + 1, message: w.message };
       t.batches++;
     }
     metrics.recordsRead.labels(this.name).inc(r.read);
     for (const [type, n] of Object.entries(r.publishedByType)) metrics.eventsPublished.labels(this.name, type).inc(n);
     for (const [stage, n] of Object.entries(r.deadLetteredBy ?? {})) metrics.deadLetters.labels(this.name, stage).inc(n);
     for (const [reason, n] of Object.entries(r.skippedBy)) metrics.recordsSkipped.labels(this.name, reason).inc(n);
+    for (const w of r.warnings ?? []) {
+      metrics.sourceWarnings.labels(this.name, w.code).inc();
+      this.log.warn({ code: w.code }, `${this.name}: ${w.message}`);
+    }
     for (const [key, n] of Object.entries(r.clockChanges ?? {})) {
       const [kind, resolution] = key.split(':') as [string, string];
       metrics.clockChanges.labels(this.name, kind, resolution).inc(n);

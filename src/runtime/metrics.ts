@@ -8,6 +8,7 @@ export interface GatewayMetrics {
   deadLetters: Counter<'connector' | 'stage'>;
   recordsSkipped: Counter<'connector' | 'reason'>;
   clockChanges: Counter<'connector' | 'kind' | 'resolution'>;
+  sourceWarnings: Counter<'connector' | 'code'>;
   runFailures: Counter<'connector' | 'retriable'>;
   lastSuccess: Gauge<'connector'>;
   lagSeconds: Gauge<'connector'>;
@@ -30,6 +31,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
       name: 'casebridge_clock_change_times_total',
       help: "Supplier local times that fell in a clock change (ambiguous or nonexistent) and how the mapping's clockChange policy resolved them (reject: dead-lettered)",
       labelNames: ['connector', 'kind', 'resolution'],
+      registers,
+    }),
+    sourceWarnings: new Counter({
+      name: 'casebridge_source_warnings_total',
+      help: 'Things a source noticed that are not errors but need a look, e.g. a SOAP records path matching nothing in a non-empty response',
+      labelNames: ['connector', 'code'],
       registers,
     }),
     runFailures: new Counter({ name: 'casebridge_run_failures_total', help: 'Connector runs that failed', labelNames: ['connector', 'retriable'], registers }),

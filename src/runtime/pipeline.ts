@@ -7,7 +7,7 @@
 import type { Council } from '../event/case-event.js';
 import type { DeadLetter } from '../event/dead-letter.js';
 import { canonicalJson, sha256Hex } from '../event/identity.js';
-import type { SourceBatch, SourceRecord, StateWrite } from '../connectors/source.js';
+import type { SourceBatch, SourceRecord, SourceWarning, StateWrite } from '../connectors/source.js';
 import { buildEvent, nextSequence } from '../normalize/build-event.js';
 import { decideChange, visibleFields, type CaseMemory } from '../normalize/change.js';
 import { judgeListing, noLongerListed, type WithheldReason } from '../normalize/snapshot-diff.js';
@@ -36,6 +36,8 @@ export interface BatchResult {
   closeWithheld?: { reason: WithheldReason; message: string };
   /** Supplier local times that fell in a clock change, by "kind:resolution" (ambiguous:earlier, nonexistent:reject …). */
   clockChanges?: Record<string, number>;
+  /** What the source warned about while reading this batch. */
+  warnings?: SourceWarning[];
 }
 
 export interface PipelineDeps {
@@ -64,7 +66,7 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
   const deadLetters: DeadLetter[] = [];
   // Cases touched in this batch: later records of one case must see earlier ones.
   const memory = new Map<string, CaseMemory | null>();
-  const result: BatchResult = { read: batch.records.length, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, publishedByType: {} };
+  const result: BatchResult = { read: batch.records.length, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, publishedByType: {}, ...(batch.warnings?.length ? { warnings: batch.warnings } : {}) };
   const skip = (reason: string) => {
     result.skipped++;
     result.skippedBy[reason] = (result.skippedBy[reason] ?? 0) + 1;

@@ -19,6 +19,7 @@ import type { DetailCall, ErrorRules, ListCall, LoginCall, SoapConnectorConfig, 
 import { codeVariants, inBodyError, SessionExpiredError, toSourceError } from './errors.js';
 import { createGuardedHttp, type GuardedHttp } from './http.js';
 import { parsePath, scalarText, selectAll, selectOne } from './path.js';
+import { emptyListWarning } from './response-checks.js';
 import { MissingTemplateValue, placeholdersIn, type TemplateVars } from './template.js';
 import { isValidZone, renderTime, widenForClockChange } from './times.js';
 import { createRawTransport, createWsdlTransport, readConfigFile, type CallRequest, type SoapTransport } from './transport.js';
@@ -490,6 +491,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
           throw e;
         }
         const items = selectAll(result, config.list.records);
+        const warning = items.length === 0 ? emptyListWarning(result, config.list.records, rules, config.list.operation) : undefined;
         seen += items.length;
         const total = countAt(result, paging?.total);
         const totalPages = countAt(result, paging?.totalPages);
@@ -509,6 +511,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
           const batch: SourceBatch = {
             records: chunks[i] as SourceRecord[],
             ...(final && rejects.length ? { rejects } : {}),
+            ...(final && warning ? { warnings: [warning] } : {}),
             // Only the page's last chunk moves the position: a crash mid-page repeats the page.
             ...(final ? { checkpoint: next as unknown as Checkpoint } : {}),
             ack: async () => {
