@@ -115,9 +115,10 @@ const swapCase = (s: string): string => (s === s.toUpperCase() ? s.toLowerCase()
 
 function unknownToken(t: Token): string {
   const swapped = swapCase(t.text);
-  if (TOKENS[swapped] && unitOf(swapped) !== 'other') return `unknown token "${t.text}" (character ${t.at}) — did you mean "${swapped}" (${TOKENS[swapped]})?`;
-  if (t.text === 'T') return `unknown token "T" (character ${t.at}) — quote literal letters: 'T'`;
-  return `unknown token "${t.text}" (character ${t.at}); understood tokens include ${COMMON}; quote literal text, e.g. 'T'`;
+  const not = `"${t.text}" at character ${t.at} is not a date token`;
+  if (TOKENS[swapped] && unitOf(swapped) !== 'other') return `${not} — write "${swapped}" (${TOKENS[swapped]})`;
+  if (t.text === 'T') return `${not} — quote literal letters: 'T'`;
+  return `${not}; understood tokens include ${COMMON}; quote literal text, e.g. 'T'`;
 }
 
 /**
@@ -144,7 +145,7 @@ export function checkDateFormat(fmt: string): string[] {
     const asMonth = fields.findIndex((t, i) => unitOf(t.text) === 'minute' && prevUnit(i) !== 'hour');
     if (asMonth !== -1) {
       const t = fields[asMonth]!;
-      problems.push(`"${t.text}" (character ${t.at}) is minutes, and this format has no month — for the month write "${t.text.toUpperCase()}"`);
+      problems.push(`"${t.text}" at character ${t.at} is minutes and the format has no month — write "${t.text.toUpperCase()}" for the month`);
       return problems;
     }
   }
@@ -153,7 +154,7 @@ export function checkDateFormat(fmt: string): string[] {
     const asMinute = fields.findIndex((t, i) => unitOf(t.text) === 'month' && prevUnit(i) === 'hour');
     if (asMinute !== -1) {
       const t = fields[asMinute]!;
-      problems.push(`"${t.text}" (character ${t.at}) is the month, and comes after the hour — for minutes write "${t.text.toLowerCase()}"`);
+      problems.push(`"${t.text}" at character ${t.at} is the month and follows the hour — write "${t.text.toLowerCase()}" for minutes`);
       return problems;
     }
   }
@@ -167,6 +168,6 @@ export function checkDateFormat(fmt: string): string[] {
     !has('month') && !has('ordinal') && !has('week') && 'month (MM)',
     !has('day') && !has('ordinal') && !(has('week') && has('weekday')) && 'day (dd)',
   ].filter((x): x is string => typeof x === 'string');
-  if (missing.length) problems.push(`has no ${missing.join(', ')}; a value would be read as a date this year`);
+  if (missing.length) problems.push(`it has no ${missing.join(', ')} — Luxon would take the missing parts from today's date`);
   return problems;
 }
