@@ -40,6 +40,8 @@ export interface RunSummary extends RunTotals {
   status: 'ok' | 'failed' | 'aborted';
   durationMs: number;
   error?: string;
+  /** Runs it took (1 + retries); the counts above add up every one of them. */
+  attempts?: number;
 }
 
 export interface ConnectorRunnerDeps {
@@ -166,9 +168,19 @@ export class ConnectorRunner extends EventEmitter {
       maxMs: durationMs(this.config.retry.max),
       multiplier: this.config.retry.multiplier,
     };
-    for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    const sum: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
+    const total = (s: RunSummary, attempts: number, status: RunSummary['status'] = s.status): RunSummary => {
+      addTotals(sum, s);
+      return { ...s, ...sum, skippedBy: { ...sum.skippedBy }, status, durationMs: Date.now() - started, attempts };
+    };
+    // `attempt` counts failures since the last batch that went through: a dependency that keeps
+    // coming back between failures is not "down for longer and longer" (finding 5, docs/reliability.md).
+    for (let attempt = 0, runs = 1; ; attempt++, runs++) {
       const summary = await this.runOnce(signal);
-      if (summary.status !== 'failed' || this.status === 'failed' || signal.aborted) return summary;
+      if (summary.status !== 'failed' || this.status === 'failed' || signal.aborted) return total(summary, runs);
+      addTotals(sum, summary);
+      if (summary.batches > 0) attempt = 0;
       // A supplier that said when to come back (HTTP Retry-After) is believed, within our maximum.
       const hinted = this.lastFailure instanceof CasebridgeError ? Number(this.lastFailure.context.retryAfterMs) : NaN;
       const delay = Number.isFinite(hinted) ? Math.min(policy.maxMs, Math.max(hinted, backoffDelay(policy, attempt))) : backoffDelay(policy, attempt);
@@ -176,7 +188,7 @@ export class ConnectorRunner extends EventEmitter {
       this.log.warn({ attempt: attempt + 1, retryInMs: delay }, `${this.name}: ${summary.error}; retrying in ${(delay / 1000).toFixed(1)}s`);
       this.emit('backoff', { attempt: attempt + 1, delay, error: summary.error });
       await sleep(delay, signal);
-      if (signal.aborted) return { ...summary, status: 'aborted' };
+      if (signal.aborted) return total({ ...summary, read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 }, runs, 'aborted');
     }
   }
 
@@ -309,6 +321,15 @@ export class ConnectorRunner extends EventEmitter {
   async close(): Promise<void> {
     await this.source?.close();
   }
+}
+
+function addTotals(into: RunTotals, from: RunTotals): void {
+  into.read += from.read;
+  into.published += from.published;
+  into.deadLettered += from.deadLettered;
+  into.skipped += from.skipped;
+  into.batches += from.batches;
+  for (const [reason, n] of Object.entries(from.skippedBy)) into.skippedBy[reason] = (into.skippedBy[reason] ?? 0) + n;
 }
 
 function isAbort(err: unknown): boolean {
