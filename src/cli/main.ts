@@ -10,6 +10,7 @@ import { registerForget } from './commands/forget.js';
 import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
+import { registerState } from './commands/state.js';
 import { registerTest } from './commands/test.js';
 import { registerTrack } from './commands/track.js';
 import { registerValidate } from './commands/validate.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerTest(program);
   registerForget(program);
   registerTrack(program);
+  registerState(program);
   return program;
 }
 

@@ -3,7 +3,8 @@ import type { RunSummary } from '../../runtime/connector-runner.js';
 import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../runtime/logger.js';
 import { EXIT } from '../exit-codes.js';
-import { loadOrExit } from '../load.js';
+import { ExitError, loadOrExit } from '../load.js';
+import { describeError, StateError } from '../../runtime/errors.js';
 import { createProgress, summaryTable } from '../output.js';
 
 interface RunOptions {
@@ -36,12 +37,19 @@ export function registerRun(program: Command): void {
       const loaded = loadOrExit(file);
       const level = opts.logLevel ?? (opts.once ? 'warn' : loaded.config.log.level);
       const logger = createLogger({ level });
-      const gateway = await createGateway({
-        loaded,
-        logger,
-        ...(opts.connector ? { only: opts.connector } : {}),
-        ...(opts.http === false ? { http: false as const } : opts.port ? { http: { port: Number(opts.port) } } : opts.once ? { http: false as const } : {}),
-      });
+      let gateway: Awaited<ReturnType<typeof createGateway>>;
+      try {
+        gateway = await createGateway({
+          loaded,
+          logger,
+          ...(opts.connector ? { only: opts.connector } : {}),
+          ...(opts.http === false ? { http: false as const } : opts.port ? { http: { port: Number(opts.port) } } : opts.once ? { http: false as const } : {}),
+        });
+      } catch (err) {
+        // An empty or damaged state file is an operator's problem to fix, not a bug.
+        if (err instanceof StateError) throw new ExitError(EXIT.failed, describeError(err));
+        throw err;
+      }
       const progress = createProgress(opts.progress !== false && process.stderr.isTTY === true);
       for (const r of gateway.runners.values()) {
         r.on('batch', () => {
