@@ -13,6 +13,7 @@ export interface GatewayMetrics {
   connectorUp: Gauge<'connector'>;
   batchDuration: Histogram<'connector'>;
   closesWithheld: Counter<'connector' | 'reason'>;
+  fileEntriesSkipped: Counter<'connector' | 'kind'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -33,6 +34,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
       name: 'casebridge_snapshot_closes_withheld_total',
       help: 'Snapshot listings that closed none of their missing cases (reason: incomplete, rejects, too-many)',
       labelNames: ['connector', 'reason'],
+      registers,
+    }),
+    fileEntriesSkipped: new Counter({
+      name: 'casebridge_file_entries_skipped_total',
+      help: 'Drop-folder entries skipped because they are not regular files (kind: symlink, special = FIFO/socket/device)',
+      labelNames: ['connector', 'kind'],
       registers,
     }),
     batchDuration: new Histogram({

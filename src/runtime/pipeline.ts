@@ -34,6 +34,8 @@ export interface BatchResult {
   newestChangeAt?: number;
   /** Snapshot final batch: cases missing from the listing were not closed, and why. */
   closeWithheld?: { reason: WithheldReason; message: string };
+  /** The source set a whole input aside (a rejected file). */
+  rejectedFile?: { file: string; reason: string };
 }
 
 export interface PipelineDeps {
@@ -203,7 +205,7 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
   await batch.ack();
   const by: Record<string, number> = {};
   for (const d of prepared.deadLetters) by[d.stage] = (by[d.stage] ?? 0) + 1;
-  return { ...prepared.result, deadLetteredBy: by };
+  return { ...prepared.result, deadLetteredBy: by, ...(batch.rejectedFile ? { rejectedFile: batch.rejectedFile } : {}) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RunSummary } from '../../runtime/connector-runner.js';
 import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -15,7 +15,10 @@ interface RunOptions {
   port?: string;
   logLevel?: string;
   progress?: boolean;
+  failOn: FailOn;
 }
+
+type FailOn = 'none' | 'dead-letters' | 'rejections';
 
 export function registerRun(program: Command): void {
   program
@@ -29,9 +32,14 @@ export function registerRun(program: Command): void {
     .option('--port <port>', 'port for the health and metrics endpoint (overrides the config)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug (default: the config, or warn with --once)')
     .option('--no-progress', 'no live progress line')
+    .addOption(
+      new Option('--fail-on <what>', 'exit 4 when the run completed with: dead-letters (dead letters or rejected files), rejections (rejected files only), none')
+        .choices(['none', 'dead-letters', 'rejections'])
+        .default('dead-letters'),
+    )
     .addHelpText(
       'after',
-      '\nExit codes: 0 every connector ran, 1 a connector failed, 2 the config is invalid.\nSIGINT / SIGTERM stop gracefully: in-flight batches finish, nothing unpublished is committed.',
+      '\nExit codes: 0 every connector ran, 1 a connector failed (or the state file is empty or damaged), 2 the config is invalid,\n4 every connector ran but records went to dead letters or files were rejected (see --fail-on).\nSIGINT / SIGTERM stop gracefully: in-flight batches finish, nothing unpublished is committed.',
     )
     .action(async (file: string, opts: RunOptions) => {
       const loaded = loadOrExit(file);
@@ -77,7 +85,7 @@ export function registerRun(program: Command): void {
         progress.done();
         await gateway.stop();
         report(summaries, opts.json === true, Date.now() - started);
-        process.exitCode = summaries.some((s) => s.status === 'failed') ? EXIT.failed : EXIT.ok;
+        process.exitCode = exitCodeFor(summaries, opts.failOn);
         return;
       }
       await gateway.start();
@@ -93,8 +101,17 @@ export function registerRun(program: Command): void {
         ...(r.lastError ? { error: r.lastError } : {}),
       }));
       report(summaries, opts.json === true);
-      process.exitCode = summaries.some((s) => s.status === 'failed') ? EXIT.failed : EXIT.ok;
+      process.exitCode = exitCodeFor(summaries, opts.failOn);
     });
+}
+
+/** A cron'd run must be able to alert on records that did not make it (finding 8, docs/reliability.md). */
+export function exitCodeFor(summaries: RunSummary[], failOn: FailOn): number {
+  if (summaries.some((s) => s.status === 'failed')) return EXIT.failed;
+  if (failOn === 'none') return EXIT.ok;
+  const rejected = summaries.some((s) => (s.rejectedFiles?.length ?? 0) > 0);
+  const dead = summaries.some((s) => s.deadLettered > 0);
+  return rejected || (failOn === 'dead-letters' && dead) ? EXIT.completedWithProblems : EXIT.ok;
 }
 
 function report(summaries: RunSummary[], json: boolean, elapsedMs?: number): void {
@@ -107,4 +124,9 @@ function report(summaries: RunSummary[], json: boolean, elapsedMs?: number): voi
   const total = summaries.reduce((a, s) => a + s.published, 0);
   const dead = summaries.reduce((a, s) => a + s.deadLettered, 0);
   process.stdout.write(`${total} event(s) published, ${dead} dead letter(s)${elapsedMs !== undefined ? ` in ${(elapsedMs / 1000).toFixed(1)}s` : ''}\n`);
+  const rejected = summaries.flatMap((s) => (s.rejectedFiles ?? []).map((f) => `  ${s.connector}: ${f.file}: ${f.reason}`));
+  if (rejected.length) process.stdout.write(`rejected file(s):\n${rejected.join('\n')}\n`);
+  if (!summaries.some((s) => s.status === 'failed') && (dead > 0 || rejected.length > 0)) {
+    process.stdout.write(`completed with ${dead} dead letter(s) and ${rejected.length} rejected file(s): see the dead-letter log${rejected.length ? ' and the reason files next to the rejected files' : ''}\n`);
+  }
 }
