@@ -164,7 +164,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       // An explicit override (e.g. --port) turns the endpoint on even where the config turned it off.
       const http = opts.http === false ? undefined : opts.http ? { ...config.http, ...opts.http, enabled: true } : config.http;
       if (http && http.enabled !== false) {
-        const s = await startHttpServer({ host: http.host ?? '127.0.0.1', port: http.port ?? 9464, registry: metrics.registry, status });
+        const s = await startHttpServer({ host: http.host ?? '127.0.0.1', port: http.port ?? 9464, registry: metrics.registry, status, ...(config.http.token ? { token: config.http.token } : {}) });
         httpClose = s.close;
         httpUrl = s.url;
         logger.info({ url: s.url }, `health and metrics on ${s.url}/readyz and ${s.url}/metrics`);

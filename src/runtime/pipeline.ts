@@ -15,6 +15,7 @@ import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
 import type { OutgoingEvent, Publisher } from '../publish/publisher.js';
 import type { Clock } from './clock.js';
 import { CasebridgeError } from './errors.js';
+import { maskDeep, maskSecrets } from './mask.js';
 import type { ConnectorState } from './state-store.js';
 
 export const CASE_NAMESPACE = 'case';
@@ -176,7 +177,9 @@ function closeNoLongerListed(
   return out;
 }
 
-function deadLetter(d: Omit<DeadLetter, 'id'>): DeadLetter {
+function deadLetter(raw: Omit<DeadLetter, 'id'>): DeadLetter {
+  // Dead letters carry supplier text (reasons, records) that can echo a credential.
+  const d = { ...raw, reason: maskSecrets(raw.reason), record: maskDeep(raw.record) };
   const id = sha256Hex(canonicalJson([d.connector, d.stage, d.code, d.position, d.record])).slice(0, 32);
   const letter: DeadLetter = { id, ...d };
   if (letter.field === undefined) delete letter.field;

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { RunSummary } from '../../runtime/connector-runner.js';
 import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../runtime/logger.js';
+import { maskSecrets } from '../../runtime/mask.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 import { describeError, StateError } from '../../runtime/errors.js';
@@ -55,7 +56,7 @@ export function registerRun(program: Command): void {
         });
       } catch (err) {
         // An empty or damaged state file is an operator's problem to fix, not a bug.
-        if (err instanceof StateError) throw new ExitError(EXIT.failed, describeError(err));
+        if (err instanceof StateError) throw new ExitError(EXIT.failed, maskSecrets(describeError(err)));
         throw err;
       }
       const progress = createProgress(opts.progress !== false && process.stderr.isTTY === true);
@@ -116,16 +117,16 @@ export function exitCodeFor(summaries: RunSummary[], failOn: FailOn): number {
 
 function report(summaries: RunSummary[], json: boolean, elapsedMs?: number): void {
   if (json) {
-    process.stdout.write(JSON.stringify({ connectors: summaries, elapsedMs }, null, 2) + '\n');
+    process.stdout.write(maskSecrets(JSON.stringify({ connectors: summaries, elapsedMs }, null, 2)) + '\n');
     return;
   }
   process.stdout.write(summaryTable(summaries) + '\n');
-  for (const s of summaries) if (s.error) process.stdout.write(`${s.connector}: ${s.error}\n`);
+  for (const s of summaries) if (s.error) process.stdout.write(`${s.connector}: ${maskSecrets(s.error)}\n`);
   const total = summaries.reduce((a, s) => a + s.published, 0);
   const dead = summaries.reduce((a, s) => a + s.deadLettered, 0);
   process.stdout.write(`${total} event(s) published, ${dead} dead letter(s)${elapsedMs !== undefined ? ` in ${(elapsedMs / 1000).toFixed(1)}s` : ''}\n`);
   const rejected = summaries.flatMap((s) => (s.rejectedFiles ?? []).map((f) => `  ${s.connector}: ${f.file}: ${f.reason}`));
-  if (rejected.length) process.stdout.write(`rejected file(s):\n${rejected.join('\n')}\n`);
+  if (rejected.length) process.stdout.write(maskSecrets(`rejected file(s):\n${rejected.join('\n')}\n`));
   if (!summaries.some((s) => s.status === 'failed') && (dead > 0 || rejected.length > 0)) {
     process.stdout.write(`completed with ${dead} dead letter(s) and ${rejected.length} rejected file(s): see the dead-letter log${rejected.length ? ' and the reason files next to the rejected files' : ''}\n`);
   }
