@@ -210,7 +210,7 @@ export class ConnectorRunner extends EventEmitter {
     try {
       const source = this.prepare();
       const state = this.deps.stateStore.forConnector(this.name);
-      const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal };
+      const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal, rawText: this.config.deadLetters?.rawText ?? 'omit' };
       for await (const batch of source.read({ checkpoint: state.checkpoint(), signal })) {
         if (signal.aborted) break;
         const t0 = Date.now();

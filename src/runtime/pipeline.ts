@@ -48,6 +48,8 @@ export interface PipelineDeps {
   clock: Clock;
   /** Shutdown: a batch not yet being published is abandoned uncommitted. */
   signal?: AbortSignal;
+  /** Raw text of unparseable rows in dead letters: omitted (default) or kept (config `deadLetters.rawText`). */
+  rawText?: 'omit' | 'keep';
 }
 
 /** The part of a batch that needs no I/O: decide what to publish and what to remember. */
@@ -78,7 +80,8 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
   };
 
   for (const reject of batch.rejects ?? []) {
-    deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record: reject.original, at: now }));
+    const record = rejectedOriginal(reject.original, deps.rawText ?? 'omit', normalize);
+    deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record, at: now }));
   }
 
   for (const record of batch.records) {
@@ -175,6 +178,23 @@ function closeNoLongerListed(
     memory.set(ref, { snapshot, updatedAt: m.updatedAt, lastEventId: ev.event.id, sequence, snapshotId });
   }
   return out;
+}
+
+/**
+ * What a dead letter keeps of input the source could not read. Its text can hold anything a
+ * resident typed (finding 3, docs/reliability.md), so by default only its size and hash are kept:
+ * enough to find the row again (the position gives file and line) and to tell two apart.
+ */
+function rejectedOriginal(original: unknown, rawText: 'omit' | 'keep', normalize: Normalizer): unknown {
+  if (typeof original === 'string') {
+    if (rawText === 'keep') return original;
+    return { rawText: 'omitted', bytes: Buffer.byteLength(original, 'utf8'), sha256: sha256Hex(original) };
+  }
+  if (original && typeof original === 'object' && !Array.isArray(original) && rawText === 'omit') {
+    // A parsed item that was not a usable record: the mapping's personal fields still come out.
+    return normalize.redactPersonal?.(original as Record<string, unknown>) ?? original;
+  }
+  return original;
 }
 
 function deadLetter(raw: Omit<DeadLetter, 'id'>): DeadLetter {
