@@ -14,6 +14,7 @@ export interface GatewayMetrics {
   batchDuration: Histogram<'connector'>;
   closesWithheld: Counter<'connector' | 'reason'>;
   fileEntriesSkipped: Counter<'connector' | 'kind'>;
+  publishAbandoned: Counter<'connector'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -40,6 +41,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
       name: 'casebridge_file_entries_skipped_total',
       help: 'Drop-folder entries skipped because they are not regular files (kind: symlink, special = FIFO/socket/device)',
       labelNames: ['connector', 'kind'],
+      registers,
+    }),
+    publishAbandoned: new Counter({
+      name: 'casebridge_publish_abandoned_total',
+      help: 'Publishes still pending when shutdownGrace ran out (nothing was committed for them; they are read again on restart)',
+      labelNames: ['connector'],
       registers,
     }),
     batchDuration: new Histogram({
