@@ -10,12 +10,14 @@ import { registerForget } from './commands/forget.js';
 import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
+import { registerState } from './commands/state.js';
 import { registerTest } from './commands/test.js';
 import { registerTrack } from './commands/track.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import { ExitError } from './load.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+import { maskSecrets } from '../runtime/mask.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
   registerTest(program);
   registerForget(program);
   registerTrack(program);
+  registerState(program);
   return program;
 }
 
@@ -48,25 +51,25 @@ async function main(): Promise<void> {
       return;
     }
     if (err instanceof ExitError) {
-      process.stderr.write(`casebridge: ${err.message}\n`);
+      process.stderr.write(`casebridge: ${maskSecrets(err.message)}\n`);
       process.exitCode = err.exitCode;
       return;
     }
     if (err instanceof ConfigError) {
       // Found after loading, e.g. a JSONata expression that does not compile or a table that does not exist.
-      process.stderr.write(`casebridge: ${describeError(err)}\n`);
+      process.stderr.write(`casebridge: ${maskSecrets(describeError(err))}\n`);
       process.exitCode = EXIT.configInvalid;
       return;
     }
-    process.stderr.write(`casebridge: ${describeError(err)}\n`);
-    if (process.env.CASEBRIDGE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.stderr.write(`casebridge: ${maskSecrets(describeError(err))}\n`);
+    if (process.env.CASEBRIDGE_DEBUG) process.stderr.write(`${maskSecrets(String((err as Error).stack))}\n`);
     process.exitCode = EXIT.internal;
   }
 }
 
 process.on('unhandledRejection', (reason) => {
   // A library's stray rejection must not kill a gateway serving other councils; log it loudly.
-  process.stderr.write(`casebridge: unhandled rejection: ${describeError(reason)}\n`);
+  process.stderr.write(`casebridge: unhandled rejection: ${maskSecrets(describeError(reason))}\n`);
 });
 
 exitQuietlyOnClosedPipe(process.stdout);

@@ -68,5 +68,16 @@ export const connectorBase = z.object({
   schedule: Schedule.optional().describe('Default: every 60s. Push and watch connectors run continuously.'),
   batchSize: z.number().int().min(1).max(100_000).default(500),
   retry: Retry.default({ initial: '1s', max: '5m', multiplier: 2 }),
+  deadLetters: z
+    .object({
+      rawText: z
+        .enum(['omit', 'keep'])
+        .default('omit')
+        .describe(
+          'omit (default): a row the reader cannot parse is dead-lettered as its byte length and SHA-256, with line and reason, because its text can hold residents\' personal data; keep: the raw text (up to 4 KB) for debugging',
+        ),
+    })
+    .strict()
+    .default({ rawText: 'omit' }),
   mapping: Mapping,
 });

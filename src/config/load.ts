@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../runtime/errors.js';
 import { GatewayConfig } from './schema.js';
 import { resolveRefs } from './secrets.js';
+import { registerInlineSecrets } from '../runtime/mask.js';
 import { knownKeysAt } from './schema-walk.js';
 import { distance } from 'fastest-levenshtein';
 
@@ -140,6 +141,8 @@ export function parseYamlConfig<S extends z.ZodType>(
     const at = segs && locate(segs);
     return at?.line ? { line: at.line, column: at.column ?? 1 } : undefined;
   };
+  // Secrets written inline (a password typed into the YAML) are masked like ${env:…} ones.
+  registerInlineSecrets(parsed.data);
   return { config: parsed.data as z.output<S>, file, baseDir, locate: locatePath, ...(warnings.length ? { warnings } : {}) };
 }
 

@@ -8,7 +8,7 @@ import { Council } from '../event/case-event.js';
 import { Lookups } from '../normalize/mapping-schema.js';
 import { connectorConfigSchemas } from '../connectors/registry.js';
 import { KafkaPublisherConfig } from '../publish/kafka/config.js';
-import { Duration } from './common.js';
+import { Duration, Secret } from './common.js';
 
 export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
@@ -46,6 +46,7 @@ export const GatewayConfig = z
         enabled: z.boolean().default(true),
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(9464),
+        token: Secret.optional().describe('Bearer token required on /status and /metrics (use ${env:NAME} or ${file:PATH}); /healthz and /readyz stay open for probes'),
       })
       .strict()
       .default({ enabled: true, host: '127.0.0.1', port: 9464 }),

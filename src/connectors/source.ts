@@ -63,6 +63,8 @@ export interface SourceBatch {
    * file source can decide to reject a file whose rejections pass its threshold.
    */
   onOutcome?(outcome: BatchOutcome): void;
+  /** Set on the batch that rejects a whole input (a file set aside), so the run summary can list it. */
+  rejectedFile?: { file: string; reason: string };
   /** Things the source noticed while reading this batch that council IT should hear about. */
   warnings?: SourceWarning[];
 }
@@ -109,6 +111,13 @@ export interface SourceDeps {
   state: ConnectorState;
   /** Folder a relative path in the config is resolved against (the config file's folder). */
   baseDir: string;
+  /** Counters a source reports into (the runtime's metrics); optional so tests need not pass it. */
+  observe?: SourceObserver;
+}
+
+export interface SourceObserver {
+  /** A drop-folder entry that is not a regular file was skipped (counted once per name per process). */
+  skippedEntry(kind: 'symlink' | 'special'): void;
 }
 
 export type SourceFactory<C> = (config: C, deps: SourceDeps) => Source;

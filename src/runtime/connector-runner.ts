@@ -44,6 +44,10 @@ export interface RunSummary extends RunTotals {
   status: 'ok' | 'failed' | 'aborted';
   durationMs: number;
   error?: string;
+  /** Runs it took (1 + retries); the counts above add up every one of them. */
+  attempts?: number;
+  /** Inputs set aside whole in this run (files moved to the rejected folder), with the reason. */
+  rejectedFiles?: Array<{ file: string; reason: string }>;
 }
 
 export interface ConnectorRunnerDeps {
@@ -114,6 +118,7 @@ export class ConnectorRunner extends EventEmitter {
         logger: this.log,
         state: this.deps.stateStore.forConnector(this.name),
         baseDir: this.deps.baseDir,
+        observe: { skippedEntry: (kind) => this.deps.metrics.fileEntriesSkipped.labels(this.name, kind).inc() },
       });
     }
     return this.source;
@@ -170,9 +175,22 @@ export class ConnectorRunner extends EventEmitter {
       maxMs: durationMs(this.config.retry.max),
       multiplier: this.config.retry.multiplier,
     };
-    for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    const sum: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
+    const rejectedFiles: Array<{ file: string; reason: string }> = [];
+    const total = (s: RunSummary, attempts: number, status: RunSummary['status'] = s.status): RunSummary => {
+      addTotals(sum, s);
+      rejectedFiles.push(...(s.rejectedFiles ?? []));
+      return { ...s, ...sum, skippedBy: { ...sum.skippedBy }, status, durationMs: Date.now() - started, attempts, ...(rejectedFiles.length ? { rejectedFiles } : {}) };
+    };
+    // `attempt` counts failures since the last batch that went through: a dependency that keeps
+    // coming back between failures is not "down for longer and longer" (finding 5, docs/reliability.md).
+    for (let attempt = 0, runs = 1; ; attempt++, runs++) {
       const summary = await this.runOnce(signal);
-      if (summary.status !== 'failed' || this.status === 'failed' || signal.aborted) return summary;
+      if (summary.status !== 'failed' || this.status === 'failed' || signal.aborted) return total(summary, runs);
+      addTotals(sum, summary);
+      rejectedFiles.push(...(summary.rejectedFiles ?? []));
+      if (summary.batches > 0) attempt = 0;
       // A supplier that said when to come back (HTTP Retry-After) is believed, within our maximum.
       const hinted = this.lastFailure instanceof CasebridgeError ? Number(this.lastFailure.context.retryAfterMs) : NaN;
       const delay = Number.isFinite(hinted) ? Math.min(policy.maxMs, Math.max(hinted, backoffDelay(policy, attempt))) : backoffDelay(policy, attempt);
@@ -180,13 +198,15 @@ export class ConnectorRunner extends EventEmitter {
       this.log.warn({ attempt: attempt + 1, retryInMs: delay }, `${this.name}: ${summary.error}; retrying in ${(delay / 1000).toFixed(1)}s`);
       this.emit('backoff', { attempt: attempt + 1, delay, error: summary.error });
       await sleep(delay, signal);
-      if (signal.aborted) return { ...summary, status: 'aborted' };
+      if (signal.aborted) return total({ ...summary, read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0, rejectedFiles: [] }, runs, 'aborted');
     }
   }
 
   private async runInner(signal: AbortSignal): Promise<RunSummary> {
     const started = Date.now();
     const run: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
+    const rejectedFiles: Array<{ file: string; reason: string }> = [];
+    const files = () => (rejectedFiles.length ? { rejectedFiles } : {});
     const { metrics } = this.deps;
     this.status = 'running';
     /** A snapshot listing that has started and not yet reached its final batch. */
@@ -194,7 +214,7 @@ export class ConnectorRunner extends EventEmitter {
     try {
       const source = this.prepare();
       const state = this.deps.stateStore.forConnector(this.name);
-      const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal };
+      const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal, rawText: this.config.deadLetters?.rawText ?? 'omit' };
       for await (const batch of source.read({ checkpoint: state.checkpoint(), signal })) {
         if (signal.aborted) break;
         const t0 = Date.now();
@@ -205,6 +225,7 @@ export class ConnectorRunner extends EventEmitter {
         const r: BatchResult = await processBatch(batch, deps);
         metrics.batchDuration.labels(this.name).observe((Date.now() - t0) / 1000);
         this.account(run, r);
+        if (r.rejectedFile) rejectedFiles.push(r.rejectedFile);
         if (r.closeWithheld) this.noteListing(run, r.closeWithheld.reason, r.closeWithheld.message);
         this.emit('batch', { run: { ...run }, totals: { ...this.totals } });
       }
@@ -214,7 +235,7 @@ export class ConnectorRunner extends EventEmitter {
       this.lastSuccessAt = this.deps.clock.now();
       metrics.lastSuccess.labels(this.name).set(this.lastSuccessAt.getTime() / 1000);
       metrics.connectorUp.labels(this.name).set(1);
-      return { connector: this.name, status: signal.aborted ? 'aborted' : 'ok', durationMs: Date.now() - started, ...run };
+      return { connector: this.name, status: signal.aborted ? 'aborted' : 'ok', durationMs: Date.now() - started, ...run, ...files() };
     } catch (err) {
       const retriable = isRetriable(err);
       const message = describeError(err);
@@ -226,7 +247,7 @@ export class ConnectorRunner extends EventEmitter {
       metrics.connectorUp.labels(this.name).set(0);
       if (signal.aborted && isAbort(err)) {
         this.status = 'stopped';
-        return { connector: this.name, status: 'aborted', durationMs: Date.now() - started, ...run };
+        return { connector: this.name, status: 'aborted', durationMs: Date.now() - started, ...run, ...files() };
       }
       if (retriable) {
         this.status = 'backing_off';
@@ -234,7 +255,7 @@ export class ConnectorRunner extends EventEmitter {
         this.status = 'failed';
         this.log.error({ err: errorForLog(err) }, `${this.name}: stopped: ${message}`);
       }
-      return { connector: this.name, status: 'failed', durationMs: Date.now() - started, error: message, ...run };
+      return { connector: this.name, status: 'failed', durationMs: Date.now() - started, error: message, ...run, ...files() };
     }
   }
 
@@ -323,6 +344,15 @@ export class ConnectorRunner extends EventEmitter {
   async close(): Promise<void> {
     await this.source?.close();
   }
+}
+
+function addTotals(into: RunTotals, from: RunTotals): void {
+  into.read += from.read;
+  into.published += from.published;
+  into.deadLettered += from.deadLettered;
+  into.skipped += from.skipped;
+  into.batches += from.batches;
+  for (const [reason, n] of Object.entries(from.skippedBy)) into.skippedBy[reason] = (into.skippedBy[reason] ?? 0) + n;
 }
 
 function isAbort(err: unknown): boolean {

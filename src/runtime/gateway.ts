@@ -36,6 +36,8 @@ export interface GatewayOptions {
   http?: false | { host?: string; port?: number };
   /** Only these connectors (default: every enabled one). */
   only?: string[];
+  /** A publish pending longer than this makes the gateway not ready (default: the Kafka requestTimeout, else 30s). */
+  publishTimeoutMs?: number;
 }
 
 export interface Gateway {
@@ -52,9 +54,46 @@ export interface Gateway {
   /** Start schedules, watchers and push receivers; returns immediately. */
   start(): Promise<void>;
   status(): StatusReport;
-  /** Graceful: stop schedules, let in-flight batches finish (up to the grace period), close everything. Safe twice. */
+  /** Graceful: stop schedules, let in-flight batches finish (up to the grace period), close everything. Safe twice. Returns within shutdownGrace. */
   stop(): Promise<void>;
+  /** Publishes still pending when stop() gave up on them (0 after a clean stop). */
+  readonly abandoned: number;
   readonly signal: AbortSignal;
+}
+
+interface PendingPublish {
+  connector: string;
+  what: 'events' | 'dead letters';
+  count: number;
+  since: number;
+}
+
+function describePending(p: PendingPublish): string {
+  return `${p.connector} (${p.count} ${p.what} since ${new Date(p.since).toISOString()})`;
+}
+
+/** Wraps the publisher to know which publishes are in flight and since when (readiness, shutdown). */
+function trackInFlight(publisher: Publisher): { publisher: Publisher; pending(): PendingPublish[]; oldest(): PendingPublish | undefined } {
+  const pending = new Set<PendingPublish>();
+  const track = async (p: PendingPublish, run: () => Promise<void>) => {
+    pending.add(p);
+    try {
+      await run();
+    } finally {
+      pending.delete(p);
+    }
+  };
+  return {
+    publisher: {
+      start: () => publisher.start(),
+      publish: (events) => track({ connector: events[0]?.event.data.provenance.connector ?? 'unknown', what: 'events', count: events.length, since: Date.now() }, () => publisher.publish(events)),
+      deadLetter: (letters) => track({ connector: letters[0]?.connector ?? 'unknown', what: 'dead letters', count: letters.length, since: Date.now() }, () => publisher.deadLetter(letters)),
+      health: () => publisher.health(),
+      close: () => publisher.close(),
+    },
+    pending: () => [...pending],
+    oldest: () => [...pending].reduce<PendingPublish | undefined>((a, p) => (!a || p.since < a.since ? p : a), undefined),
+  };
 }
 
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -64,6 +103,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true });
   const stateStore = opts.stateStore ?? openSqliteStateStore(resolve(baseDir, config.state.path));
   const publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils, connectors: config.connectors.map((c) => ({ name: c.name, council: c.council })) }));
+  const publishTimeoutMs = opts.publishTimeoutMs ?? (config.publisher.type === 'kafka' ? durationMs(config.publisher.requestTimeout) : 30_000);
+  const inFlight = trackInFlight(publisher);
   const compileMapping = opts.compileMapping ?? defaultCompileMapping;
   const abort = new AbortController();
   const councils = new Map(config.councils.map((c) => [c.gss, c]));
@@ -77,7 +118,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     runners.set(
       c.name,
       new ConnectorRunner(c, {
-        publisher,
+        publisher: inFlight.publisher,
         stateStore,
         clock,
         logger,
@@ -101,9 +142,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let httpClose: (() => Promise<void>) | undefined;
   let httpUrl: string | undefined;
   let stopping: Promise<void> | undefined;
+  let abandoned = 0;
 
   const status = (): StatusReport => {
-    const health = publisherReady ? publisher.health() : { ok: false, detail: 'publisher not started yet' };
+    const stuck = inFlight.oldest();
+    const health =
+      stuck && Date.now() - stuck.since > publishTimeoutMs
+        ? { ok: false, detail: `publish pending for ${((Date.now() - stuck.since) / 1000).toFixed(1)}s (${describePending(stuck)}), longer than the request timeout ${(publishTimeoutMs / 1000).toFixed(1)}s: the broker or disk may be hung` }
+        : publisherReady
+          ? publisher.health()
+          : { ok: false, detail: 'publisher not started yet' };
     const connectors = [...runners.values()].map((r) => ({
       name: r.name,
       status: r.status,
@@ -142,6 +190,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       return httpUrl;
     },
     signal: abort.signal,
+    get abandoned() {
+      return abandoned;
+    },
     open,
     async runAllOnce({ retry = true } = {}) {
       await open();
@@ -164,7 +215,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       // An explicit override (e.g. --port) turns the endpoint on even where the config turned it off.
       const http = opts.http === false ? undefined : opts.http ? { ...config.http, ...opts.http, enabled: true } : config.http;
       if (http && http.enabled !== false) {
-        const s = await startHttpServer({ host: http.host ?? '127.0.0.1', port: http.port ?? 9464, registry: metrics.registry, status });
+        const s = await startHttpServer({ host: http.host ?? '127.0.0.1', port: http.port ?? 9464, registry: metrics.registry, status, ...(config.http.token ? { token: config.http.token } : {}) });
         httpClose = s.close;
         httpUrl = s.url;
         logger.info({ url: s.url }, `health and metrics on ${s.url}/readyz and ${s.url}/metrics`);
@@ -177,12 +228,24 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     stop() {
       stopping ??= (async () => {
         abort.abort();
-        const grace = new Promise<void>((r) => setTimeout(r, durationMs(config.shutdownGrace)).unref());
-        await Promise.race([Promise.all([...runners.values()].map((r) => r.drain())), grace]);
-        for (const r of runners.values()) await r.close().catch((e: Error) => logger.warn(`closing ${r.name}: ${e.message}`));
-        await publisher.close().catch((e: Error) => logger.warn(`closing publisher: ${e.message}`));
+        // Everything below shares one deadline: a hung broker must not hold the process past it.
+        const deadline = Date.now() + durationMs(config.shutdownGrace);
+        const within = <T>(p: Promise<T>) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, deadline - Date.now())).unref())]);
+        await within(Promise.all([...runners.values()].map((r) => r.drain())));
+        const left = inFlight.pending();
+        if (left.length) {
+          abandoned = left.length;
+          for (const p of left) metrics.publishAbandoned.labels(p.connector).inc();
+          logger.error(
+            { pending: left.map((p) => ({ connector: p.connector, what: p.what, count: p.count, since: new Date(p.since).toISOString() })) },
+            `abandoned ${left.length} publish(es) still pending after shutdownGrace ${config.shutdownGrace}: ${left.map(describePending).join('; ')}; nothing was committed for them, so they are read and published again on restart`,
+          );
+        }
+        for (const r of runners.values()) await within(r.close().catch((e: Error) => logger.warn(`closing ${r.name}: ${e.message}`)));
+        if (!(await within(publisher.close().catch((e: Error) => logger.warn(`closing publisher: ${e.message}`))))) logger.warn('publisher did not close within shutdownGrace');
+        // A run still inside a hung publish never commits after this: the store is closed under it.
         stateStore.close();
-        await httpClose?.();
+        await within(httpClose?.() ?? Promise.resolve());
       })();
       return stopping;
     },

@@ -4,11 +4,15 @@
  *   GET /readyz   200 when the publisher is healthy and no connector is stopped or backing off, else 503
  *   GET /metrics  Prometheus text format
  *   GET /status   JSON: every connector's status, totals, last success and last error
+ * Bodies pass through the one masking function (mask.ts): error texts echo supplier messages,
+ * which can hold credentials. With `token`, /status and /metrics need `Authorization: Bearer …`.
  */
-import { createServer, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { RunTotals } from './connector-runner.js';
+import { maskSecrets } from './mask.js';
 
 export interface StatusReport {
   ready: boolean;
@@ -16,7 +20,15 @@ export interface StatusReport {
   connectors: Array<{ name: string; status: string; lastSuccessAt?: string; lastError?: string; totals: RunTotals }>;
 }
 
-export async function startHttpServer(opts: { host: string; port: number; registry: Registry; status: () => StatusReport }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const m = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!, 'utf8');
+  const want = Buffer.from(token, 'utf8');
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export async function startHttpServer(opts: { host: string; port: number; registry: Registry; status: () => StatusReport; token?: string }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
@@ -26,18 +38,20 @@ export async function startHttpServer(opts: { host: string; port: number; regist
       }
       if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
+      } else if ((path === '/status' || path === '/metrics') && opts.token !== undefined && !bearerMatches(req, opts.token)) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="casebridge"' }).end('unauthorized: send Authorization: Bearer <http.token>\n');
       } else if (path === '/readyz' || path === '/status') {
         const report = opts.status();
         const code = path === '/readyz' && !report.ready ? 503 : 200;
-        res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(report, null, 2) + '\n');
+        res.writeHead(code, { 'content-type': 'application/json' }).end(maskSecrets(JSON.stringify(report, null, 2)) + '\n');
       } else if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': opts.registry.contentType }).end(await opts.registry.metrics());
+        res.writeHead(200, { 'content-type': opts.registry.contentType }).end(maskSecrets(await opts.registry.metrics()));
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz, /metrics or /status\n');
       }
     })().catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`error: ${err.message}\n`);
+      res.end(`error: ${maskSecrets(err.message)}\n`);
     });
   });
   await new Promise<void>((resolve, reject) => {

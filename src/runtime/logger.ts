@@ -4,21 +4,18 @@
  * not only under known key names — because suppliers echo credentials in error messages.
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
+import { hasSecrets, maskSecrets, registerSecret as register, REDACTED } from './mask.js';
 
 export type Logger = PinoLogger;
 
-const REDACTED = '[REDACTED]';
-const secretValues = new Set<string>();
-
-/** Register a secret value (>= 4 chars; shorter would mask ordinary words) for masking in logs. */
+/** Register a secret value for masking everywhere (see mask.ts). */
 export function registerSecret(value: string): void {
-  if (value.length >= 4) secretValues.add(value);
+  register(value);
 }
 
+/** The same masking the logs use (mask.ts), for callers that imported it from here. */
 export function redactSecrets(text: string): string {
-  let out = text;
-  for (const s of secretValues) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return out;
+  return maskSecrets(text);
 }
 
 const SECRET_KEYS = ['password', 'passphrase', 'secret', 'token', 'apiKey', 'privateKey', 'authorization', 'sasl'];
@@ -34,7 +31,8 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
         censor: REDACTED,
       },
       hooks: {
-        streamWrite: (s: string) => (secretValues.size ? redactSecrets(s) : s),
+        // The serialised line: a secret with `"` or `\` in it is matched in its JSON-escaped form too.
+        streamWrite: (s: string) => (hasSecrets() ? maskSecrets(s) : s),
       },
       formatters: { level: (label: string) => ({ level: label }) },
     },

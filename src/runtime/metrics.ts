@@ -15,6 +15,8 @@ export interface GatewayMetrics {
   connectorUp: Gauge<'connector'>;
   batchDuration: Histogram<'connector'>;
   closesWithheld: Counter<'connector' | 'reason'>;
+  fileEntriesSkipped: Counter<'connector' | 'kind'>;
+  publishAbandoned: Counter<'connector'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -47,6 +49,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
       name: 'casebridge_snapshot_closes_withheld_total',
       help: 'Snapshot listings that closed none of their missing cases (reason: incomplete, rejects, too-many)',
       labelNames: ['connector', 'reason'],
+      registers,
+    }),
+    fileEntriesSkipped: new Counter({
+      name: 'casebridge_file_entries_skipped_total',
+      help: 'Drop-folder entries skipped because they are not regular files (kind: symlink, special = FIFO/socket/device)',
+      labelNames: ['connector', 'kind'],
+      registers,
+    }),
+    publishAbandoned: new Counter({
+      name: 'casebridge_publish_abandoned_total',
+      help: 'Publishes still pending when shutdownGrace ran out (nothing was committed for them; they are read again on restart)',
+      labelNames: ['connector'],
       registers,
     }),
     batchDuration: new Histogram({

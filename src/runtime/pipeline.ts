@@ -15,6 +15,7 @@ import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
 import type { OutgoingEvent, Publisher } from '../publish/publisher.js';
 import type { Clock } from './clock.js';
 import { CasebridgeError } from './errors.js';
+import { maskDeep, maskSecrets } from './mask.js';
 import type { ConnectorState } from './state-store.js';
 
 export const CASE_NAMESPACE = 'case';
@@ -38,6 +39,8 @@ export interface BatchResult {
   clockChanges?: Record<string, number>;
   /** What the source warned about while reading this batch. */
   warnings?: SourceWarning[];
+  /** The source set a whole input aside (a rejected file). */
+  rejectedFile?: { file: string; reason: string };
 }
 
 export interface PipelineDeps {
@@ -49,6 +52,8 @@ export interface PipelineDeps {
   clock: Clock;
   /** Shutdown: a batch not yet being published is abandoned uncommitted. */
   signal?: AbortSignal;
+  /** Raw text of unparseable rows in dead letters: omitted (default) or kept (config `deadLetters.rawText`). */
+  rawText?: 'omit' | 'keep';
 }
 
 /** The part of a batch that needs no I/O: decide what to publish and what to remember. */
@@ -79,7 +84,8 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
   };
 
   for (const reject of batch.rejects ?? []) {
-    deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record: reject.original, at: now }));
+    const record = rejectedOriginal(reject.original, deps.rawText ?? 'omit', normalize);
+    deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record, at: now }));
   }
 
   for (const record of batch.records) {
@@ -185,7 +191,26 @@ function countClockChange(result: BatchResult, key: string): void {
   result.clockChanges[key] = (result.clockChanges[key] ?? 0) + 1;
 }
 
-function deadLetter(d: Omit<DeadLetter, 'id'>): DeadLetter {
+/**
+ * What a dead letter keeps of input the source could not read. Its text can hold anything a
+ * resident typed (finding 3, docs/reliability.md), so by default only its size and hash are kept:
+ * enough to find the row again (the position gives file and line) and to tell two apart.
+ */
+function rejectedOriginal(original: unknown, rawText: 'omit' | 'keep', normalize: Normalizer): unknown {
+  if (typeof original === 'string') {
+    if (rawText === 'keep') return original;
+    return { rawText: 'omitted', bytes: Buffer.byteLength(original, 'utf8'), sha256: sha256Hex(original) };
+  }
+  if (original && typeof original === 'object' && !Array.isArray(original) && rawText === 'omit') {
+    // A parsed item that was not a usable record: the mapping's personal fields still come out.
+    return normalize.redactPersonal?.(original as Record<string, unknown>) ?? original;
+  }
+  return original;
+}
+
+function deadLetter(raw: Omit<DeadLetter, 'id'>): DeadLetter {
+  // Dead letters carry supplier text (reasons, records) that can echo a credential.
+  const d = { ...raw, reason: maskSecrets(raw.reason), record: maskDeep(raw.record) };
   const id = sha256Hex(canonicalJson([d.connector, d.stage, d.code, d.position, d.record])).slice(0, 32);
   const letter: DeadLetter = { id, ...d };
   if (letter.field === undefined) delete letter.field;
@@ -214,7 +239,7 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
   await batch.ack();
   const by: Record<string, number> = {};
   for (const d of prepared.deadLetters) by[d.stage] = (by[d.stage] ?? 0) + 1;
-  return { ...prepared.result, deadLetteredBy: by };
+  return { ...prepared.result, deadLetteredBy: by, ...(batch.rejectedFile ? { rejectedFile: batch.rejectedFile } : {}) };
 }
 
 /**

@@ -3,17 +3,59 @@
  * once it returns). One row per connector checkpoint, one row per (connector, namespace, key).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Checkpoint, StateWrite } from '../connectors/source.js';
 import { StateError } from './errors.js';
 import type { ConnectorState, StateStore } from './state-store.js';
 
+const RESTORE_HINT = 'restore it from a copy made with `casebridge state backup`, or delete it to start afresh (every source is then read again from the start)';
+
+/**
+ * A state file that exists but is empty or damaged is refused: taking it as fresh state would
+ * forget every checkpoint and publish everything again (finding 7, docs/reliability.md).
+ */
+export function refuseBadStateFile(path: string): void {
+  if (path === ':memory:' || !existsSync(path)) return;
+  if (statSync(path).size === 0) {
+    throw new StateError(`state file ${path} is empty (0 bytes): it holds no checkpoints, so every source would be read and published again; ${RESTORE_HINT}`, {
+      code: 'state_empty',
+      context: { file: path },
+    });
+  }
+}
+
+/** Problems SQLite's integrity check finds (empty when the file is sound). */
+export function integrityProblems(db: Database.Database, quick = false): string[] {
+  const rows = db.pragma(quick ? 'quick_check' : 'integrity_check') as Array<Record<string, string>>;
+  const out = rows.map((r) => Object.values(r)[0] ?? '').filter((m) => m !== 'ok');
+  return out;
+}
+
+export function damagedStateError(path: string, detail: string, cause?: unknown): StateError {
+  return new StateError(`state file ${path} is damaged (${detail}); ${RESTORE_HINT}`, { code: 'state_damaged', cause, context: { file: path } });
+}
+
 export function openSqliteStateStore(path: string): StateStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  refuseBadStateFile(path);
+  const existed = path !== ':memory:' && existsSync(path);
   let db: Database.Database;
   try {
     db = new Database(path);
+    if (existed) {
+      let problems: string[];
+      try {
+        problems = integrityProblems(db, true);
+      } catch (cause) {
+        db.close();
+        throw damagedStateError(path, (cause as Error).message, cause);
+      }
+      if (problems.length) {
+        db.close();
+        throw damagedStateError(path, `integrity check: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` and ${problems.length - 3} more` : ''}`);
+      }
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
@@ -35,6 +77,7 @@ export function openSqliteStateStore(path: string): StateStore {
       );
     `);
   } catch (cause) {
+    if (cause instanceof StateError) throw cause;
     throw new StateError(`cannot open state store ${path}: ${(cause as Error).message}`, { cause, code: 'state_open' });
   }
 

@@ -44,7 +44,8 @@ describe('casebridge forget', () => {
     // 1. Wrong encoding in the config: the windows-1252 file is rejected whole.
     writeFileSync(cfg, config('utf-8'));
     copyFileSync(original, join(dir, 'drop', 'export.csv'));
-    expect(runCli(['run', cfg, '--once']).status).toBe(0);
+    // 4: completed, but a file was rejected (run --fail-on).
+    expect(runCli(['run', cfg, '--once']).status).toBe(4);
     expect(readdirSync(join(dir, 'drop', 'rejected'))).toContain('export.csv');
     expect(readEventLog(join(dir, 'var/events'))).toHaveLength(0);
 

@@ -40,7 +40,9 @@ function notification(ref: string, status: string, changed: string, extra: Recor
 }
 
 async function client(url: string, security?: soap.ISecurity) {
-  const c = await soap.createClientAsync(`${url}?wsdl`, {}, url);
+  // The WSDL is served only to callers that pass the receiver's auth.
+  const wsdlAuth = `Basic ${Buffer.from('repairshub:n0tify-pw-2291').toString('base64')}`;
+  const c = await soap.createClientAsync(`${url}?wsdl`, { wsdl_headers: { Authorization: wsdlAuth } }, url);
   if (security) c.setSecurity(security);
   return c;
 }
@@ -107,7 +109,7 @@ describe('push SOAP: NotifyCaseUpdated through the soap client', () => {
 
   it('serves the WSDL and handles NotifyCaseClosed too', async () => {
     h = await startPushGateway(soapConnector(basic), { env });
-    const wsdl = await (await fetch(`${h.url}?wsdl`)).text();
+    const wsdl = await (await fetch(`${h.url}?wsdl`, { headers: { authorization: `Basic ${Buffer.from('repairshub:n0tify-pw-2291').toString('base64')}` } })).text();
     expect(wsdl).toContain('<wsdl:operation name="NotifyCaseClosed">');
     const c = await client(h.url, new soap.BasicAuthSecurity('repairshub', 'n0tify-pw-2291'));
     const [res] = await c.NotifyCaseClosedAsync({ CaseNotification: notification('HR-25-004104', 'CANCELLED', '2025-11-04T10:00:00'), ClosureReason: 'Tenant cancelled' });

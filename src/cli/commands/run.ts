@@ -1,9 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RunSummary } from '../../runtime/connector-runner.js';
 import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../runtime/logger.js';
+import { maskSecrets } from '../../runtime/mask.js';
 import { EXIT } from '../exit-codes.js';
-import { loadOrExit } from '../load.js';
+import { ExitError, loadOrExit } from '../load.js';
+import { describeError, StateError } from '../../runtime/errors.js';
 import { createProgress, summaryTable } from '../output.js';
 
 interface RunOptions {
@@ -14,7 +16,10 @@ interface RunOptions {
   port?: string;
   logLevel?: string;
   progress?: boolean;
+  failOn: FailOn;
 }
+
+type FailOn = 'none' | 'dead-letters' | 'rejections';
 
 export function registerRun(program: Command): void {
   program
@@ -28,20 +33,32 @@ export function registerRun(program: Command): void {
     .option('--port <port>', 'port for the health and metrics endpoint (overrides the config)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug (default: the config, or warn with --once)')
     .option('--no-progress', 'no live progress line')
+    .addOption(
+      new Option('--fail-on <what>', 'exit 4 when the run completed with: dead-letters (dead letters or rejected files), rejections (rejected files only), none')
+        .choices(['none', 'dead-letters', 'rejections'])
+        .default('dead-letters'),
+    )
     .addHelpText(
       'after',
-      '\nExit codes: 0 every connector ran, 1 a connector failed, 2 the config is invalid.\nSIGINT / SIGTERM stop gracefully: in-flight batches finish, nothing unpublished is committed.',
+      '\nExit codes: 0 every connector ran, 1 a connector failed (or the state file is empty or damaged), 2 the config is invalid,\n4 every connector ran but records went to dead letters or files were rejected (see --fail-on).\nSIGINT / SIGTERM stop gracefully: in-flight batches finish, nothing unpublished is committed.',
     )
     .action(async (file: string, opts: RunOptions) => {
       const loaded = loadOrExit(file);
       const level = opts.logLevel ?? (opts.once ? 'warn' : loaded.config.log.level);
       const logger = createLogger({ level });
-      const gateway = await createGateway({
-        loaded,
-        logger,
-        ...(opts.connector ? { only: opts.connector } : {}),
-        ...(opts.http === false ? { http: false as const } : opts.port ? { http: { port: Number(opts.port) } } : opts.once ? { http: false as const } : {}),
-      });
+      let gateway: Awaited<ReturnType<typeof createGateway>>;
+      try {
+        gateway = await createGateway({
+          loaded,
+          logger,
+          ...(opts.connector ? { only: opts.connector } : {}),
+          ...(opts.http === false ? { http: false as const } : opts.port ? { http: { port: Number(opts.port) } } : opts.once ? { http: false as const } : {}),
+        });
+      } catch (err) {
+        // An empty or damaged state file is an operator's problem to fix, not a bug.
+        if (err instanceof StateError) throw new ExitError(EXIT.failed, maskSecrets(describeError(err)));
+        throw err;
+      }
       const progress = createProgress(opts.progress !== false && process.stderr.isTTY === true);
       for (const r of gateway.runners.values()) {
         r.on('batch', () => {
@@ -58,7 +75,14 @@ export function registerRun(program: Command): void {
         signalled = true;
         progress.done();
         logger.warn(`${sig} received: finishing in-flight batches, then stopping`);
-        void gateway.stop();
+        void gateway.stop().then(() => {
+          // A send stuck in a hung broker keeps sockets and timers alive: the process must still end
+          // within shutdownGrace (the abandoned sends were named in the log and are read again on restart).
+          if (gateway.abandoned > 0) {
+            process.stderr.write(`casebridge: stopped after shutdownGrace with ${gateway.abandoned} publish(es) abandoned (nothing committed for them)\n`);
+            process.exit(EXIT.failed);
+          }
+        });
       };
       process.on('SIGINT', () => onSignal('SIGINT'));
       process.on('SIGTERM', () => onSignal('SIGTERM'));
@@ -69,7 +93,7 @@ export function registerRun(program: Command): void {
         progress.done();
         await gateway.stop();
         report(summaries, opts.json === true, Date.now() - started);
-        process.exitCode = summaries.some((s) => s.status === 'failed') ? EXIT.failed : EXIT.ok;
+        process.exitCode = exitCodeFor(summaries, opts.failOn);
         return;
       }
       await gateway.start();
@@ -85,18 +109,32 @@ export function registerRun(program: Command): void {
         ...(r.lastError ? { error: r.lastError } : {}),
       }));
       report(summaries, opts.json === true);
-      process.exitCode = summaries.some((s) => s.status === 'failed') ? EXIT.failed : EXIT.ok;
+      process.exitCode = exitCodeFor(summaries, opts.failOn);
     });
+}
+
+/** A cron'd run must be able to alert on records that did not make it (finding 8, docs/reliability.md). */
+export function exitCodeFor(summaries: RunSummary[], failOn: FailOn): number {
+  if (summaries.some((s) => s.status === 'failed')) return EXIT.failed;
+  if (failOn === 'none') return EXIT.ok;
+  const rejected = summaries.some((s) => (s.rejectedFiles?.length ?? 0) > 0);
+  const dead = summaries.some((s) => s.deadLettered > 0);
+  return rejected || (failOn === 'dead-letters' && dead) ? EXIT.completedWithProblems : EXIT.ok;
 }
 
 function report(summaries: RunSummary[], json: boolean, elapsedMs?: number): void {
   if (json) {
-    process.stdout.write(JSON.stringify({ connectors: summaries, elapsedMs }, null, 2) + '\n');
+    process.stdout.write(maskSecrets(JSON.stringify({ connectors: summaries, elapsedMs }, null, 2)) + '\n');
     return;
   }
   process.stdout.write(summaryTable(summaries) + '\n');
-  for (const s of summaries) if (s.error) process.stdout.write(`${s.connector}: ${s.error}\n`);
+  for (const s of summaries) if (s.error) process.stdout.write(`${s.connector}: ${maskSecrets(s.error)}\n`);
   const total = summaries.reduce((a, s) => a + s.published, 0);
   const dead = summaries.reduce((a, s) => a + s.deadLettered, 0);
   process.stdout.write(`${total} event(s) published, ${dead} dead letter(s)${elapsedMs !== undefined ? ` in ${(elapsedMs / 1000).toFixed(1)}s` : ''}\n`);
+  const rejected = summaries.flatMap((s) => (s.rejectedFiles ?? []).map((f) => `  ${s.connector}: ${f.file}: ${f.reason}`));
+  if (rejected.length) process.stdout.write(maskSecrets(`rejected file(s):\n${rejected.join('\n')}\n`));
+  if (!summaries.some((s) => s.status === 'failed') && (dead > 0 || rejected.length > 0)) {
+    process.stdout.write(`completed with ${dead} dead letter(s) and ${rejected.length} rejected file(s): see the dead-letter log${rejected.length ? ' and the reason files next to the rejected files' : ''}\n`);
+  }
 }

@@ -69,6 +69,16 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
   /** Files whose after-action failed recently: retried on a later scan, not in a tight loop. */
   const failedActions = new Map<string, number>();
   let closed = false;
+  /** Names already reported, so a watcher scanning every second says it once. */
+  const reportedNotRegular = new Set<string>();
+  const reportNotRegular = (name: string, kind: 'symlink' | 'special') => {
+    if (reportedNotRegular.has(name)) return;
+    if (reportedNotRegular.size > 10_000) reportedNotRegular.clear();
+    reportedNotRegular.add(name);
+    deps.observe?.skippedEntry(kind);
+    const what = kind === 'symlink' ? 'a symlink (it could point anywhere)' : 'a special file (FIFO, socket or device; reading it could block)';
+    log.warn({ file: name, kind }, `skipped ${name} in the drop folder: ${what}; only regular files are read`);
+  };
 
   const markerFor = (name: string): string | undefined => {
     const t = config.ready.marker;
@@ -79,7 +89,9 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
 
   /** Candidate files in reading order, with the markers present among them. */
   async function scan(): Promise<{ files: DroppedFile[]; names: Set<string> }> {
-    const all = await store.list();
+    const listed = await store.list();
+    const all = listed.filter((f) => !f.notRegular);
+    for (const f of listed) if (f.notRegular && isWanted(f.name) && !isIgnored(f.name)) reportNotRegular(f.name, f.notRegular);
     const names = new Set(all.map((f) => f.name));
     const markers = new Set<string>();
     for (const f of all) {
@@ -178,13 +190,16 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
   }
 
   /** One batch that rejects a file whole, before or instead of reading its records. */
-  function rejectWholeBatch(file: DroppedFile, sha256: string, reason: string, cp: FileCheckpoint, stats: Partial<FileStats> = {}, samples: string[] = []): SourceBatch {
+  function rejectWholeBatch(file: DroppedFile, sha256: string, reason: string, cp: FileCheckpoint, stats: Partial<FileStats> = {}, samples: string[] = [], unreadable = false): SourceBatch {
     const text = reasonFile(file, sha256, reason, stats, samples);
     const reject: SourceReject = { reason: `file ${file.name} rejected: ${reason}`, original: { file: file.name, size: file.size, sha256 }, position: { file: file.name } };
     let acked = false;
     return {
       records: [],
-      rejects: stats.items === undefined ? [reject] : [],
+      // A file refused whole (never read, or unreadable part-way such as a DTD) is a dead letter of
+      // its own; a file stopped by its reject threshold already dead-lettered the rows behind it.
+      rejects: stats.items === undefined || unreadable ? [reject] : [],
+      rejectedFile: { file: file.name, reason },
       checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'rejected', at: clock.now().toISOString() } } as Checkpoint,
       stateWrites: [ledgerWrite(file, sha256, 'rejected', stats, reason)],
       async ack() {
@@ -431,7 +446,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     }
     if (unreadable || stopReason) {
       const reason = unreadable ?? stopReason!;
-      yield rejectWholeBatch(file, sha256, reason, cp, { ...stats, ...(stopReason && !unreadable ? { stoppedAtLine: lastLine || undefined } : {}) }, samples);
+      yield rejectWholeBatch(file, sha256, reason, cp, { ...stats, ...(stopReason && !unreadable ? { stoppedAtLine: lastLine || undefined } : {}) }, samples, unreadable !== undefined);
       return;
     }
 

@@ -50,7 +50,11 @@ export function createLocalStore(root: string, connector: string): FileStore {
       }
       const out: DroppedFile[] = [];
       for (const d of entries) {
-        if (!d.isFile()) continue;
+        if (d.isDirectory()) continue;
+        if (!d.isFile()) {
+          out.push({ name: d.name, size: 0, mtimeMs: 0, notRegular: d.isSymbolicLink() ? 'symlink' : 'special' });
+          continue;
+        }
         try {
           const s = await stat(join(root, d.name));
           out.push({ name: d.name, size: s.size, mtimeMs: Math.floor(s.mtimeMs) });

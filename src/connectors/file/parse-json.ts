@@ -84,7 +84,9 @@ export async function* parseJsonLines(text: Readable, format: JsonLinesFormat): 
     try {
       v = safeParse(textLine);
     } catch (e) {
-      out.push({ kind: 'reject', reason: `line ${line}: not valid JSON: ${(e as Error).message}`, original: clip(textLine), line });
+      // V8 quotes the start of the text in its message; that text can be a resident's details.
+      const why = (e as Error).message.replace(/,\s*(?:\.\.\.)?"[\s\S]*is not valid JSON$/, '');
+      out.push({ kind: 'reject', reason: `line ${line}: not valid JSON: ${why}`, original: clip(textLine), line });
       return;
     }
     const rec = at(v, segs);

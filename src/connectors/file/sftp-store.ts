@@ -233,7 +233,11 @@ export function createSftpStore(cfg: SftpConfig, remoteDir: string, deps: SftpSt
         const entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(remote(), cb));
         const out: DroppedFile[] = [];
         for (const e of entries) {
-          if (!e.attrs.isFile()) continue;
+          if (e.attrs.isDirectory()) continue;
+          if (!e.attrs.isFile()) {
+            out.push({ name: e.filename, size: 0, mtimeMs: 0, notRegular: e.attrs.isSymbolicLink() ? 'symlink' : 'special' });
+            continue;
+          }
           out.push({ name: e.filename, size: e.attrs.size, mtimeMs: e.attrs.mtime * 1000 });
         }
         return out;

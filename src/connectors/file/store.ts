@@ -8,6 +8,8 @@ export interface DroppedFile {
   size: number;
   /** Modification time in ms (SFTP: whole seconds). */
   mtimeMs: number;
+  /** Set for entries that are not regular files: never read, but reported (a link may point anywhere, a FIFO blocks). */
+  notRegular?: 'symlink' | 'special';
 }
 
 export interface FetchedFile {
@@ -21,7 +23,7 @@ export interface FileStore {
   where(name?: string): string;
   /** Fail early with a ConfigError when the folder cannot be used (missing, host key mismatch). */
   check(): Promise<void>;
-  /** Regular files directly in the folder. */
+  /** Entries directly in the folder except sub-folders: regular files, and links / FIFOs / sockets / devices marked `notRegular`. */
   list(): Promise<DroppedFile[]>;
   fetch(file: DroppedFile, signal?: AbortSignal): Promise<FetchedFile>;
   /** Move into a sub-folder of the watched folder, never overwriting; returns where it went. */

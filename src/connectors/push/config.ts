@@ -16,20 +16,26 @@ export const HmacAuth = z
     encoding: z.enum(['hex', 'base64']).default('hex'),
     prefix: z.string().default('').describe('Text before the signature in the header, e.g. "sha256="'),
     timestamp: z
-      .object({
-        header: z.string().min(1).default('X-Timestamp').describe('Header carrying the time the supplier signed the request'),
-        format: z.enum(['epoch', 'epoch-ms', 'iso']).default('epoch'),
-        tolerance: Duration.default('5m').describe('Refuse requests signed longer ago (or further ahead) than this: stops replays'),
-        signedPayload: z
-          .string()
-          .min(1)
-          .default('{timestamp}.{body}')
-          .refine((s) => s.includes('{body}'), 'must contain {body}')
-          .describe('What is signed: {timestamp} and {body} placeholders'),
-      })
-      .strict()
-      .optional()
-      .describe('When set, the signature covers the timestamp too and old requests are refused'),
+      .union([
+        z.literal(false),
+        z
+          .object({
+            header: z.string().min(1).default('X-Timestamp').describe('Header carrying the time the supplier signed the request'),
+            format: z.enum(['epoch', 'epoch-ms', 'iso']).default('epoch'),
+            tolerance: Duration.default('5m').describe('Refuse requests signed longer ago (or further ahead) than this: stops replays'),
+            signedPayload: z
+              .string()
+              .min(1)
+              .default('{timestamp}.{body}')
+              .refine((s) => s.includes('{body}'), 'must contain {body}')
+              .describe('What is signed: {timestamp} and {body} placeholders'),
+          })
+          .strict(),
+      ])
+      .default({ header: 'X-Timestamp', format: 'epoch', tolerance: '5m', signedPayload: '{timestamp}.{body}' })
+      .describe(
+        'On by default: the signature covers a timestamp header and requests signed longer ago than the tolerance are refused, so a captured request cannot be replayed later. `false` only for a supplier that cannot sign a timestamp (the replay cache still refuses an exact repeat within 24 h).',
+      ),
   })
   .strict();
 export type HmacAuth = z.infer<typeof HmacAuth>;
@@ -81,8 +87,25 @@ export const SoapReceiver = z
       .refine((o) => Object.keys(o).length > 0, 'at least one operation')
       .describe('Operations the supplier calls, by name as in the WSDL, e.g. NotifyCaseUpdated'),
     auth: z
-      .discriminatedUnion('type', [BasicAuth, WsSecurityAuth, z.object({ type: z.literal('none') }).strict()])
-      .describe('HTTP Basic, WS-Security UsernameToken, or none (only behind a gateway that authenticates)'),
+      .discriminatedUnion('type', [
+        BasicAuth,
+        WsSecurityAuth,
+        z
+          .object({
+            type: z.literal('none'),
+            allowUnauthenticated: z.boolean().optional().describe('Must be true: confirms that something in front of casebridge authenticates the supplier'),
+          })
+          .strict(),
+      ])
+      .superRefine((a, ctx) => {
+        if (a.type === 'none' && a.allowUnauthenticated !== true) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'auth: none lets anyone on the network post notifications (and read the WSDL); use basic or ws-security, or add allowUnauthenticated: true if a gateway in front authenticates the supplier',
+          });
+        }
+      })
+      .describe('HTTP Basic, WS-Security UsernameToken, or none with allowUnauthenticated: true (only behind a gateway that authenticates)'),
     faultStatus: z.union([z.literal(500), z.literal(503)]).default(500).describe('HTTP status of the SOAP fault sent when publishing failed (SOAP 1.1 says 500)'),
   })
   .strict();

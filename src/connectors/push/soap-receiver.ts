@@ -154,6 +154,16 @@ export function createSoapReceiver(cfg: SoapReceiver, deps: SoapReceiverDeps): R
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'GET') {
+      // The WSDL maps the receiver for anyone who can read it: behind the receiver's own auth.
+      // WS-Security travels in a SOAP header a GET has not, so it takes the same credentials over Basic.
+      if (cfg.auth.type === 'basic' || cfg.auth.type === 'ws-security') {
+        const r = verifyBasic({ type: 'basic', username: cfg.auth.username, password: cfg.auth.password }, req.headers);
+        if (!r.ok) {
+          logger.warn({ remote: req.socket.remoteAddress, reason: r.reason }, 'SOAP receiver WSDL refused: authentication failed');
+          res.writeHead(401, { 'content-type': 'text/plain', 'WWW-Authenticate': 'Basic realm="casebridge", charset="UTF-8"' }).end('authentication required\n');
+          return;
+        }
+      }
       // soap serves the WSDL on ?wsdl (and an empty answer otherwise).
       requests.emit('request', req, res);
       return;

@@ -11,6 +11,8 @@ import type { SourceReject } from '../source.js';
 import { getAtPath } from '../rest/json-path.js';
 import { JsonSyntaxError, parseJsonSafely } from '../rest/safe-json.js';
 import { verifyBasic, verifyHmac } from './auth.js';
+import { createReplayCache } from './replay-cache.js';
+import { durationMs } from '../../config/common.js';
 import { BodyError, readBody } from './body.js';
 import type { WebhookReceiver } from './config.js';
 import type { Inbox } from './inbox.js';
@@ -30,6 +32,8 @@ export interface WebhookDeps {
 export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): Receiver {
   const { inbox, clock, logger } = deps;
   const operation = `POST ${deps.path}`;
+  // A timestamp passes for `tolerance` either side of now, so a signature can come back for twice that.
+  const replays = createReplayCache(cfg.auth.type === 'hmac' && cfg.auth.timestamp ? 2 * durationMs(cfg.auth.timestamp.tolerance) : 86_400_000);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
@@ -57,11 +61,19 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
       return;
     }
     const receivedAt = clock.now();
+    let signature: string | undefined;
     if (cfg.auth.type === 'hmac') {
       const r = verifyHmac(cfg.auth, req.headers, body, receivedAt);
       if (!r.ok) {
         logger.warn({ remote, reason: r.reason }, 'push notification refused: signature check failed');
         replyJson(res, 401, { error: 'invalid_signature', message: r.reason });
+        return;
+      }
+      const h = req.headers[cfg.auth.header.toLowerCase()];
+      signature = Array.isArray(h) ? h[0] : h;
+      if (signature && replays.seen(signature, receivedAt.getTime())) {
+        logger.warn({ remote }, 'push notification refused: a replay of a request already accepted');
+        replyJson(res, 409, { error: 'replayed', message: 'this signed request was already accepted (a replay); sign each notification afresh' });
         return;
       }
     }
@@ -106,6 +118,7 @@ export function createWebhookReceiver(cfg: WebhookReceiver, deps: WebhookDeps): 
       replyJson(res, 400, { error: 'rejected', message: rejects.map((r) => r.reason).join('; '), receiptId });
       return;
     }
+    if (signature) replays.remember(signature, receivedAt.getTime());
     logger.debug({ receiptId, records: records.length }, 'push notification published');
     replyJson(res, 200, { status: 'accepted', receiptId, records: records.length, rejected: rejects.length });
   }
