@@ -71,7 +71,7 @@ describe('clock changes in a real run', () => {
     ]);
     const r = runCli(['run', config, '--once']);
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(4); // completed, with the rejected times dead-lettered (--fail-on dead-letters)
     expect(r.stdout).toContain('cc-default: 4 local time(s) in a clock change: 2 ambiguous (hour repeated) read as the earlier, 2 nonexistent (hour skipped) shifted forward');
     expect(r.stdout).toContain('cc-later: 4 local time(s) in a clock change: 2 ambiguous (hour repeated) read as the later, 2 nonexistent (hour skipped) shifted forward');
     expect(r.stdout).toContain('cc-reject: 2 local time(s) in a clock change: 1 ambiguous (hour repeated) rejected to dead letters, 1 nonexistent (hour skipped) rejected to dead letters');

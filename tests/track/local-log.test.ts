@@ -115,7 +115,7 @@ describe('casebridge track (CLI)', () => {
     const r = runCli(['track', join(dir, 'bad.yaml'), '--once']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml:4:\d+ {2}store\.kind: unknown kind "sqlit" — did you mean "sqlite"\?/);
-    expect(r.stderr).toMatch(/bad\.yaml:6:\d+ {2}services\[0\]\.privacy: expected one of "public", "private", got "open"/);
+    expect(r.stderr).toMatch(/bad\.yaml:6:\d+ {2}services\[0\]\.privacy: unknown value "open"; expected one of: public, private/);
     expect(r.stderr).toMatch(/bad\.yaml:6:\d+ {2}services\[0\]\.colour: unknown key "colour"/);
   });
 
