@@ -29,6 +29,8 @@ export interface FaultRow {
   lost: number;
   duplicates: number;
   recovered: boolean;
+  /** Whether the fault struck while the run still had records to publish (not printed). */
+  faultMidRun?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -299,6 +301,7 @@ export async function supplierOutage(opts: { cases: number; outageMs: number; br
       if ((await topicSize(topic, opts.brokers).catch(() => 0)) >= opts.cases / 5) break;
       await sleep(10);
     }
+    const publishedAtOutage = await topicSize(topic, opts.brokers).catch(() => 0);
     await sim.close();
     await sleep(opts.outageMs);
     sim = await startRepairsSimulator({ cases: opts.cases, baseTime, port });
@@ -306,8 +309,10 @@ export async function supplierOutage(opts: { cases: number; outageMs: number; br
     const first = await exited;
     clearTimeout(bound);
     const end = await runToEnd(cfg, first);
-    process.stderr.write(`[supplier outage] first run exited ${first}; ${end.runs} further run(s)\n`);
-    return tally('rest → kafka, supplier stopped + restarted', 1, expected, await seenOn(topic, opts.brokers), end.ok);
+    const staleCursors = sim.requests.filter((r) => r.status === 400).length;
+    process.stderr.write(`[supplier outage] stopped with ${publishedAtOutage} of ${opts.cases} published; ${staleCursors} stale cursor(s) refused after the restart; first run exited ${first}; ${end.runs} further run(s)\n`);
+    const row = tally('rest → kafka, supplier stopped + restarted', 1, expected, await seenOn(topic, opts.brokers), end.ok);
+    return { ...row, faultMidRun: publishedAtOutage < opts.cases };
   } finally {
     await sim.close().catch(() => undefined);
     rmSync(work, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * run is `npm run faults` and its table is in docs/reliability.md.
  */
 import { describe, expect, it } from 'vitest';
-import { csvGatewayKills, fullDisk } from '../../faults/scenarios.js';
+import { csvGatewayKills, fullDisk, supplierOutage } from '../../faults/scenarios.js';
 import { brokers } from '../kafka/helpers.js';
 
 describe('fault suite (reduced)', () => {
@@ -17,5 +17,10 @@ describe('fault suite (reduced)', () => {
     const row = await fullDisk({ rows: 2000 });
     expect(row.trials).toBeGreaterThanOrEqual(1);
     expect(row).toMatchObject({ expected: 2000, seen: 2000, lost: 0, duplicates: 0, recovered: true });
+  }, 120_000);
+
+  it('REST supplier stopped mid-run and restarted (cursors forgotten): the run resumes from the committed position, nothing lost', async () => {
+    const row = await supplierOutage({ cases: 300, outageMs: 1000, brokers: brokers() });
+    expect(row).toMatchObject({ trials: 1, expected: 300, seen: 300, lost: 0, recovered: true, faultMidRun: true });
   }, 120_000);
 });
