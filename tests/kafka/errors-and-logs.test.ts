@@ -25,6 +25,14 @@ describe('kafkajs error classification', () => {
     expect(e.message).toBe('cannot publish 3 events: Connection error: connect ECONNREFUSED 127.0.0.1:9092');
   });
 
+  it("treats kafkajs' plain Error('Broker not connected') as a connection error (seen with a SIGSTOPped broker, fault suite)", () => {
+    // kafkajs throws a plain Error (not a KafkaJS one) when a request goes to a broker whose
+    // connection was dropped, e.g. after a hang; it stopped `run --once` as `failed`.
+    const notConnected = new Error('Broker not connected');
+    expect(isRetriableKafkaError(notConnected)).toBe(true);
+    expect(toPublishError(notConnected, 'cannot publish 20 events', {})).toMatchObject({ retriable: true, code: 'kafka_unreachable' });
+  });
+
   it('treats a record the broker refuses, or bad credentials, as needing a person', () => {
     const tooLarge = new (KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error)(protocolError('MESSAGE_TOO_LARGE', false), { cause: protocolError('MESSAGE_TOO_LARGE', false) });
     expect(isRetriableKafkaError(tooLarge)).toBe(false);

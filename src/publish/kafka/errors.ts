@@ -89,8 +89,14 @@ export function isProducerStateError(err: unknown): boolean {
   return t !== undefined && PRODUCER_STATE_ERRORS.has(t);
 }
 
+// kafkajs throws this as a plain Error (broker/index.js) for a request to a broker whose connection
+// was dropped, e.g. after it hung: a connection problem, not a bug.
+const BROKER_NOT_CONNECTED = 'Broker not connected';
+
 export function isConnectionError(err: unknown): boolean {
-  return causeChain(err).some((e) => CONNECTION_ERRORS.has(e.name) || (typeof e.code === 'string' && NODE_NETWORK_CODES.has(e.code)));
+  return causeChain(err).some(
+    (e) => CONNECTION_ERRORS.has(e.name) || (typeof e.code === 'string' && NODE_NETWORK_CODES.has(e.code)) || (e.name === 'Error' && e.message === BROKER_NOT_CONNECTED),
+  );
 }
 
 export function isRetriableKafkaError(err: unknown): boolean {
