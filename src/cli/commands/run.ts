@@ -94,6 +94,7 @@ export function registerRun(program: Command): void {
         await gateway.stop();
         report(summaries, opts.json === true, Date.now() - started);
         process.exitCode = exitCodeFor(summaries, opts.failOn);
+        exitSoonIfHeldOpen();
         return;
       }
       await gateway.start();
@@ -110,7 +111,21 @@ export function registerRun(program: Command): void {
       }));
       report(summaries, opts.json === true);
       process.exitCode = exitCodeFor(summaries, opts.failOn);
+      exitSoonIfHeldOpen();
     });
+}
+
+/**
+ * Everything is stopped, committed and reported. After a broker hang the Kafka client can keep a
+ * socket or timer alive for minutes, and a cron'd `--once` must still end: if the process has not
+ * ended by itself shortly, end it with the exit code already set. The timer is unref'd, so a
+ * process that ends by itself is not held back.
+ */
+function exitSoonIfHeldOpen(): void {
+  setTimeout(() => {
+    process.stderr.write('casebridge: a client library still held the process open after stopping; exiting\n');
+    process.exit();
+  }, 5_000).unref();
 }
 
 /** A cron'd run must be able to alert on records that did not make it (finding 8, docs/reliability.md). */
