@@ -14,7 +14,7 @@ import { recordFingerprint } from '../src/event/identity.js';
 import { buildEvent } from '../src/normalize/build-event.js';
 import { decideChange, visibleFields, type CaseMemory } from '../src/normalize/change.js';
 import { encodeEvent, recordSize } from '../src/publish/kafka/encode.js';
-import type { SourceRecord } from '../src/connectors/source.js';
+import type { SourceRecord } from '../src/core/source.js';
 import type { CaseSnapshot } from '../src/event/case-event.js';
 import { openSqliteStateStore } from '../src/runtime/sqlite-state-store.js';
 import { CSV_COLUMNS, csvHeader, csvRow } from './scenarios/data.js';

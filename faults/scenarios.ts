@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfigText } from '../src/config/load.js';
 import { createGateway } from '../src/runtime/gateway.js';
-import { silentLogger } from '../src/runtime/logger.js';
+import { silentLogger } from '../src/core/logger.js';
 import { stringify } from 'yaml';
 import { privateBroker, readTopic, topicSize, uid } from '../tests/kafka/helpers.js';
 import { mountSmallDisk } from '../tests/helpers/tmpfs.js';

@@ -70,8 +70,8 @@ async function child(dir: string): Promise<void> {
   const { FileConnectorConfig } = await import('../../src/connectors/file/config.js');
   const { createFileSource } = await import('../../src/connectors/file/index.js');
   const { openSqliteStateStore } = await import('../../src/runtime/sqlite-state-store.js');
-  const { silentLogger } = await import('../../src/runtime/logger.js');
-  const { systemClock } = await import('../../src/runtime/clock.js');
+  const { silentLogger } = await import('../../src/core/logger.js');
+  const { systemClock } = await import('../../src/core/clock.js');
   const config = FileConnectorConfig.parse({
     name: 'bench',
     type: 'file',

@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import { loadConfigFile } from '../../src/config/load.js';
-import type { SourceRecord } from '../../src/connectors/source.js';
+import type { SourceRecord } from '../../src/core/source.js';
 import { buildEvent } from '../../src/normalize/build-event.js';
 import { decideChange, visibleFields } from '../../src/normalize/change.js';
 import { compileMapping } from '../../src/normalize/compile-mapping.js';

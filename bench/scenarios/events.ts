@@ -11,7 +11,7 @@ import { decideChange, visibleFields } from '../../src/normalize/change.js';
 import { compileMapping } from '../../src/normalize/compile-mapping.js';
 import { encodeEvent } from '../../src/publish/kafka/encode.js';
 import type { Normalizer } from '../../src/normalize/normalizer.js';
-import type { OutgoingEvent } from '../../src/publish/publisher.js';
+import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 import { repoRoot } from '../lib/settings.js';
 import { CSV_COLUMNS, csvRow } from './data.js';
 
@@ -37,10 +37,10 @@ export async function makeNormalizer(): Promise<Normalizer> {
   });
 }
 
-export async function makeEvents(n: number): Promise<OutgoingEvent[]> {
+export async function makeEvents(n: number): Promise<OutgoingCaseEvent[]> {
   const normalize = await makeNormalizer();
   const fetchedAt = new Date().toISOString();
-  const events: OutgoingEvent[] = [];
+  const events: OutgoingCaseEvent[] = [];
   // Every event its own case: keys spread over partitions as a large export's would.
   const shape = { cases: n };
   for (let i = 0; i < n; i++) {
@@ -56,7 +56,7 @@ export async function makeEvents(n: number): Promise<OutgoingEvent[]> {
 }
 
 /** Mean bytes per record as the binary CloudEvents binding sends it: value, key and headers. */
-export function recordSizes(events: OutgoingEvent[]): { value: number; total: number } {
+export function recordSizes(events: OutgoingCaseEvent[]): { value: number; total: number } {
   let value = 0;
   let total = 0;
   for (const e of events) {

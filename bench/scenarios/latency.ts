@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { durationMs } from '../../src/config/common.js';
+import { durationMs } from '../../src/core/units.js';
 import { sleep } from '../lib/proc.js';
 import { CLI, makeSide, type BenchContext } from '../lib/context.js';
 import { uniqueTopic } from '../lib/kafka.js';

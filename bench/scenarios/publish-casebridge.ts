@@ -10,8 +10,8 @@ import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { KafkaPublisherConfig, createKafkaPublisher } from '../../src/publish/kafka/index.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { systemClock } from '../../src/core/clock.js';
+import { createLogger } from '../../src/core/logger.js';
 import { GSS } from './data.js';
 import { makeEvents, recordSizes } from './events.js';
 

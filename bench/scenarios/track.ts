@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { createApplier } from '../../src/track/ingest/applier.js';
 import { createTrackMetrics } from '../../src/track/metrics.js';
 import { openPostgresProjection } from '../../src/track/store/postgres.js';

@@ -18,9 +18,9 @@ import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import { SoapConnectorConfig } from '../../src/connectors/soap/config.js';
 import { createSoapSource } from '../../src/connectors/soap/index.js';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { createGateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { startHostile } from '../../tests/simulators/soap/hostile.js';
 import { WasteSimulator } from '../../tests/simulators/soap/waste.js';
 

@@ -1,6 +1,6 @@
 /** Loads a config for a command, turning config errors into the documented exit code. */
 import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../config/load.js';
-import { ConfigError, describeError } from '../runtime/errors.js';
+import { ConfigError, describeError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 
 export class ExitError extends Error {

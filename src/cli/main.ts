@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, describeError } from '../runtime/errors.js';
+import { ConfigError, describeError } from '../core/errors.js';
 import { registerForget } from './commands/forget.js';
 import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
@@ -17,7 +17,7 @@ import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import { ExitError } from './load.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
-import { maskSecrets } from '../runtime/mask.js';
+import { maskSecrets } from '../core/mask.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 

@@ -1,11 +1,13 @@
 /** The parts `preview` swaps into the ordinary gateway so that it runs `run`'s path but changes nothing. */
 import type { ConnectorConfig } from '../config/schema.js';
-import type { Source, SourceBatch, SourceFactory } from '../connectors/source.js';
-import type { DeadLetter } from '../event/dead-letter.js';
-import type { OutgoingEvent, Publisher } from '../publish/publisher.js';
+import type { Source, SourceBatch, SourceFactory } from '../core/source.js';
+import type { DeadLetter } from '../core/dead-letter.js';
+import type { Publisher } from '../core/publisher.js';
+import type { CaseEvent } from '../event/case-event.js';
+import type { OutgoingCaseEvent } from '../normalize/build-event.js';
 
 /** Prints (through the callbacks) what `run` would publish; nothing is written anywhere else. */
-export function createPreviewPublisher(out: { onEvents(events: OutgoingEvent[]): void; onDeadLetters(letters: DeadLetter[]): void }): Publisher {
+export function createPreviewPublisher(out: { onEvents(events: OutgoingCaseEvent[]): void; onDeadLetters(letters: DeadLetter[]): void }): Publisher<CaseEvent> {
   return {
     start: async () => undefined,
     publish: async (events) => out.onEvents(events),

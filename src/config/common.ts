@@ -2,18 +2,8 @@
 import { z } from 'zod';
 import { GssCode } from '../event/case-event.js';
 import { Mapping } from '../normalize/mapping-schema.js';
+import { Duration } from '../core/units.js';
 
-export const Duration = z
-  .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 1h or 1d')
-  .describe('Duration: number + unit (ms, s, m, h, d)');
-
-export function durationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Math.round(Number(m[1]) * unit);
-}
 
 export const Schedule = z.union([
   z.object({ every: Duration.describe('Run this often, e.g. 30s or 5m') }).strict(),
@@ -52,8 +42,6 @@ export const ConnectorName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. islington-waste');
 
-/** A secret after ${env:…}/${file:…} resolution; never logged. */
-export const Secret = z.string().min(1);
 
 export const connectorBase = z.object({
   name: ConnectorName,

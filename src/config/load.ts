@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../runtime/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { GatewayConfig } from './schema.js';
 import { resolveRefs } from './secrets.js';
-import { registerInlineSecrets } from '../runtime/mask.js';
+import { registerInlineSecrets } from '../core/mask.js';
 import { knownKeysAt } from './schema-walk.js';
 import { distance } from 'fastest-levenshtein';
 

@@ -8,7 +8,7 @@ import { Council } from '../event/case-event.js';
 import { Lookups } from '../normalize/mapping-schema.js';
 import { connectorConfigSchemas } from '../connectors/registry.js';
 import { KafkaPublisherConfig } from '../publish/kafka/config.js';
-import { Duration, Secret } from './common.js';
+import { Duration, Secret } from '../core/units.js';
 
 export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { registerSecret } from '../runtime/logger.js';
+import { registerSecret } from '../core/logger.js';
 
 const REF = /\$\{(env|file):([^}]+)\}/g;
 

@@ -12,7 +12,7 @@ import { SoapConnectorConfig } from './soap/config.js';
 import { createSoapSource } from './soap/index.js';
 import { SqlConnectorConfig } from './sql/config.js';
 import { createSqlSource } from './sql/index.js';
-import type { SourceFactory } from './source.js';
+import type { SourceFactory } from '../core/source.js';
 
 export const connectorConfigSchemas = [FileConnectorConfig, SqlConnectorConfig, SoapConnectorConfig, RestConnectorConfig, PushConnectorConfig] as const;
 

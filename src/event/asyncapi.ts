@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { CaseEvent, CaseEventData, ChangeKind, DATA_SCHEMA_URI, EVENT_SCHEMA_VERSION, EVENT_TYPE_PREFIX, eventTypeFor, type CaseEvent as CaseEventT } from './case-event.js';
-import { DeadLetter } from './dead-letter.js';
+import { DeadLetter } from '../core/dead-letter.js';
 
 /** AsyncAPI Schema is a superset of JSON Schema draft-07. */
 function schemaOf(s: z.ZodType): Record<string, unknown> {

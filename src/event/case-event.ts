@@ -1,9 +1,13 @@
 /**
  * The case event: the one contract every connector produces and every portal consumes.
  * This zod schema is the single source of truth; JSON Schema and AsyncAPI documents are
- * generated from it (`casebridge schema --write`). Depends on nothing else in the project.
+ * generated from it (`casebridge schema --write`). Depends on nothing in the project but core.
  */
 import { z } from 'zod';
+import { SourcePosition, Timestamp } from '../core/position.js';
+
+// Part of the event contract; defined in core because sources and dead letters use them too.
+export { SourcePosition, Timestamp };
 
 /** Bumped only for breaking changes; additive fields keep the version. */
 export const EVENT_SCHEMA_VERSION = 'v1';
@@ -11,10 +15,6 @@ export const EVENT_TYPE_PREFIX = 'uk.casebridge.case';
 export const DATA_SCHEMA_URI = `https://casebridge.dev/schemas/case-event.${EVENT_SCHEMA_VERSION}.json`;
 
 /** ISO 8601 date-time that always states its offset (Z or ±hh:mm), never a floating local time. */
-export const Timestamp = z.iso
-  .datetime({ offset: true })
-  .describe('ISO 8601 date-time with an explicit offset, e.g. 2025-11-03T14:05:00Z or 2025-07-01T09:30:00+01:00');
-export type Timestamp = z.infer<typeof Timestamp>;
 
 /**
  * What a resident is told about their case. Deliberately small: every supplier status maps onto
@@ -168,23 +168,6 @@ export const Change = z
   .strict();
 export type Change = z.infer<typeof Change>;
 
-/**
- * Where a record came from, precise enough to find it again in the supplier's system or export.
- * Flat and optional so each connector kind fills what it knows.
- */
-export const SourcePosition = z
-  .object({
-    file: z.string().optional(),
-    line: z.number().int().nonnegative().optional(),
-    table: z.string().optional(),
-    key: z.string().optional(),
-    operation: z.string().optional(),
-    page: z.union([z.number().int(), z.string()]).optional(),
-    cursor: z.string().optional(),
-    receivedAt: Timestamp.optional(),
-  })
-  .strict();
-export type SourcePosition = z.infer<typeof SourcePosition>;
 
 export const ClockChangeApplied = z
   .object({

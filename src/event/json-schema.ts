@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CaseEvent, DATA_SCHEMA_URI } from './case-event.js';
-import { DeadLetter } from './dead-letter.js';
+import { DeadLetter } from '../core/dead-letter.js';
 
 export interface SchemaDocument {
   file: string;

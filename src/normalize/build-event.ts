@@ -8,7 +8,10 @@ import {
   type LifecycleStatus,
 } from '../event/case-event.js';
 import { caseFingerprint, caseKey, eventId, eventSource } from '../event/identity.js';
-import type { OutgoingEvent } from '../publish/publisher.js';
+import type { OutgoingEvent } from '../core/publisher.js';
+
+/** A case event on its way to a publisher. */
+export type OutgoingCaseEvent = OutgoingEvent<CaseEvent>;
 
 export interface ChangeFacts {
   kind: ChangeKind;
@@ -21,7 +24,7 @@ export interface ChangeFacts {
  * `sequence` is the case's number for this change (1 for its first event, see nextSequence), read
  * from committed state, so replaying the same change yields the same id whatever the wall clock says.
  */
-export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, sequence: number): OutgoingEvent {
+export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, sequence: number): OutgoingCaseEvent {
   const gss = snapshot.council.gss;
   const connector = snapshot.system.connector;
   const reference = snapshot.case.reference;
@@ -46,7 +49,7 @@ export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, sequence
       sequence,
     },
   };
-  return { event, key: caseKey({ gss, supplier: snapshot.system.supplier, reference }) };
+  return { event, key: caseKey({ gss, supplier: snapshot.system.supplier, reference }), council: gss, connector };
 }
 
 /**

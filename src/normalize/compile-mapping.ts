@@ -13,11 +13,11 @@
 import { createHmac } from 'node:crypto';
 import jsonata from 'jsonata';
 import { CaseSnapshot, TERMINAL_STATUSES, type CaseSnapshot as CaseSnapshotT, type ClockChangeApplied, type ClosureReason } from '../event/case-event.js';
-import type { SourceRecord } from '../connectors/source.js';
-import { ConfigError } from '../runtime/errors.js';
+import type { SourceRecord } from '../core/source.js';
+import { ConfigError } from '../core/errors.js';
 import { Mapping, type ClosureLookupEntry, type Lookup, type ServiceLookupEntry, type StatusLookupEntry, type ValueSpec } from './mapping-schema.js';
 import type { CompileMapping, MappingContext, NormalizeResult, Normalizer } from './normalizer.js';
-import { compilePath, leafValue, PathSyntaxError } from './path.js';
+import { compilePath, leafValue, PathSyntaxError } from '../core/record-path.js';
 import { compileDate, DEFAULT_CLOCK_CHANGE, formatInZone, zoneFor, type ClockChangeNote, type ClockChangePolicy, type CompiledDate } from './uk/dates.js';
 import { bngToWgs84, isOnGrid } from './uk/bng.js';
 import { checkUprn, checkUsrn, normalisePostcode } from './uk/identifiers.js';

@@ -5,20 +5,9 @@
  */
 import { z } from 'zod';
 import { ClosureReasonCode, LifecycleStatus } from '../event/case-event.js';
-import { checkDateFormat } from './uk/date-format.js';
+import { DateFormat } from '../core/date-format.js';
 
-const NAMED_DATE_FORMATS = ['iso', 'epoch', 'epoch-ms', 'excel'] as const;
-
-export const DateFormat = z
-  .union([
-    z.enum(NAMED_DATE_FORMATS).describe('iso: ISO 8601 (zone from the value, else `zone`); epoch: Unix seconds; epoch-ms: Unix milliseconds; excel: Excel serial day number in `zone`'),
-    z.string().min(1).describe('A Luxon format such as "dd/MM/yyyy HH:mm", read in `zone` (tokens: docs/mapping.md#dates)'),
-  ])
-  .superRefine((fmt, ctx) => {
-    if ((NAMED_DATE_FORMATS as readonly string[]).includes(fmt)) return;
-    const problems = checkDateFormat(fmt);
-    if (problems.length) ctx.addIssue({ code: 'custom', message: `date format ${JSON.stringify(fmt)}: ${problems.join('; ')}` });
-  });
+export { DateFormat };
 
 export const DateSpec = z.union([
   DateFormat,

@@ -4,7 +4,7 @@
  * status changed / closed) happens after it, against the case memory (normalize/change.ts).
  */
 import type { CaseSnapshot, Council } from '../event/case-event.js';
-import type { SourceRecord } from '../connectors/source.js';
+import type { SourceRecord } from '../core/source.js';
 import type { Lookups, Mapping } from './mapping-schema.js';
 
 export type NormalizeResult =

@@ -8,7 +8,7 @@
  * (its attributes stay); where it reads an attribute, every spelling of it goes. Fields read only
  * through JSONata cannot be known and stay.
  */
-import { parsePath, type PathSegment } from './path.js';
+import { parsePath, type PathSegment } from '../core/record-path.js';
 
 export const PERSONAL_DATA_REMOVED = '[personal data removed]';
 

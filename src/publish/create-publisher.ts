@@ -2,10 +2,10 @@
 import { resolve } from 'node:path';
 import type { Council } from '../event/case-event.js';
 import type { PublisherConfig } from '../config/schema.js';
-import type { Clock } from '../runtime/clock.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import { createLocalLogPublisher } from './local-log.js';
-import type { Publisher } from './publisher.js';
+import type { Publisher } from '../core/publisher.js';
 import { createStdoutPublisher } from './stdout.js';
 
 export async function createPublisher(config: PublisherConfig, deps: { baseDir: string; logger: Logger; clock: Clock; councils: readonly (Council & { topic?: string })[]; connectors?: readonly { name: string; council: string }[] }): Promise<Publisher> {

@@ -6,18 +6,18 @@ import { EventEmitter } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Council } from '../event/case-event.js';
 import type { ConnectorConfig } from '../config/schema.js';
-import { durationMs } from '../config/common.js';
-import type { Source, SourceFactory } from '../connectors/source.js';
+import { durationMs } from '../core/units.js';
+import type { Source, SourceFactory } from '../core/source.js';
 import type { Lookups } from '../normalize/mapping-schema.js';
 import type { CompileMapping, ConfigLocate, Normalizer } from '../normalize/normalizer.js';
-import type { Publisher } from '../publish/publisher.js';
-import { backoffDelay, sleep } from './backoff.js';
-import type { Clock } from './clock.js';
-import { CasebridgeError, describeError, isRetriable } from './errors.js';
-import type { Logger } from './logger.js';
+import type { Publisher } from '../core/publisher.js';
+import { backoffDelay, sleep } from '../core/backoff.js';
+import type { Clock } from '../core/clock.js';
+import { CasebridgeError, describeError, isRetriable } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import { processBatch, type BatchResult } from './pipeline.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../core/state-store.js';
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 

@@ -3,24 +3,24 @@
  * endpoint. Everything it needs can be passed in, so tests run it with fakes or real parts alike.
  */
 import { resolve } from 'node:path';
-import { durationMs } from '../config/common.js';
+import { durationMs } from '../core/units.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConnectorConfig } from '../config/schema.js';
 import { sourceFactories } from '../connectors/registry.js';
-import type { SourceFactory } from '../connectors/source.js';
+import type { SourceFactory } from '../core/source.js';
 import { compileMapping as defaultCompileMapping } from '../normalize/compile-mapping.js';
 import type { CompileMapping } from '../normalize/normalizer.js';
 import { createPublisher } from '../publish/create-publisher.js';
-import type { Publisher } from '../publish/publisher.js';
-import { backoffDelay, sleep } from './backoff.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Publisher } from '../core/publisher.js';
+import { backoffDelay, sleep } from '../core/backoff.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { ConnectorRunner, type RunSummary } from './connector-runner.js';
-import { ConfigError, describeError, isRetriable } from './errors.js';
+import { ConfigError, describeError, isRetriable } from '../core/errors.js';
 import { startHttpServer, type StatusReport } from './http-server.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { openSqliteStateStore } from './sqlite-state-store.js';
-import type { StateStore } from './state-store.js';
+import type { StateStore } from '../core/state-store.js';
 
 export interface GatewayOptions {
   loaded: LoadedConfig;
@@ -86,7 +86,7 @@ function trackInFlight(publisher: Publisher): { publisher: Publisher; pending():
   return {
     publisher: {
       start: () => publisher.start(),
-      publish: (events) => track({ connector: events[0]?.event.data.provenance.connector ?? 'unknown', what: 'events', count: events.length, since: Date.now() }, () => publisher.publish(events)),
+      publish: (events) => track({ connector: events[0]?.connector ?? 'unknown', what: 'events', count: events.length, since: Date.now() }, () => publisher.publish(events)),
       deadLetter: (letters) => track({ connector: letters[0]?.connector ?? 'unknown', what: 'dead letters', count: letters.length, since: Date.now() }, () => publisher.deadLetter(letters)),
       health: () => publisher.health(),
       close: () => publisher.close(),

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { RunTotals } from './connector-runner.js';
-import { maskSecrets } from './mask.js';
+import { maskSecrets } from '../core/mask.js';
 
 export interface StatusReport {
   ready: boolean;

@@ -3,8 +3,8 @@
  * runs the same pipeline as `run` on it: later batches see what earlier batches "committed"
  * (so overlap repeats are skipped exactly as `run` skips them), and the real store never changes.
  */
-import type { Checkpoint, StateWrite } from '../connectors/source.js';
-import type { ConnectorState, StateStore } from './state-store.js';
+import type { Checkpoint, StateWrite } from '../core/source.js';
+import type { ConnectorState, StateStore } from '../core/state-store.js';
 
 const DELETED = Symbol('deleted');
 

@@ -5,18 +5,19 @@
  * commit can lose a record because the events are already durable.
  */
 import type { Council } from '../event/case-event.js';
-import type { DeadLetter } from '../event/dead-letter.js';
+import type { DeadLetter } from '../core/dead-letter.js';
 import { canonicalJson, sha256Hex } from '../event/identity.js';
-import type { SourceBatch, SourceRecord, SourceWarning, StateWrite } from '../connectors/source.js';
+import type { SourceBatch, SourceRecord, SourceWarning, StateWrite } from '../core/source.js';
 import { buildEvent, nextSequence } from '../normalize/build-event.js';
 import { decideChange, visibleFields, type CaseMemory } from '../normalize/change.js';
 import { judgeListing, noLongerListed, type WithheldReason } from '../normalize/snapshot-diff.js';
 import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
-import type { OutgoingEvent, Publisher } from '../publish/publisher.js';
-import type { Clock } from './clock.js';
-import { CasebridgeError } from './errors.js';
-import { maskDeep, maskSecrets } from './mask.js';
-import type { ConnectorState } from './state-store.js';
+import type { Publisher } from '../core/publisher.js';
+import type { OutgoingCaseEvent } from '../normalize/build-event.js';
+import type { Clock } from '../core/clock.js';
+import { CasebridgeError } from '../core/errors.js';
+import { maskDeep, maskSecrets } from '../core/mask.js';
+import type { ConnectorState } from '../core/state-store.js';
 
 export const CASE_NAMESPACE = 'case';
 const SNAPSHOT_NAMESPACE = 'snapshot';
@@ -58,7 +59,7 @@ export interface PipelineDeps {
 
 /** The part of a batch that needs no I/O: decide what to publish and what to remember. */
 export interface PreparedBatch {
-  events: OutgoingEvent[];
+  events: OutgoingCaseEvent[];
   deadLetters: DeadLetter[];
   writes: StateWrite[];
   result: BatchResult;
@@ -67,7 +68,7 @@ export interface PreparedBatch {
 export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 'publisher'>): Promise<PreparedBatch> {
   const { connector, council, normalize, state, clock } = deps;
   const now = clock.now().toISOString();
-  const events: OutgoingEvent[] = [];
+  const events: OutgoingCaseEvent[] = [];
   const deadLetters: DeadLetter[] = [];
   // Cases touched in this batch: later records of one case must see earlier ones.
   const memory = new Map<string, CaseMemory | null>();
@@ -165,8 +166,8 @@ function closeNoLongerListed(
   recall: (ref: string) => CaseMemory | undefined,
   memory: Map<string, CaseMemory | null>,
   now: string,
-): OutgoingEvent[] {
-  const out: OutgoingEvent[] = [];
+): OutgoingCaseEvent[] {
+  const out: OutgoingCaseEvent[] = [];
   for (const ref of refs) {
     const m = recall(ref);
     if (!m) continue;
@@ -260,7 +261,7 @@ async function publishOrIsolate(prepared: PreparedBatch, deps: PipelineDeps): Pr
   // One by one, in order: events of the refused request that did land are published again with
   // the same ids (at least once), and each refused one becomes a dead letter.
   const refusedCases = new Set<string>();
-  const published: OutgoingEvent[] = [];
+  const published: OutgoingCaseEvent[] = [];
   for (const e of prepared.events) {
     try {
       await deps.publisher.publish([e]);

@@ -5,9 +5,9 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Checkpoint, StateWrite } from '../connectors/source.js';
-import { StateError } from './errors.js';
-import type { ConnectorState, StateStore } from './state-store.js';
+import type { Checkpoint, StateWrite } from '../core/source.js';
+import { StateError } from '../core/errors.js';
+import type { ConnectorState, StateStore } from '../core/state-store.js';
 
 const RESTORE_HINT = 'restore it from a copy made with `casebridge state backup`, or delete it to start afresh (every source is then read again from the start)';
 

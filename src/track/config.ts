@@ -5,7 +5,7 @@
  * file:line and "did you mean".
  */
 import { z } from 'zod';
-import { Duration, Secret } from '../config/common.js';
+import { Duration, Secret } from '../core/units.js';
 import { GssCode } from '../event/case-event.js';
 
 const Brokers = z

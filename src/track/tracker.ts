@@ -4,9 +4,9 @@
  */
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { durationMs } from '../config/common.js';
+import { durationMs } from '../core/units.js';
 import type { LoadedYaml } from '../config/load.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { TrackConfig, TrackStoreConfig } from './config.js';
 import { buildTrackServer, type TrackServerDeps } from './http/server.js';
 import { createApplier } from './ingest/applier.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { readEventLog } from '../helpers/event-log.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -16,7 +16,7 @@ import { ConfigInvalidError, parseConfigText, type LoadedConfig } from '../../sr
 import { knownKeysAt } from '../../src/config/schema-walk.js';
 import { FileConnectorConfig } from '../../src/connectors/file/config.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { memoryPublisher, type MemoryPublisher } from '../helpers/memory-publisher.js';
 import { tempDir } from './harness.js';
 

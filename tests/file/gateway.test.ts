@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { tempDir } from './harness.js';

@@ -5,13 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Source, SourceBatch, SourceRecord, SourceReject } from '../../src/connectors/source.js';
+import type { Source, SourceBatch, SourceRecord, SourceReject } from '../../src/core/source.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import type { ConnectorState, StateStore } from '../../src/runtime/state-store.js';
+import type { ConnectorState, StateStore } from '../../src/core/state-store.js';
 import { FileConnectorConfig } from '../../src/connectors/file/config.js';
-import { silentLogger } from '../../src/runtime/logger.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import type { SourceDeps } from '../../src/connectors/source.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { SourceDeps } from '../../src/core/source.js';
 
 export function tempDir(prefix = 'cb-file-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { runCli } from '../helpers/cli.js';
 import { readEventLog } from '../helpers/event-log.js';
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFileSource } from '../../src/connectors/file/index.js';
 import type { FileConnectorConfig } from '../../src/connectors/file/config.js';
 import { parseConfigText } from '../../src/config/load.js';
-import { ConfigError } from '../../src/runtime/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { deps, drain, fileConfig, openState, tempDir } from './harness.js';
 import { startSftpServer, type TestSftpServer } from './sftp-server.js';
 
@@ -163,7 +163,7 @@ connectors:
     const err = (await drain(source, state).then(
       () => undefined,
       (e: unknown) => e,
-    )) as import('../../src/runtime/errors.js').SourceError;
+    )) as import('../../src/core/errors.js').SourceError;
     expect(err.message).toMatch(/cannot connect to sftp:\/\/council@127\.0\.0\.1:\d+\/outbox after 3 attempts/);
     expect(err.retriable).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(70); // two backoff pauses of >= 37ms

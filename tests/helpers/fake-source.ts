@@ -1,5 +1,5 @@
 /** A scripted source for runtime tests: yields the batches it is given, records ack order. */
-import type { Checkpoint, Source, SourceBatch, SourceRecord } from '../../src/connectors/source.js';
+import type { Checkpoint, Source, SourceBatch, SourceRecord } from '../../src/core/source.js';
 import type { CaseSnapshot } from '../../src/event/case-event.js';
 import type { Normalizer } from '../../src/normalize/normalizer.js';
 

@@ -6,7 +6,7 @@
 import { createPublisher } from '../../src/publish/create-publisher.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 
 const [configPath, connector, after] = process.argv.slice(2) as [string, string, string];
 const loaded = loadConfigFile(configPath);

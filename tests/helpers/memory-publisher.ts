@@ -1,10 +1,12 @@
 /** An in-memory publisher for unit tests: records calls in order, can be told to fail or stall. */
-import type { DeadLetter } from '../../src/event/dead-letter.js';
-import { PublishError } from '../../src/runtime/errors.js';
-import type { OutgoingEvent, Publisher } from '../../src/publish/publisher.js';
+import type { DeadLetter } from '../../src/core/dead-letter.js';
+import { PublishError } from '../../src/core/errors.js';
+import type { Publisher } from '../../src/core/publisher.js';
+import type { CaseEvent } from '../../src/event/case-event.js';
+import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 
-export interface MemoryPublisher extends Publisher {
-  events: OutgoingEvent[];
+export interface MemoryPublisher extends Publisher<CaseEvent> {
+  events: OutgoingCaseEvent[];
   deadLetters: DeadLetter[];
   /** Every call in order, for asserting publish-before-commit. */
   log: string[];

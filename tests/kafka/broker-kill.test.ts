@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaPublisher, strayKafkaRejections, type KafkaPublisher } from '../../src/publish/kafka/index.js';
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { PublishError } from '../../src/runtime/errors.js';
-import { silentLogger } from '../../src/runtime/logger.js';
-import type { OutgoingEvent } from '../../src/publish/publisher.js';
+import { systemClock } from '../../src/core/clock.js';
+import { PublishError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 import { brokers, makeEvent, privateBroker, readTopic, type PrivateBroker } from './helpers.js';
 
 let broker: PrivateBroker;
@@ -47,7 +47,7 @@ describe('broker killed mid-stream (publisher level)', () => {
     const BATCHES = 60;
     const PER_BATCH = 50;
     const KILL_AFTER = 20;
-    const batches: OutgoingEvent[][] = Array.from({ length: BATCHES }, (_, b) =>
+    const batches: OutgoingCaseEvent[][] = Array.from({ length: BATCHES }, (_, b) =>
       Array.from({ length: PER_BATCH }, (_, i) => makeEvent({ reference: `K-${(b * PER_BATCH + i) % 300}`, version: Math.floor((b * PER_BATCH + i) / 300) })),
     );
     const failures: PublishError[] = [];

@@ -1,11 +1,11 @@
 /** The Kafka publisher's config: TLS/SASL rules, topic templates, and errors located by the loader. */
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { ConfigError } from '../../src/runtime/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { KafkaPublisherConfig, fillTopic } from '../../src/publish/kafka/config.js';
 import { createKafkaPublisher } from '../../src/publish/kafka/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
-import { systemClock } from '../../src/runtime/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { systemClock } from '../../src/core/clock.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const base = { type: 'kafka', brokers: ['kafka-1.council.internal:9093'] } as const;

@@ -6,7 +6,7 @@ import { isRetriableKafkaError, toPublishError } from '../../src/publish/kafka/e
 import { kafkaLogCreator } from '../../src/publish/kafka/log.js';
 import { chunks } from '../../src/publish/kafka/publisher.js';
 import { encodeEvent } from '../../src/publish/kafka/encode.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { makeEvent } from './helpers.js';
 
 const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, logLevel } = kafkajs;

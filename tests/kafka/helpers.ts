@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { CaseEvent, DATA_SCHEMA_URI, eventTypeFor, type ChangeKind, type LifecycleStatus } from '../../src/event/case-event.js';
 import { caseKey, eventId, eventSource, recordFingerprint } from '../../src/event/identity.js';
-import type { OutgoingEvent } from '../../src/publish/publisher.js';
+import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 
 const run = promisify(execFile);
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -44,7 +44,7 @@ export interface EventSpec {
 }
 
 /** A valid CaseEvent (checked against the zod contract) with its partition key. */
-export function makeEvent(s: EventSpec): OutgoingEvent {
+export function makeEvent(s: EventSpec): OutgoingCaseEvent {
   const gss = s.gss ?? 'E09000019';
   const connector = s.connector ?? 'islington-waste';
   const supplier = s.supplier ?? 'Whitespace';
@@ -78,7 +78,7 @@ export function makeEvent(s: EventSpec): OutgoingEvent {
       sequence: s.version + 1,
     },
   });
-  return { event, key: caseKey({ gss, supplier, reference: s.reference }) };
+  return { event, key: caseKey({ gss, supplier, reference: s.reference }), council: gss, connector };
 }
 
 export interface ReadMessage {

@@ -4,11 +4,11 @@
  */
 import { Kafka as CloudEventsKafka, type CloudEvent } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetter } from '../../src/event/dead-letter.js';
+import { DeadLetter } from '../../src/core/dead-letter.js';
 import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/index.js';
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
-import { fixedClock } from '../../src/runtime/clock.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { brokers, makeEvent, readTopic, uid, type ReadMessage } from './helpers.js';
 
 const councils = [

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/index.js';
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { ConfigError, PublishError } from '../../src/runtime/errors.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { systemClock } from '../../src/core/clock.js';
+import { ConfigError, PublishError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { brokers, freePort, makeEvent, readTopic, uid } from './helpers.js';
 
 const councils = [{ gss: 'E09000019', name: 'Islington' }];

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/index.js';
 import type { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { PublishError } from '../../src/runtime/errors.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { systemClock } from '../../src/core/clock.js';
+import { PublishError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { brokers, freePort, makeEvent, privateBroker, readTopic, REPO, uid, type PrivateBroker } from './helpers.js';
 
 const USER = 'casebridge';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { compileMapping } from '../../src/normalize/compile-mapping.js';
 import { Mapping } from '../../src/normalize/mapping-schema.js';
-import { ConfigError } from '../../src/runtime/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { ctx, rec, run, stages } from './helpers.js';
 
 const base = {

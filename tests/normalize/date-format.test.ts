@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mapping } from '../../src/normalize/mapping-schema.js';
-import { checkDateFormat } from '../../src/normalize/uk/date-format.js';
+import { checkDateFormat } from '../../src/core/date-format.js';
 
 describe('date format tokens', () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { SourceRecord } from '../../src/connectors/source.js';
+import type { SourceRecord } from '../../src/core/source.js';
 import { compileMapping } from '../../src/normalize/compile-mapping.js';
 import { Mapping } from '../../src/normalize/mapping-schema.js';
 import type { MappingContext, NormalizeResult } from '../../src/normalize/normalizer.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePath, parsePath } from '../../src/normalize/path.js';
+import { compilePath, parsePath } from '../../src/core/record-path.js';
 
 describe('field paths', () => {
   it('parses names, indexes and quoted names', () => {

@@ -7,7 +7,7 @@ import { compileMapping } from '../../src/normalize/compile-mapping.js';
 import { Mapping } from '../../src/normalize/mapping-schema.js';
 import { compileRedactor, PERSONAL_DATA_REMOVED as GONE } from '../../src/normalize/redact.js';
 import { prepareBatch } from '../../src/runtime/pipeline.js';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { ctx, rec } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { caseFingerprint } from '../../src/event/identity.js';
 import { nextSequence } from '../../src/normalize/build-event.js';
 import type { CaseMemory } from '../../src/normalize/change.js';
 import { judgeListing, noLongerListed } from '../../src/normalize/snapshot-diff.js';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { CASE_NAMESPACE, processBatch } from '../../src/runtime/pipeline.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { fakeNormalize, fakeRecord } from '../helpers/fake-source.js';

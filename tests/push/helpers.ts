@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { memoryPublisher, type MemoryPublisher } from '../helpers/memory-publisher.js';
 import { ISLINGTON, repairsMapping } from '../rest/helpers.js';
 

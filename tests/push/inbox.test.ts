@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { verifyHmac } from '../../src/connectors/push/auth.js';
 import { HmacAuth } from '../../src/connectors/push/config.js';
 import { Inbox } from '../../src/connectors/push/inbox.js';
-import type { SourceRecord } from '../../src/connectors/source.js';
+import type { SourceRecord } from '../../src/core/source.js';
 
 const rec = (ref: string): SourceRecord => ({ raw: { ref }, position: { operation: 'POST /x', receivedAt: '2025-11-03T14:05:00Z' }, fetchedAt: '2025-11-03T14:05:00Z' });
 

@@ -4,8 +4,8 @@
  * finished run from the newest update seen.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/runtime/clock.js';
-import { describeError, isRetriable, PublishError } from '../../src/runtime/errors.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { describeError, isRetriable, PublishError } from '../../src/core/errors.js';
 import { memoryPublisher, type MemoryPublisher } from '../helpers/memory-publisher.js';
 import { startRepairsSimulator, type RepairsSimulator } from '../simulators/rest/housing-repairs.js';
 import { openHarness, restConnector, tempDir, type Harness } from './helpers.js';

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
-import type { Clock } from '../../src/runtime/clock.js';
-import type { OutgoingEvent } from '../../src/publish/publisher.js';
+import type { Clock } from '../../src/core/clock.js';
+import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import type { StateStore } from '../../src/runtime/state-store.js';
+import type { StateStore } from '../../src/core/state-store.js';
 import { memoryPublisher, type MemoryPublisher } from '../helpers/memory-publisher.js';
 
 export const ISLINGTON = { gss: 'E09000019', name: 'London Borough of Islington' };
@@ -67,7 +67,7 @@ export interface Harness {
   dir: string;
   checkpoint(): Record<string, unknown> | undefined;
   /** Events published, by reference, last one wins. */
-  byRef(): Map<string, OutgoingEvent['event']>;
+  byRef(): Map<string, OutgoingCaseEvent['event']>;
 }
 
 export function tempDir(prefix = 'cb-rest-'): string {

@@ -1,7 +1,7 @@
 /** Small pure pieces of the rest connector. */
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../src/connectors/rest/http-client.js';
-import { getAtPath } from '../../src/connectors/rest/json-path.js';
+import { getAtPath } from '../../src/connectors/shared/json-path.js';
 import { formatSince, initialSince, readRecordTime } from '../../src/connectors/rest/since.js';
 import { nextFromLinkHeader } from '../../src/connectors/rest/source.js';
 

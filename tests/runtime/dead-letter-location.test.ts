@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile, parsePath } from '../../src/config/load.js';
-import { DeadLetter } from '../../src/event/dead-letter.js';
+import { DeadLetter } from '../../src/core/dead-letter.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 
 const CONFIG = `version: 1
 councils:

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { CaseEvent } from '../../src/event/case-event.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 
@@ -115,7 +115,7 @@ describe('start-up checks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-gw-'));
     // Two file connectors; the fake factory gives "broken" a source whose start-up check fails.
     const l = parseConfigText(yaml(dir).replace(/- name: fake\n([\s\S]*)$/, (m, rest: string) => `${m}  - name: broken\n${rest}`), 'test.yaml', dir, {});
-    const { ConfigError } = await import('../../src/runtime/errors.js');
+    const { ConfigError } = await import('../../src/core/errors.js');
     const publisher = memoryPublisher();
     gw = await createGateway({
       loaded: l,

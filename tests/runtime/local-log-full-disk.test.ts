@@ -8,7 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalLogPublisher } from '../../src/publish/local-log.js';
-import type { OutgoingEvent } from '../../src/publish/publisher.js';
+import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 import { mountSmallDisk } from '../helpers/tmpfs.js';
 import { tempDir } from '../file/harness.js';
 
@@ -17,7 +17,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const ev = (id: string, pad = 400) => ({ key: 'k', event: { id, data: { note: 'x'.repeat(pad) } } }) as unknown as OutgoingEvent;
+const ev = (id: string, pad = 400) => ({ key: 'k', event: { id, data: { note: 'x'.repeat(pad) } } }) as unknown as OutgoingCaseEvent;
 const idsIn = (file: string) =>
   readFileSync(file, 'utf8')
     .split('\n')
@@ -36,7 +36,7 @@ describe('local event log on a full disk', () => {
     cleanups.push(() => log.close());
 
     const resolved: string[] = [];
-    let failed: OutgoingEvent[] | undefined;
+    let failed: OutgoingCaseEvent[] | undefined;
     let failure: Error | undefined;
     for (let b = 0; b < 1000 && !failed; b++) {
       const batch = Array.from({ length: 7 }, (_, i) => ev(`b${b}-e${i}`));

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLocalLogPublisher } from '../../src/publish/local-log.js';
-import type { OutgoingEvent } from '../../src/publish/publisher.js';
+import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 
-const ev = (id: string) => ({ key: 'k', event: { id } }) as unknown as OutgoingEvent;
+const ev = (id: string) => ({ key: 'k', event: { id } }) as unknown as OutgoingCaseEvent;
 
 describe('local event log', () => {
   it('cuts off a line torn by a crash instead of gluing the next event to it', async () => {

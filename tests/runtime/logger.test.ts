@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 
 function capture() {
   const lines: string[] = [];

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { createLogger, silentLogger } from '../../src/runtime/logger.js';
-import { maskSecrets, registerSecret } from '../../src/runtime/mask.js';
-import { SourceError } from '../../src/runtime/errors.js';
+import { createLogger, silentLogger } from '../../src/core/logger.js';
+import { maskSecrets, registerSecret } from '../../src/core/mask.js';
+import { SourceError } from '../../src/core/errors.js';
 import { fakeNormalize, type FakeRow } from '../helpers/fake-source.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 

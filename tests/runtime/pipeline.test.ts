@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectorConfig } from '../../src/config/schema.js';
 import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
-import { fixedClock } from '../../src/runtime/clock.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
 import { processBatch } from '../../src/runtime/pipeline.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import type { StateStore } from '../../src/runtime/state-store.js';
+import type { StateStore } from '../../src/core/state-store.js';
 import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 
@@ -204,7 +204,7 @@ describe('an event the publisher refuses', () => {
   it('becomes a dead letter and does not block the events after it', async () => {
     const journal: string[] = [];
     const publisher = memoryPublisher(journal);
-    const { PublishError } = await import('../../src/runtime/errors.js');
+    const { PublishError } = await import('../../src/core/errors.js');
     const publish = publisher.publish.bind(publisher);
     publisher.publish = async (events) => {
       if (events.some((e) => e.event.subject === 'SR2')) {

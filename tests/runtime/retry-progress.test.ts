@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 

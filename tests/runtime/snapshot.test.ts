@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SourceBatch } from '../../src/connectors/source.js';
-import { fixedClock } from '../../src/runtime/clock.js';
+import type { SourceBatch } from '../../src/core/source.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { processBatch } from '../../src/runtime/pipeline.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { fakeNormalize, fakeRecord, type FakeRow } from '../helpers/fake-source.js';

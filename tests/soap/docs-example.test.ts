@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { WasteSimulator } from '../simulators/soap/waste.js';
 import { WSDL_DIR } from '../simulators/soap/serve.js';
 import { tempDir } from './harness.js';

@@ -9,16 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { CaseEvent } from '../../src/event/case-event.js';
-import type { DeadLetter } from '../../src/event/dead-letter.js';
+import type { DeadLetter } from '../../src/core/dead-letter.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { createPublisher } from '../../src/publish/create-publisher.js';
-import type { Publisher } from '../../src/publish/publisher.js';
-import type { Clock } from '../../src/runtime/clock.js';
-import { PublishError } from '../../src/runtime/errors.js';
+import type { Publisher } from '../../src/core/publisher.js';
+import type { Clock } from '../../src/core/clock.js';
+import { PublishError } from '../../src/core/errors.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { silentLogger, type Logger } from '../../src/runtime/logger.js';
+import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import type { StateStore } from '../../src/runtime/state-store.js';
+import type { StateStore } from '../../src/core/state-store.js';
 
 export const ISLINGTON = { gss: 'E09000019', name: 'London Borough of Islington' };
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { HighwaysSimulator } from '../simulators/soap/highways.js';
 import { WSDL_DIR } from '../simulators/soap/serve.js';
 import { openHarness, type Harness } from './harness.js';

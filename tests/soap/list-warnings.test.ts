@@ -4,7 +4,7 @@
  * `errors` does not describe, is a warning — logged, counted in the metrics and in the summary.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { summaryTable } from '../../src/cli/output.js';
 import { emptyListWarning } from '../../src/connectors/soap/response-checks.js';
 import { spawnCli } from '../helpers/cli.js';

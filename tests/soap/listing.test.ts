@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaseEvent } from '../../src/event/case-event.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { WorksheetsSimulator } from '../simulators/soap/worksheets.js';
 import { WSDL_DIR } from '../simulators/soap/serve.js';
 import { ISLINGTON, openHarness, type Harness } from './harness.js';

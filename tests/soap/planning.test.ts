@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { PlanningSimulator } from '../simulators/soap/planning.js';
 import { makeCerts, type TestCerts } from './certs.js';
 import { openHarness, tempDir, type Harness } from './harness.js';

@@ -1,6 +1,6 @@
 /** SOAP list paging stops on the supplier's page count (paging.totalPages), as it does on a record count (paging.total). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { WasteSimulator } from '../simulators/soap/waste.js';
 import { openHarness, type Harness } from './harness.js';
 

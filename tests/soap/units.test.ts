@@ -6,10 +6,10 @@ import { createSoapSource } from '../../src/connectors/soap/index.js';
 import { selectAll, selectOne } from '../../src/connectors/soap/path.js';
 import { MissingTemplateValue, placeholdersIn, renderArgs, renderXml } from '../../src/connectors/soap/template.js';
 import { renderTime, widenForClockChange } from '../../src/connectors/soap/times.js';
-import { decodeXmlText, parseXmlSafely, sanitizeXmlObject } from '../../src/connectors/xml-safety/index.js';
-import { fixedClock } from '../../src/runtime/clock.js';
-import { ConfigError, SourceError } from '../../src/runtime/errors.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { decodeXmlText, parseXmlSafely, sanitizeXmlObject } from '../../src/connectors/shared/xml-safety/index.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { ConfigError, SourceError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
 
 describe('paths', () => {
   const result = {

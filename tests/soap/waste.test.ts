@@ -3,7 +3,7 @@
  * row per request — through the real gateway, mapping, SQLite state and local-log publisher.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/runtime/clock.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { WASTE_ERRORS, WasteSimulator } from '../simulators/soap/waste.js';
 import { openHarness, tempDir, type Harness } from './harness.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { openHarness, uniqueName, type DbName, type Harness } from './harness.js';

@@ -8,10 +8,10 @@ import pg from 'pg';
 import { Mapping } from '../../src/normalize/mapping-schema.js';
 import { SqlConnectorConfig } from '../../src/connectors/sql/config.js';
 import { compileNamed } from '../../src/connectors/sql/params.js';
-import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from '../../src/connectors/source.js';
-import type { ConnectorState } from '../../src/runtime/state-store.js';
-import { silentLogger } from '../../src/runtime/logger.js';
-import { systemClock } from '../../src/runtime/clock.js';
+import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from '../../src/core/source.js';
+import type { ConnectorState } from '../../src/core/state-store.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { systemClock } from '../../src/core/clock.js';
 
 export type DbName = 'postgres' | 'mariadb';
 

@@ -11,12 +11,12 @@ import { SqlConnection } from '../../src/connectors/sql/config.js';
 import { createSqlSource } from '../../src/connectors/sql/index.js';
 import { createMysqlPool } from '../../src/connectors/sql/mysql.js';
 import { createPostgresPool } from '../../src/connectors/sql/postgres.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import type { IncrementalCheckpoint, SnapshotCheckpoint } from '../../src/connectors/sql/source.js';
-import type { Source, SourceBatch } from '../../src/connectors/source.js';
-import { ConfigError, SourceError } from '../../src/runtime/errors.js';
+import type { Source, SourceBatch } from '../../src/core/source.js';
+import { ConfigError, SourceError } from '../../src/core/errors.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import type { StateStore } from '../../src/runtime/state-store.js';
+import type { StateStore } from '../../src/core/state-store.js';
 import { deps, keysOf, openHarness, poll, sleep, sqlConfig, uniqueName, type DbName, type Harness } from './harness.js';
 
 export function defineSqlScenarios(db: DbName): void {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { buildTrackServer } from '../../src/track/http/server.js';
 import { createApplier } from '../../src/track/ingest/applier.js';
 import { createTrackMetrics } from '../../src/track/metrics.js';

@@ -13,7 +13,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYamlConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { TrackConfig } from '../../src/track/config.js';
 import { createTracker, type Tracker } from '../../src/track/tracker.js';
 import type { TrackedEvent } from '../../src/track/tracked-event.js';

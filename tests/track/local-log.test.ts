@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseYamlConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { TrackConfig } from '../../src/track/config.js';
 import { createTracker, type Tracker } from '../../src/track/tracker.js';
 import { runCli, spawnCli } from '../helpers/cli.js';

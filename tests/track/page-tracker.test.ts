@@ -15,7 +15,7 @@ import { createResidentLookup } from '../../src/track/resident.js';
 import { openSqliteProjection } from '../../src/track/store/sqlite.js';
 import { caseKey } from '../../src/event/identity.js';
 import { trackPage } from '../../src/track/page/plugin.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { event, trackConfig, uid } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

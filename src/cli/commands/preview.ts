@@ -4,17 +4,17 @@ import type { Command } from 'commander';
 import type { LoadedConfig } from '../../config/load.js';
 import type { ConnectorConfig } from '../../config/schema.js';
 import { sourceFactories } from '../../connectors/registry.js';
-import type { SourceFactory } from '../../connectors/source.js';
-import type { DeadLetter } from '../../event/dead-letter.js';
-import type { OutgoingEvent } from '../../publish/publisher.js';
+import type { SourceFactory } from '../../core/source.js';
+import type { DeadLetter } from '../../core/dead-letter.js';
+import type { OutgoingCaseEvent } from '../../normalize/build-event.js';
 import type { RunSummary } from '../../runtime/connector-runner.js';
-import { describeError } from '../../runtime/errors.js';
+import { describeError } from '../../core/errors.js';
 import { createGateway } from '../../runtime/gateway.js';
-import { createLogger } from '../../runtime/logger.js';
+import { createLogger } from '../../core/logger.js';
 import { createMetrics } from '../../runtime/metrics.js';
 import { overlayStateStore } from '../../runtime/overlay-state-store.js';
 import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
-import type { StateStore } from '../../runtime/state-store.js';
+import type { StateStore } from '../../core/state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 import { summaryTable } from '../output.js';
@@ -61,7 +61,7 @@ export function registerPreview(program: Command): void {
       const hadCheckpoint = committed?.checkpoint() !== undefined;
       const ledgerSize = committed ? countEntries(committed.entries('file-ledger')) : 0;
 
-      const printEvents = (events: OutgoingEvent[]) => {
+      const printEvents = (events: OutgoingCaseEvent[]) => {
         for (const e of events) process.stdout.write(opts.json ? JSON.stringify(e.event) + '\n' : `${JSON.stringify(e.event, null, 2)}\n`);
       };
       const printDeadLetters = (letters: DeadLetter[]) => {

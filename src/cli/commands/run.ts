@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { RunSummary } from '../../runtime/connector-runner.js';
 import { createGateway } from '../../runtime/gateway.js';
-import { createLogger } from '../../runtime/logger.js';
-import { maskSecrets } from '../../runtime/mask.js';
+import { createLogger } from '../../core/logger.js';
+import { maskSecrets } from '../../core/mask.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
-import { describeError, StateError } from '../../runtime/errors.js';
+import { describeError, StateError } from '../../core/errors.js';
 import { createProgress, summaryTable } from '../output.js';
 
 interface RunOptions {

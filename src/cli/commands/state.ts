@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { describeError } from '../../runtime/errors.js';
+import { describeError } from '../../core/errors.js';
 import { damagedStateError, integrityProblems, refuseBadStateFile } from '../../runtime/sqlite-state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
-import { formatSuite, runConfigTests } from '../../normalize/fixtures.js';
-import { ConfigError, describeError } from '../../runtime/errors.js';
+import { formatSuite, runConfigTests } from '../../runtime/fixtures.js';
+import { ConfigError, describeError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
 

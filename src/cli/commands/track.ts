@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { ConfigError, describeError } from '../../runtime/errors.js';
+import { ConfigError, describeError } from '../../core/errors.js';
 import { ConfigInvalidError, loadYamlConfigFile } from '../../config/load.js';
-import { createLogger } from '../../runtime/logger.js';
+import { createLogger } from '../../core/logger.js';
 import { TrackConfig } from '../../track/config.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';

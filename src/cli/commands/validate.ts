@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
 import { createGateway } from '../../runtime/gateway.js';
-import { ConfigError, ConfigProblemsError, describeError } from '../../runtime/errors.js';
+import { ConfigError, ConfigProblemsError, describeError } from '../../core/errors.js';
 import { compileMapping } from '../../normalize/compile-mapping.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
 import { createStdoutPublisher } from '../../publish/stdout.js';
 import { EXIT } from '../exit-codes.js';

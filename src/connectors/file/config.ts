@@ -11,7 +11,8 @@
  *   what happens afterwards  after (move to processed / delete / keep; rejected folder)
  */
 import { z } from 'zod';
-import { connectorBase, Duration, MaxCloseShare, Secret } from '../../config/common.js';
+import { connectorBase, MaxCloseShare } from '../../config/common.js';
+import { Duration, Secret } from '../../core/units.js';
 import { formatTypeFromName, KNOWN_EXTENSIONS } from './format-inference.js';
 
 export const Encoding = z

@@ -18,9 +18,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import picomatch from 'picomatch';
-import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject, StateWrite } from '../source.js';
-import { describeError, isRetriable } from '../../runtime/errors.js';
-import { durationMs } from '../../config/common.js';
+import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject, StateWrite } from '../../core/source.js';
+import { describeError, isRetriable } from '../../core/errors.js';
+import { durationMs } from '../../core/units.js';
 import { sha256Hex } from '../../event/identity.js';
 import type { FileConnectorConfig } from './config.js';
 import { chooseEncoding, EncodingProblem, inspectFile, openText, type FileInspection } from './inspect.js';

@@ -1,6 +1,6 @@
 /** The `file` connector kind: exports dropped into a local folder or onto an SFTP server. */
 import { resolve } from 'node:path';
-import type { SourceFactory } from '../source.js';
+import type { SourceFactory } from '../../core/source.js';
 import type { FileConnectorConfig } from './config.js';
 import { createFileSourceWithStore } from './file-source.js';
 import { createLocalStore } from './local-store.js';

@@ -2,7 +2,7 @@
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { access, constants, copyFile, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, SourceError } from '../../runtime/errors.js';
+import { ConfigError, SourceError } from '../../core/errors.js';
 import { withSuffix, type DroppedFile, type FetchedFile, type FileStore } from './store.js';
 
 function code(e: unknown): string | undefined {

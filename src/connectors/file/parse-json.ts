@@ -3,7 +3,7 @@
  * before reading); JSON Lines is read line by line, memory bounded by one line.
  */
 import type { Readable } from 'node:stream';
-import { parsePath, PathSyntaxError, type PathSegment } from '../../normalize/path.js';
+import { parsePath, PathSyntaxError, type PathSegment } from '../../core/record-path.js';
 import type { JsonFormat, JsonLinesFormat } from './config.js';
 import { clip, UnreadableFileError, type ParsedItem } from './parsed.js';
 

@@ -8,7 +8,7 @@
  * quoted attribute values — and refuses a DTD anywhere in the file.
  */
 import type { Readable } from 'node:stream';
-import { parseXmlSafely } from '../xml-safety/index.js';
+import { parseXmlSafely } from '../shared/xml-safety/index.js';
 import type { XmlFormat } from './config.js';
 import { clip, UnreadableFileError, type ParsedItem } from './parsed.js';
 

@@ -7,8 +7,8 @@
  *    the marker being the writer's own statement that the file is complete.
  * Temp names of a write-then-rename upload never get here: `ignore` filters them out first.
  */
-import { durationMs } from '../../config/common.js';
-import type { Clock } from '../../runtime/clock.js';
+import { durationMs } from '../../core/units.js';
+import type { Clock } from '../../core/clock.js';
 import type { ReadyRules } from './config.js';
 import type { DroppedFile } from './store.js';
 

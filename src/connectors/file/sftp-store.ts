@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
-import { durationMs } from '../../config/common.js';
-import { ConfigError, SourceError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+import { durationMs } from '../../core/units.js';
+import { ConfigError, SourceError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { SftpConfig } from './config.js';
 import { withSuffix, type DroppedFile, type FetchedFile, type FileStore } from './store.js';
 

@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { durationMs } from '../../config/common.js';
+import { durationMs } from '../../core/units.js';
 import type { BasicAuth, HmacAuth, WsSecurityAuth } from './config.js';
 
 export type AuthResult = { ok: true } | { ok: false; reason: string };

@@ -4,8 +4,10 @@
  * supplier's WSDL. The supplier is answered with success only once the event is durably published.
  */
 import { z } from 'zod';
-import { connectorBase, Duration, Secret } from '../../config/common.js';
-import { ByteSize, JsonPath } from '../rest/config.js';
+import { connectorBase } from '../../config/common.js';
+import { Duration, Secret } from '../../core/units.js';
+import { JsonPath } from '../shared/json-path.js';
+import { ByteSize } from '../../core/units.js';
 
 export const HmacAuth = z
   .object({

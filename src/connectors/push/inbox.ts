@@ -5,7 +5,7 @@
  * failed → error) or a timeout (→ error): the supplier retries on an error, and a retried
  * notification gives the same event ids, so nothing is lost and nothing is doubled downstream.
  */
-import type { SourceBatch, SourceRecord, SourceReject } from '../source.js';
+import type { SourceBatch, SourceRecord, SourceReject } from '../../core/source.js';
 
 export type Outcome = { ok: true } | { ok: false; status: number; reason: string; retryAfterSeconds?: number };
 

@@ -1,5 +1,5 @@
 /** The `push` connector kind: receive supplier notifications (see source.ts, docs/rest-and-push.md). */
-import type { SourceFactory } from '../source.js';
+import type { SourceFactory } from '../../core/source.js';
 import type { PushConnectorConfig } from './config.js';
 import { createPushSourceImpl } from './source.js';
 

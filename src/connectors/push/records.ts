@@ -1,6 +1,6 @@
 /** Turn the value found at a receiver's records path into source records (objects) and rejects (anything else). */
 import type { SourcePosition } from '../../event/case-event.js';
-import type { SourceRecord, SourceReject } from '../source.js';
+import type { SourceRecord, SourceReject } from '../../core/source.js';
 
 export function toRecords(value: unknown, path: string, position: SourcePosition, fetchedAt: string): { records: SourceRecord[]; rejects: SourceReject[] } {
   const records: SourceRecord[] = [];

@@ -1,6 +1,6 @@
 /** Small helpers for answering the supplier. */
 import type { ServerResponse } from 'node:http';
-import { escapeXmlText } from '../xml-safety/index.js';
+import { escapeXmlText } from '../shared/xml-safety/index.js';
 
 export function replyJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;

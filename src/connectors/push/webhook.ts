@@ -5,14 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../../runtime/clock.js';
-import type { Logger } from '../../runtime/logger.js';
-import type { SourceReject } from '../source.js';
-import { getAtPath } from '../rest/json-path.js';
-import { JsonSyntaxError, parseJsonSafely } from '../rest/safe-json.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { SourceReject } from '../../core/source.js';
+import { getAtPath } from '../shared/json-path.js';
+import { JsonSyntaxError, parseJsonSafely } from '../shared/safe-json.js';
 import { verifyBasic, verifyHmac } from './auth.js';
 import { createReplayCache } from './replay-cache.js';
-import { durationMs } from '../../config/common.js';
+import { durationMs } from '../../core/units.js';
 import { BodyError, readBody } from './body.js';
 import type { WebhookReceiver } from './config.js';
 import type { Inbox } from './inbox.js';

@@ -3,31 +3,11 @@
  * the last committed position, through whichever pagination style the API uses.
  */
 import { z } from 'zod';
-import { connectorBase, Duration, ListingSnapshot, Secret } from '../../config/common.js';
-import { DateFormat } from '../../normalize/mapping-schema.js';
+import { connectorBase, ListingSnapshot } from '../../config/common.js';
+import { ByteSize, Duration, Secret } from '../../core/units.js';
+import { DateFormat } from '../../core/date-format.js';
+import { JsonPath } from '../shared/json-path.js';
 
-/** A byte count: a number, or text such as 512KB, 10MB, 1GB (powers of 1024). */
-export const ByteSize = z
-  .union([
-    z.number().int().positive(),
-    z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB)$/i, 'a size such as 512KB, 10MB or 1GB'),
-  ])
-  .describe('Bytes: a number, or text such as 512KB, 10MB (powers of 1024)');
-export type ByteSize = z.infer<typeof ByteSize>;
-
-export function byteSize(value: ByteSize): number {
-  if (typeof value === 'number') return value;
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)$/i.exec(value);
-  if (!m) throw new Error(`not a size: ${value}`);
-  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2]!.toUpperCase() as 'B' | 'KB' | 'MB' | 'GB'];
-  return Math.round(Number(m[1]) * unit);
-}
-
-/** A field path inside a JSON response: `data`, `meta.nextCursor`, `results[0].items`; `$` is the whole body. */
-export const JsonPath = z
-  .string()
-  .min(1)
-  .regex(/^(\$|[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*)$/, 'a dotted path such as data, meta.nextCursor or results[0].items ($ for the whole body)');
 
 export const RestAuth = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),

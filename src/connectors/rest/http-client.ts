@@ -7,10 +7,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosResponse } from 'axios';
-import type { Logger } from '../../runtime/logger.js';
-import { SourceError } from '../../runtime/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { SourceError } from '../../core/errors.js';
 import type { RestAuth } from './config.js';
-import { JsonSyntaxError, parseJsonSafely, snippet } from './safe-json.js';
+import { JsonSyntaxError, parseJsonSafely, snippet } from '../shared/safe-json.js';
 
 export interface RestHttpOptions {
   connector: string;

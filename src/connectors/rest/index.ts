@@ -1,5 +1,5 @@
 /** The `rest` connector kind: poll a supplier's REST/JSON API (see source.ts, docs/rest-and-push.md). */
-import type { SourceFactory } from '../source.js';
+import type { SourceFactory } from '../../core/source.js';
 import type { RestConnectorConfig } from './config.js';
 import { createRestSourceImpl } from './source.js';
 

@@ -4,7 +4,7 @@
  * advance the position.
  */
 import { DateTime } from 'luxon';
-import { durationMs } from '../../config/common.js';
+import { durationMs } from '../../core/units.js';
 import type { RestSince } from './config.js';
 
 /** `initial` is an ISO date-time with an offset, or a duration before now (7d). */

@@ -8,13 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { durationMs } from '../../config/common.js';
-import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../runtime/errors.js';
+import { durationMs } from '../../core/units.js';
+import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../core/errors.js';
 import type { SourcePosition } from '../../event/case-event.js';
-import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject } from '../source.js';
-import { byteSize, type RestConnectorConfig, type RestPagination } from './config.js';
+import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject } from '../../core/source.js';
+import { type RestConnectorConfig, type RestPagination } from './config.js';
+import { byteSize } from '../../core/units.js';
 import { createRestHttp, type JsonResponse } from './http-client.js';
-import { describeShape, getAtPath } from './json-path.js';
+import { describeShape, getAtPath } from '../shared/json-path.js';
 import { checkZone, formatSince, initialSince, readRecordTime } from './since.js';
 
 /** Where an unfinished run stands; stored in the checkpoint between pages. */

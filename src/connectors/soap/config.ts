@@ -3,7 +3,8 @@
  * supplier is writing YAML, never code. See docs/soap.md for a complete example, field by field.
  */
 import { z } from 'zod';
-import { ListingSnapshot, connectorBase, Duration, Secret } from '../../config/common.js';
+import { ListingSnapshot, connectorBase } from '../../config/common.js';
+import { Duration, Secret } from '../../core/units.js';
 
 const PathText = z
   .string()

@@ -5,7 +5,7 @@
  * network trouble, timeouts, 5xx/408/429 without a fault, and codes listed in `errors.retriable`.
  */
 import { AxiosError } from 'axios';
-import { CasebridgeError, SourceError, type ErrorContext } from '../../runtime/errors.js';
+import { CasebridgeError, SourceError, type ErrorContext } from '../../core/errors.js';
 import type { ErrorRules } from './config.js';
 import { scalarText, selectOne } from './path.js';
 

@@ -7,8 +7,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
-import { SourceError, type ErrorContext } from '../../runtime/errors.js';
-import { assertSafeXml } from '../xml-safety/index.js';
+import { SourceError, type ErrorContext } from '../../core/errors.js';
+import { assertSafeXml } from '../shared/xml-safety/index.js';
 
 export interface GuardedHttpOptions {
   /** host or host:port entries; a bare host allows any port. */

@@ -1,5 +1,5 @@
 /** The `soap` connector kind: polling SOAP services by configuration (see docs/soap.md). */
-import type { SourceFactory } from '../source.js';
+import type { SourceFactory } from '../../core/source.js';
 import type { SoapConnectorConfig } from './config.js';
 import { createSoapSourceImpl } from './source.js';
 

@@ -7,7 +7,7 @@
  *   `errors.code` is not configured, so nothing recognised it as an error.
  * Both become warnings the runtime logs, counts and puts in the run summary.
  */
-import type { SourceWarning } from '../source.js';
+import type { SourceWarning } from '../../core/source.js';
 import type { ErrorRules } from './config.js';
 import { parsePath, scalarText, selectAll, type PathSegment } from './path.js';
 

@@ -12,9 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { durationMs } from '../../config/common.js';
-import { ConfigError, SourceError, type CasebridgeError, type ErrorContext } from '../../runtime/errors.js';
-import type { Checkpoint, SourceBatch, SourceDeps, SourceRecord, SourceReject, Source, ReadContext } from '../source.js';
+import { durationMs } from '../../core/units.js';
+import { ConfigError, SourceError, type CasebridgeError, type ErrorContext } from '../../core/errors.js';
+import type { Checkpoint, SourceBatch, SourceDeps, SourceRecord, SourceReject, Source, ReadContext } from '../../core/source.js';
 import type { DetailCall, ErrorRules, ListCall, LoginCall, SoapConnectorConfig, TimeRendering } from './config.js';
 import { codeVariants, inBodyError, SessionExpiredError, toSourceError } from './errors.js';
 import { createGuardedHttp, type GuardedHttp } from './http.js';

@@ -4,7 +4,7 @@
  * (a page number stays a number); placeholders inside longer text are rendered as text. In XML
  * envelopes every value is escaped, except `{{security}}` which is the WS-Security header we built.
  */
-import { escapeXmlText } from '../xml-safety/index.js';
+import { escapeXmlText } from '../shared/xml-safety/index.js';
 import { scalarText, selectOne } from './path.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][\w]*(?:\.[^{}\s]+)?)\s*\}\}/g;

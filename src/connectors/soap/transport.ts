@@ -9,8 +9,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import soap from 'soap';
-import { ConfigError, ConfigProblemsError, SourceError, type ErrorContext } from '../../runtime/errors.js';
-import { ATTRIBUTES_KEY, VALUE_KEY, assertSafeXml, parseXmlSafely, sanitizeXmlObject } from '../xml-safety/index.js';
+import { ConfigError, ConfigProblemsError, SourceError, type ErrorContext } from '../../core/errors.js';
+import { ATTRIBUTES_KEY, VALUE_KEY, assertSafeXml, parseXmlSafely, sanitizeXmlObject } from '../shared/xml-safety/index.js';
 import type { ErrorRules, SoapConnectorConfig } from './config.js';
 import { faultError, faultFromEnvelopeBody, statusError } from './errors.js';
 import type { GuardedHttp } from './http.js';

@@ -3,7 +3,7 @@
  * (information_schema) before any of them reaches SQL — and then only quoted. A name that is not
  * there stops the connector at startup with the names that are closest.
  */
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import type { CatalogueColumn, SqlPool } from './dialect.js';
 import { distance } from 'fastest-levenshtein';
 

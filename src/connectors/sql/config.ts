@@ -5,7 +5,8 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { connectorBase, Duration, MaxCloseShare, Secret } from '../../config/common.js';
+import { connectorBase, MaxCloseShare } from '../../config/common.js';
+import { Duration, Secret } from '../../core/units.js';
 import { findNamedParams } from './params.js';
 
 export const SqlDialectName = z

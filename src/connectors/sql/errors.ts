@@ -3,8 +3,8 @@
  * retrying (SourceError retriable: the connector backs off). Wrong SQL, a missing object, a denied
  * permission or a failed login needs a person: non-retriable, with the table and the operation.
  */
-import { SourceError, type ErrorContext } from '../../runtime/errors.js';
-import { redactSecrets } from '../../runtime/logger.js';
+import { SourceError, type ErrorContext } from '../../core/errors.js';
+import { redactSecrets } from '../../core/logger.js';
 
 export type SqlErrorCategory = 'connection' | 'timeout' | 'transient' | 'auth' | 'permission' | 'missing-object' | 'syntax' | 'read-only' | 'other';
 

@@ -1,5 +1,5 @@
 /** The `sql` connector kind: PostgreSQL, MySQL / MariaDB and SQL Server, read without missing a row. */
-import type { SourceFactory } from '../source.js';
+import type { SourceFactory } from '../../core/source.js';
 import type { SqlConnectorConfig } from './config.js';
 import { createSqlSourceWith } from './source.js';
 

@@ -7,8 +7,8 @@
  * `british` language reads '2025-03-01 10:00' as 3 January for `datetime`).
  */
 import sql from 'mssql';
-import { durationMs } from '../../config/common.js';
-import type { Logger } from '../../runtime/logger.js';
+import { durationMs } from '../../core/units.js';
+import type { Logger } from '../../core/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, ParamType, QueryOptions, QueryResult, SqlPool } from './dialect.js';
 import { expandedLowerBound, readDatabaseClock } from './dialect.js';

@@ -4,8 +4,8 @@
  */
 import mysql from 'mysql2/promise';
 import type { FieldPacket, PoolConnection } from 'mysql2/promise';
-import { durationMs } from '../../config/common.js';
-import type { Logger } from '../../runtime/logger.js';
+import { durationMs } from '../../core/units.js';
+import type { Logger } from '../../core/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, QueryOptions, QueryResult, SqlPool } from './dialect.js';
 import { expandedLowerBound, readDatabaseClock } from './dialect.js';

@@ -1,7 +1,7 @@
 /** PostgreSQL through `pg`: a small pool whose sessions are UTC, ISO-dated and read-only. */
 import pg from 'pg';
-import { durationMs } from '../../config/common.js';
-import type { Logger } from '../../runtime/logger.js';
+import { durationMs } from '../../core/units.js';
+import type { Logger } from '../../core/logger.js';
 import type { SqlConnection } from './config.js';
 import type { Dialect, FieldInfo, QueryOptions, QueryResult, SqlPool } from './dialect.js';
 import { classifySqlError, sqlError } from './errors.js';

@@ -13,9 +13,9 @@
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { durationMs } from '../../config/common.js';
-import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../../runtime/errors.js';
-import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from '../source.js';
+import { durationMs } from '../../core/units.js';
+import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../../core/errors.js';
+import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from '../../core/source.js';
 import { isKeyableType, isTimestampType, resolveColumn, resolveResultColumn, resolveTable } from './catalogue.js';
 import { sqlConfigProblems, type SqlConnectorConfig } from './config.js';
 import { keyParamType, type Dialect, type FieldInfo, type LowerBound, type ParamType, type SqlPool } from './dialect.js';

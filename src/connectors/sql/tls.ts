@@ -1,7 +1,7 @@
 /** TLS settings shared by the three drivers: PEM text or a file path relative to the config. */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import type { SqlTls } from './config.js';
 
 export interface TlsMaterial {

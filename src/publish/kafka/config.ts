@@ -4,7 +4,7 @@
  * which also registers them for log redaction.
  */
 import { z } from 'zod';
-import { Duration, Secret } from '../../config/common.js';
+import { Duration, Secret } from '../../core/units.js';
 
 /** Placeholders a topic template may use; `{council}` is the council's GSS code, e.g. E09000019. */
 export const TOPIC_PLACEHOLDERS = ['council', 'connector'] as const;

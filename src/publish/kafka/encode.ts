@@ -4,9 +4,8 @@
  * Structured mode: `content-type: application/cloudevents+json`, value = the whole event.
  * The message key is the case key in both modes, so one case's events share a partition.
  */
-import type { CaseEvent } from '../../event/case-event.js';
-import type { DeadLetter } from '../../event/dead-letter.js';
-import type { OutgoingEvent } from '../publisher.js';
+import type { DeadLetter } from '../../core/dead-letter.js';
+import type { CloudEvent, OutgoingEvent } from '../../core/publisher.js';
 
 export type BindingMode = 'binary' | 'structured';
 
@@ -28,7 +27,7 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 export function encodeEvent(out: OutgoingEvent, mode: BindingMode): KafkaRecord {
-  const e: CaseEvent = out.event;
+  const e: CloudEvent = out.event;
   if (mode === 'structured') {
     return { key: out.key, value: JSON.stringify(e), headers: { 'content-type': STRUCTURED_CONTENT_TYPE } };
   }

@@ -3,7 +3,7 @@
  * last retriable error in a *non*-retriable KafkaJSNumberOfRetriesExceeded, so its own flag cannot
  * be taken as is: we look at the whole cause chain.
  */
-import { PublishError, type ErrorContext } from '../../runtime/errors.js';
+import { PublishError, type ErrorContext } from '../../core/errors.js';
 
 interface KafkaLikeError extends Error {
   retriable?: boolean;

@@ -6,7 +6,7 @@
  * (misconfiguration hints) stays warn, and a line repeated within a window is logged once with a count.
  */
 import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 
 const REPEAT_WINDOW_MS = 30_000;
 

@@ -8,12 +8,12 @@
  * abandoned batch; duplicates it can cause carry identical CloudEvents ids, which is the contract.
  */
 import { Kafka, Partitioners, CompressionTypes, type Producer, type SASLOptions, type KafkaConfig, type Message } from 'kafkajs';
-import { durationMs } from '../../config/common.js';
-import type { DeadLetter } from '../../event/dead-letter.js';
-import type { Clock } from '../../runtime/clock.js';
-import { ConfigError, PublishError, describeError, type ErrorContext } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
-import type { OutgoingEvent, Publisher, PublisherHealth } from '../publisher.js';
+import { durationMs } from '../../core/units.js';
+import type { DeadLetter } from '../../core/dead-letter.js';
+import type { Clock } from '../../core/clock.js';
+import { ConfigError, PublishError, describeError, type ErrorContext } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { OutgoingEvent, Publisher, PublisherHealth } from '../../core/publisher.js';
 import { fillTopic, topicTemplateProblem, type KafkaPublisherConfig } from './config.js';
 import { encodeDeadLetter, encodeEvent, recordSize, type KafkaRecord } from './encode.js';
 import { causeChain, isAuthError, isConnectionError, isRetriableKafkaError, kafkaErrorMessage, toPublishError } from './errors.js';
@@ -269,7 +269,7 @@ export class KafkaPublisher implements Publisher {
   async publish(events: OutgoingEvent[]): Promise<void> {
     if (events.length === 0) return;
     const items = events.map((out) => ({
-      topic: this.topicForEvent(out.event.data.council.gss, out.event.data.provenance.connector),
+      topic: this.topicForEvent(out.council, out.connector),
       record: encodeEvent(out, this.config.mode),
     }));
     await this.send(items, `publish ${events.length} event${events.length > 1 ? 's' : ''}`);

@@ -4,9 +4,12 @@
  * default that crashes the process. While a Kafka publisher is alive we take those — and only
  * those — as a failed request the publisher already reports; anything else keeps Node's default.
  */
-import type { KafkaPublisher } from './publisher.js';
+/** What the guard tells a live publisher (KafkaPublisher implements it). */
+export interface StrayFailureListener {
+  noteStrayFailure(reason: unknown): void;
+}
 
-const active = new Set<KafkaPublisher>();
+const active = new Set<StrayFailureListener>();
 let installed = false;
 let strays = 0;
 
@@ -24,7 +27,7 @@ function onUnhandledRejection(reason: unknown): void {
   if (process.listenerCount('unhandledRejection') === 1) throw reason;
 }
 
-export function noteKafkaPublisher(p: KafkaPublisher): void {
+export function noteKafkaPublisher(p: StrayFailureListener): void {
   active.add(p);
   if (!installed) {
     installed = true;
@@ -32,7 +35,7 @@ export function noteKafkaPublisher(p: KafkaPublisher): void {
   }
 }
 
-export function forgetKafkaPublisher(p: KafkaPublisher): void {
+export function forgetKafkaPublisher(p: StrayFailureListener): void {
   active.delete(p);
   if (active.size === 0 && installed) {
     installed = false;

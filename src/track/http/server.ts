@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { GssCode, LifecycleStatus } from '../../event/case-event.js';
-import { durationMs } from '../../config/common.js';
+import { durationMs } from '../../core/units.js';
 import type { TrackConfig } from '../config.js';
 import type { TrackMetrics } from '../metrics.js';
 import type { Privacy } from '../privacy.js';

@@ -4,7 +4,7 @@
  * source position when the store keeps it) commits in one transaction.
  */
 import { sha256Hex } from '../../event/identity.js';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { TrackMetrics } from '../metrics.js';
 import { project, type ProjectedEvent } from '../projection.js';
 import type { ApplyResult, ProjectionStore, TrackDeadLetter } from '../store/store.js';

@@ -6,7 +6,7 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { TrackMetrics } from '../metrics.js';
 import type { ProjectionStore } from '../store/store.js';
 import { decodeJsonText } from '../tracked-event.js';

@@ -5,7 +5,7 @@
  * whatever its size. A commit is durable when it returns (synchronous_commit as the server has it).
  */
 import pg from 'pg';
-import { StateError } from '../../runtime/errors.js';
+import { StateError } from '../../core/errors.js';
 import { newestPerCase, requestedMs, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
 import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StateError } from '../../runtime/errors.js';
+import { StateError } from '../../core/errors.js';
 import { newestPerCase, requestedMs, sortTimeline, type ProjectedEvent, type StoredCase, type TimelineEntry } from '../projection.js';
 import { CASE_COLUMNS, findCasesSql, listCasesSql, listUpdatesSql, NEWER_THAN_STORED, params, TABLES, tableDdl, type Dialect } from './sql.js';
 import { serviceIdOf, type ApplyBatch, type ApplyResult, type CaseRecord, type ProjectionStore } from './store.js';

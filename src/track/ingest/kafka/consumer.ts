@@ -5,8 +5,8 @@
  * redelivery a no-op. The only place in the tracker that imports kafkajs (with case-state.ts).
  */
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
-import { durationMs } from '../../../config/common.js';
-import type { Logger } from '../../../runtime/logger.js';
+import { durationMs } from '../../../core/units.js';
+import type { Logger } from '../../../core/logger.js';
 import type { KafkaSourceConfig } from '../../config.js';
 import type { TrackMetrics } from '../../metrics.js';
 import { decodeKafkaMessage } from '../../tracked-event.js';

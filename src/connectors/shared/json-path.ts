@@ -3,6 +3,13 @@
  * in parsed JSON. Only own properties are followed, so a path such as `constructor` or
  * `__proto__` can never reach into Object.prototype.
  */
+import { z } from 'zod';
+
+/** A field path inside a JSON response: `data`, `meta.nextCursor`, `results[0].items`; `$` is the whole body. */
+export const JsonPath = z
+  .string()
+  .min(1)
+  .regex(/^(\$|[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*)$/, 'a dotted path such as data, meta.nextCursor or results[0].items ($ for the whole body)');
 const SEGMENT = /([^.[\]]+)|\[(\d+)\]/g;
 
 export function parsePath(path: string): (string | number)[] {

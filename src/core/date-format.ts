@@ -5,6 +5,7 @@
  * the month is, so 24/10/2025 becomes 24 January). Both are config mistakes council IT can only
  * fix if told at load time, with the token and what to write instead.
  */
+import { z } from 'zod';
 
 /** The parse tokens Luxon understands (luxon/src/impl/tokenParser.js), with what each reads. */
 const TOKENS: Record<string, string> = {
@@ -171,3 +172,17 @@ export function checkDateFormat(fmt: string): string[] {
   if (missing.length) problems.push(`it has no ${missing.join(', ')} — Luxon would take the missing parts from today's date`);
   return problems;
 }
+
+const NAMED_DATE_FORMATS = ['iso', 'epoch', 'epoch-ms', 'excel'] as const;
+
+export const DateFormat = z
+  .union([
+    z.enum(NAMED_DATE_FORMATS).describe('iso: ISO 8601 (zone from the value, else `zone`); epoch: Unix seconds; epoch-ms: Unix milliseconds; excel: Excel serial day number in `zone`'),
+    z.string().min(1).describe('A Luxon format such as "dd/MM/yyyy HH:mm", read in `zone` (tokens: docs/mapping.md#dates)'),
+  ])
+  .superRefine((fmt, ctx) => {
+    if ((NAMED_DATE_FORMATS as readonly string[]).includes(fmt)) return;
+    const problems = checkDateFormat(fmt);
+    if (problems.length) ctx.addIssue({ code: 'custom', message: `date format ${JSON.stringify(fmt)}: ${problems.join('; ')}` });
+  });
+

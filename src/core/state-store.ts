@@ -3,7 +3,12 @@
  * detection and snapshot diffs). A checkpoint and the state written with it commit in one
  * transaction, so a crash leaves either both or neither.
  */
-import type { Checkpoint, StateWrite } from '../connectors/source.js';
+/** JSON-serialisable position a source resumes from; its shape is the source's own business. */
+export type Checkpoint = Record<string, unknown>;
+
+export type StateWrite =
+  | { op: 'put'; namespace: string; key: string; value: unknown }
+  | { op: 'delete'; namespace: string; key: string };
 
 export interface ConnectorState {
   readonly connector: string;

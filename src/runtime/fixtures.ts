@@ -25,13 +25,13 @@ import { basename, join, relative } from 'node:path';
 import { isSeq, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { eventTypeFor, ChangeKind, SourcePosition, Timestamp, type CaseEvent, type Council } from '../event/case-event.js';
-import type { DeadLetter } from '../event/dead-letter.js';
+import type { DeadLetter } from '../core/dead-letter.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { prepareBatch } from '../runtime/pipeline.js';
-import { fixedClock } from '../runtime/clock.js';
-import { openSqliteStateStore } from '../runtime/sqlite-state-store.js';
-import { compileMapping } from './compile-mapping.js';
-import type { ConfigLocate } from './normalizer.js';
+import { prepareBatch } from './pipeline.js';
+import { fixedClock } from '../core/clock.js';
+import { openSqliteStateStore } from './sqlite-state-store.js';
+import { compileMapping } from '../normalize/compile-mapping.js';
+import type { ConfigLocate } from '../normalize/normalizer.js';
 
 export const ExpectedReject = z.union([
   z.string().min(1).describe('Text the dead-letter reason must contain'),

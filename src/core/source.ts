@@ -6,13 +6,13 @@
  * then calls `batch.ack()` (move the file, reply 200 to the supplier, ...). A crash anywhere in
  * between repeats the batch; it never loses it.
  */
-import type { SourcePosition } from '../event/case-event.js';
-import type { Clock } from '../runtime/clock.js';
-import type { Logger } from '../runtime/logger.js';
-import type { ConnectorState } from '../runtime/state-store.js';
+import type { SourcePosition } from './position.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import type { Checkpoint, ConnectorState, StateWrite } from './state-store.js';
 
-/** JSON-serialisable position a source resumes from; its shape is the source's own business. */
-export type Checkpoint = Record<string, unknown>;
+export type { Checkpoint, StateWrite };
+
 
 export interface SourceRecord {
   /** The supplier record as read (parsed row, XML element as object, JSON object, SQL row). */
@@ -82,9 +82,6 @@ export interface BatchOutcome {
   skipped: number;
 }
 
-export type StateWrite =
-  | { op: 'put'; namespace: string; key: string; value: unknown }
-  | { op: 'delete'; namespace: string; key: string };
 
 export interface ReadContext {
   /** Last committed checkpoint, or undefined on first run. */

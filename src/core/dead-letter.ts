@@ -3,7 +3,7 @@
  * local log's dead-letter file) with everything needed to fix and replay it.
  */
 import { z } from 'zod';
-import { SourcePosition, Timestamp } from './case-event.js';
+import { SourcePosition, Timestamp } from './position.js';
 
 export const DeadLetter = z
   .object({

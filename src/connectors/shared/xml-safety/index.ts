@@ -16,7 +16,7 @@
  * Size limits belong to the transport (axios maxContentLength) and are enforced before any of this.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { SourceError, type ErrorContext } from '../../runtime/errors.js';
+import { SourceError, type ErrorContext } from '../../../core/errors.js';
 
 export const UNSAFE_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 

@@ -4,13 +4,34 @@
  * local-log (embedded default), stdout (previews), kafka (src/publish/kafka — the only place
  * that may import kafkajs).
  */
-import type { CaseEvent } from '../event/case-event.js';
-import type { DeadLetter } from '../event/dead-letter.js';
+import type { DeadLetter } from './dead-letter.js';
 
-export interface OutgoingEvent {
-  event: CaseEvent;
+/**
+ * The CloudEvents 1.0 envelope a publisher writes. Publishers carry events without reading their
+ * data, so they depend on this shape rather than on the case event (src/event), which fits it.
+ */
+export interface CloudEvent {
+  specversion: string;
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  time: string;
+  datacontenttype: string;
+  dataschema: string;
+  /** casebridge's extension attribute: the case's sequence number. */
+  casesequence?: number;
+  data: unknown;
+}
+
+export interface OutgoingEvent<E extends CloudEvent = CloudEvent> {
+  event: E;
   /** Partition key: council + system + case reference (see event/identity.ts caseKey). */
   key: string;
+  /** GSS code of the council the event belongs to (topic routing). */
+  council: string;
+  /** The connector that produced it (topic routing). */
+  connector: string;
 }
 
 export interface PublisherHealth {
@@ -18,11 +39,11 @@ export interface PublisherHealth {
   detail?: string;
 }
 
-export interface Publisher {
+export interface Publisher<E extends CloudEvent = CloudEvent> {
   /** Connect, check or create topics / folders. Throws ConfigError or retriable PublishError. */
   start(): Promise<void>;
   /** Durable when resolved, in the order given for events sharing a key. Throws PublishError. */
-  publish(events: OutgoingEvent[]): Promise<void>;
+  publish(events: OutgoingEvent<E>[]): Promise<void>;
   /** Durable when resolved. Dead letters never block the events after them. */
   deadLetter(letters: DeadLetter[]): Promise<void>;
   health(): PublisherHealth;
