@@ -35,6 +35,7 @@ export function limitedNoAckSource(factory: SourceFactory<ConnectorConfig>, limi
   return (config, deps) => {
     const source = factory(config, deps);
     const wrapped: Source = {
+      ...(source.checkpointSchema ? { checkpointSchema: source.checkpointSchema } : {}),
       ...(source.check ? { check: () => source.check!() } : {}),
       close: () => source.close(),
       ...(source.continuous !== undefined ? { continuous: source.continuous } : {}),

@@ -6,6 +6,7 @@
  * then calls `batch.ack({ status: 'committed', ... })` (move the file, reply 200 to the supplier, ...). A crash anywhere in
  * between repeats the batch; it never loses it.
  */
+import type { z } from 'zod';
 import type { SourcePosition } from './position.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
@@ -31,14 +32,14 @@ export interface SourceReject {
   position: SourcePosition;
 }
 
-export interface SourceBatch {
+export interface SourceBatch<C extends Checkpoint = Checkpoint> {
   records: SourceRecord[];
   rejects?: SourceReject[];
   /**
    * Position to commit once every event of this batch (and every batch before it) is durable.
    * `undefined` means "nothing to commit" (push receivers, whose ack is the reply).
    */
-  checkpoint?: Checkpoint;
+  checkpoint?: C;
   /**
    * Extra per-source state to commit atomically with the checkpoint (processed-file ledger rows,
    * snapshot memory). Keys are namespaced by the runtime per connector.
@@ -118,18 +119,24 @@ export function ackOnce(act: (outcome: BatchOutcome) => Promise<void>): (outcome
 /** An ack for batches whose source has nothing to do when told the outcome (SQL, REST, SOAP polls). */
 export const ignoreOutcome = (_outcome: BatchOutcome): Promise<void> => Promise.resolve();
 
-export interface ReadContext {
-  /** Last committed checkpoint, or undefined on first run. */
-  checkpoint: Checkpoint | undefined;
+export interface ReadContext<C extends Checkpoint = Checkpoint> {
+  /** Last committed checkpoint, already parsed with the source's `checkpointSchema`; undefined on first run. */
+  checkpoint: C | undefined;
   /** Aborted on shutdown; a source stops promptly and does not yield further batches. */
   signal: AbortSignal;
 }
 
-export interface Source {
+export interface Source<C extends Checkpoint = Checkpoint> {
+  /**
+   * The shape of this source's checkpoint. The runtime parses the stored checkpoint with it before
+   * `read()`; one that does not parse stops the connector with a clear error instead of reaching
+   * the source. Sources without a position (push) leave it out.
+   */
+  readonly checkpointSchema?: z.ZodType<C>;
   /** Validate against the live system (catalogue, WSDL, host key) before the first run. */
   check?(): Promise<void>;
   /** One run: yield batches until caught up (poll sources) or until aborted (push/watch sources). */
-  read(ctx: ReadContext): AsyncIterable<SourceBatch>;
+  read(ctx: ReadContext<C>): AsyncIterable<SourceBatch<C>>;
   /** Release connections; safe to call twice. */
   close(): Promise<void>;
   /** Push and watch sources run continuously instead of on a schedule. */
@@ -153,4 +160,4 @@ export interface SourceObserver {
   skippedEntry(kind: 'symlink' | 'special'): void;
 }
 
-export type SourceFactory<C> = (config: C, deps: SourceDeps) => Source;
+export type SourceFactory<Config, C extends Checkpoint = Checkpoint> = (config: Config, deps: SourceDeps) => Source<C>;

@@ -18,6 +18,7 @@ import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import { processBatch, type BatchResult } from './pipeline.js';
 import { readOnly, type StateStore } from '../core/state-store.js';
+import { parseStoredCheckpoint } from '../core/checkpoint.js';
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 
@@ -215,7 +216,8 @@ export class ConnectorRunner extends EventEmitter {
       const source = this.prepare();
       const state = this.deps.stateStore.forConnector(this.name);
       const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal, rawText: this.config.deadLetters?.rawText ?? 'omit' };
-      for await (const batch of source.read({ checkpoint: await state.checkpoint(), signal })) {
+      const checkpoint = parseStoredCheckpoint(source.checkpointSchema, await state.checkpoint(), this.name);
+      for await (const batch of source.read({ checkpoint, signal })) {
         if (signal.aborted) break;
         const t0 = Date.now();
         if (batch.snapshot) {

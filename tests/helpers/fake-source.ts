@@ -1,5 +1,6 @@
 /** A scripted source for runtime tests: yields the batches it is given, records ack order. */
-import type { Checkpoint, Source, SourceBatch, SourceRecord } from '../../src/core/source.js';
+import { z } from 'zod';
+import type { Source, SourceBatch, SourceRecord } from '../../src/core/source.js';
 import type { CaseSnapshot } from '../../src/event/case-event.js';
 import type { Normalizer } from '../../src/normalize/normalizer.js';
 
@@ -15,12 +16,16 @@ export function fakeRecord(row: FakeRow, i: number): SourceRecord {
   return { raw: { ...row }, position: { file: 'fake.csv', line: i + 2 }, fetchedAt: '2025-11-03T14:05:00.000Z' };
 }
 
+export const FakeCheckpoint = z.object({ offset: z.number().int().min(0) });
+export type FakeCheckpoint = z.infer<typeof FakeCheckpoint>;
+
 /** Yields `rows` in batches of `size`, resuming after checkpoint.offset; `journal` records acks. */
-export function fakeSource(rows: FakeRow[], size: number, journal: string[]): Source & { closed: number } {
+export function fakeSource(rows: FakeRow[], size: number, journal: string[]): Source<FakeCheckpoint> & { closed: number } {
   const src = {
     closed: 0,
-    async *read({ checkpoint, signal }: { checkpoint: Checkpoint | undefined; signal: AbortSignal }): AsyncIterable<SourceBatch> {
-      let offset = (checkpoint?.offset as number | undefined) ?? 0;
+    checkpointSchema: FakeCheckpoint,
+    async *read({ checkpoint, signal }: { checkpoint: FakeCheckpoint | undefined; signal: AbortSignal }): AsyncIterable<SourceBatch<FakeCheckpoint>> {
+      let offset = checkpoint?.offset ?? 0;
       while (offset < rows.length && !signal.aborted) {
         const slice = rows.slice(offset, offset + size);
         const start = offset;

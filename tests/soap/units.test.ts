@@ -8,7 +8,8 @@ import { MissingTemplateValue, placeholdersIn, renderArgs, renderXml } from '../
 import { renderTime, widenForClockChange } from '../../src/connectors/soap/times.js';
 import { decodeXmlText, parseXmlSafely, sanitizeXmlObject } from '../../src/connectors/shared/xml-safety/index.js';
 import { fixedClock } from '../../src/core/clock.js';
-import { ConfigError, SourceError } from '../../src/core/errors.js';
+import { ConfigError, isRetriable, StateError } from '../../src/core/errors.js';
+import { parseStoredCheckpoint } from '../../src/core/checkpoint.js';
 import { silentLogger } from '../../src/core/logger.js';
 
 describe('paths', () => {
@@ -158,11 +159,17 @@ describe('config', () => {
     expect(() => createSoapSource(make({ times: { zone: 'Europe/Londn', format: 'iso' } }), deps)).toThrow(/unknown time zone "Europe\/Londn"/);
     expect(() => createSoapSource(make({ mode: 'raw', wsdl: undefined, endpoint: 'http://127.0.0.1:1/x', list: { ...base.list, envelope: 'missing.xml' } }), deps)).toThrow(/cannot read list.envelope file/);
   });
-  it('an unreadable stored position is a clear non-retriable error', async () => {
+  it('an unreadable stored position is a clear non-retriable error before the source reads', async () => {
     const src = createSoapSource(make({}), deps);
-    const it = src.read({ checkpoint: { lastId: 5 }, signal: new AbortController().signal })[Symbol.asyncIterator]();
-    await expect(it.next()).rejects.toThrow(SourceError);
-    await expect(createSoapSource(make({}), deps).read({ checkpoint: { lastId: 5 }, signal: new AbortController().signal })[Symbol.asyncIterator]().next()).rejects.toThrow(/not a SOAP window/);
+    let thrown: unknown;
+    try {
+      parseStoredCheckpoint(src.checkpointSchema, { lastId: 5 }, 'soap-test');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(StateError);
+    expect(isRetriable(thrown)).toBe(false);
+    expect((thrown as Error).message).toMatch(/connector soap-test: the stored checkpoint is not a position[\s\S]*windowStart/);
     await src.close();
     await src.close(); // twice is fine
   });

@@ -12,7 +12,7 @@ import { createSqlSource } from '../../src/connectors/sql/index.js';
 import { createMysqlPool } from '../../src/connectors/sql/mysql.js';
 import { createPostgresPool } from '../../src/connectors/sql/postgres.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { IncrementalCheckpoint, SnapshotCheckpoint } from '../../src/connectors/sql/source.js';
+import type { IncrementalCheckpoint, SnapshotCheckpoint } from '../../src/connectors/sql/checkpoint.js';
 import type { Source, SourceBatch } from '../../src/core/source.js';
 import { ConfigError, SourceError } from '../../src/core/errors.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';

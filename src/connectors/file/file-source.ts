@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import picomatch from 'picomatch';
-import { ackOnce, type Checkpoint, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceReject, type StateWrite } from '../../core/source.js';
+import { ackOnce, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceReject, type StateWrite } from '../../core/source.js';
 import { describeError, isRetriable } from '../../core/errors.js';
 import { durationMs } from '../../core/units.js';
 import { sha256Hex } from '../../event/identity.js';
@@ -31,6 +31,7 @@ import { UnreadableFileError, type ParsedItem } from './parsed.js';
 import { formatForFile } from './file-format.js';
 import type { DroppedFile, FileStore } from './store.js';
 import { ReadinessTracker } from './readiness.js';
+import { FileCheckpoint } from './checkpoint.js';
 
 export const LEDGER_NAMESPACE = 'file-ledger';
 
@@ -46,17 +47,10 @@ export interface LedgerEntry {
   finishedAt: string;
 }
 
-/** What the checkpoint remembers; the rest of the checkpoint is informational. */
-export interface FileCheckpoint {
-  /** The file being read and how far its committed batches reach. */
-  current?: { name: string; sha256: string; next: number; records: number; rejects: number; deadLettered: number; published: number; snapshotId?: string };
-  last?: { name: string; sha256: string; outcome: 'processed' | 'rejected'; at: string };
-}
-
 /** Rejected rows kept in memory for the reason file. */
 const REASON_SAMPLES = 20;
 
-export function createFileSourceWithStore(config: FileConnectorConfig, deps: SourceDeps, store: FileStore): Source {
+export function createFileSourceWithStore(config: FileConnectorConfig, deps: SourceDeps, store: FileStore): Source<FileCheckpoint> {
   const { logger, clock, state, connector } = deps;
   // The runner's logger already names the connector; a second binding would print the key twice.
   const log = logger.child('connector' in logger.bindings() ? { kind: 'file' } : { connector, kind: 'file' });
@@ -190,7 +184,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
   }
 
   /** One batch that rejects a file whole, before or instead of reading its records. */
-  function rejectWholeBatch(file: DroppedFile, sha256: string, reason: string, cp: FileCheckpoint, stats: Partial<FileStats> = {}, samples: string[] = [], unreadable = false): SourceBatch {
+  function rejectWholeBatch(file: DroppedFile, sha256: string, reason: string, cp: FileCheckpoint, stats: Partial<FileStats> = {}, samples: string[] = [], unreadable = false): SourceBatch<FileCheckpoint> {
     const text = reasonFile(file, sha256, reason, stats, samples);
     const reject: SourceReject = { reason: `file ${file.name} rejected: ${reason}`, original: { file: file.name, size: file.size, sha256 }, position: { file: file.name } };
     return {
@@ -199,7 +193,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       // its own; a file stopped by its reject threshold already dead-lettered the rows behind it.
       rejects: stats.items === undefined || unreadable ? [reject] : [],
       rejectedFile: { file: file.name, reason },
-      checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'rejected', at: clock.now().toISOString() } } as Checkpoint,
+      checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'rejected', at: clock.now().toISOString() } },
       stateWrites: [ledgerWrite(file, sha256, 'rejected', stats, reason)],
       ack: ackOnce(async (outcome) => {
         if (outcome.status !== 'committed') return;
@@ -224,7 +218,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     }
   }
 
-  async function* processFile(file: DroppedFile, ctx: ReadContext, cp: FileCheckpoint): AsyncGenerator<SourceBatch> {
+  async function* processFile(file: DroppedFile, ctx: ReadContext<FileCheckpoint>, cp: FileCheckpoint): AsyncGenerator<SourceBatch<FileCheckpoint>> {
     const key = `${file.name}|${file.size}|${file.mtimeMs}`;
     const knownHash = knownHashes.get(key);
     if (knownHash !== undefined) {
@@ -303,7 +297,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     return config.mode === 'snapshot' && !sameFile && seen.outcome === 'processed' && cp.last?.sha256 !== seen.sha256;
   }
 
-  async function* handleSeen(file: DroppedFile, seen: LedgerEntry, lastSha256: string | undefined): AsyncGenerator<SourceBatch> {
+  async function* handleSeen(file: DroppedFile, seen: LedgerEntry, lastSha256: string | undefined): AsyncGenerator<SourceBatch<FileCheckpoint>> {
     const sameFile = seen.name === file.name && seen.size === file.size && seen.mtimeMs === file.mtimeMs;
     if (config.after.action === 'keep' && sameFile) return; // kept on purpose, already read
     const failKey = `${file.name}|${file.mtimeMs}`;
@@ -330,7 +324,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     }
   }
 
-  async function* readBatches(file: DroppedFile, sha256: string, items: AsyncGenerator<ParsedItem[]>, ctx: ReadContext, cp: FileCheckpoint): AsyncGenerator<SourceBatch> {
+  async function* readBatches(file: DroppedFile, sha256: string, items: AsyncGenerator<ParsedItem[]>, ctx: ReadContext<FileCheckpoint>, cp: FileCheckpoint): AsyncGenerator<SourceBatch<FileCheckpoint>> {
     const resume = cp.current && cp.current.sha256 === sha256 ? cp.current : undefined;
     const skipUntil = resume?.next ?? 0;
     if (resume) log.info({ file: file.name, skip: skipUntil }, 'resuming a file after a restart: skipping items already committed');
@@ -366,8 +360,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       return undefined;
     };
 
-    const dataBatch = (): SourceBatch => {
-      const batch: SourceBatch = {
+    const dataBatch = (): SourceBatch<FileCheckpoint> => {
+      const batch: SourceBatch<FileCheckpoint> = {
         records,
         rejects,
         checkpoint: {
@@ -382,7 +376,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
             published: stats.published,
             ...(config.mode === 'snapshot' ? { snapshotId } : {}),
           },
-        } as Checkpoint,
+        },
         ...(config.mode === 'snapshot' ? { snapshot: { ...listing, final: false } } : {}),
         // Counted before the file's next batch is read: the reject threshold looks at them.
         ack: ackOnce(async (outcome) => {
@@ -453,7 +447,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     // published and its outcome known when the runtime pulls this one.
     yield {
       records: [],
-      checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'processed', at: clock.now().toISOString() } } as Checkpoint,
+      checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'processed', at: clock.now().toISOString() } },
       stateWrites: [ledgerWrite(file, sha256, 'processed', stats)],
       ...(config.mode === 'snapshot' ? { snapshot: { ...listing, final: true } } : {}),
       ack: ackOnce(async (outcome) => {
@@ -478,8 +472,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     });
   }
 
-  async function* read(ctx: ReadContext): AsyncGenerator<SourceBatch> {
-    let cp: FileCheckpoint = (ctx.checkpoint as FileCheckpoint | undefined) ?? {};
+  async function* read(ctx: ReadContext<FileCheckpoint>): AsyncGenerator<SourceBatch<FileCheckpoint>> {
+    let cp: FileCheckpoint = ctx.checkpoint ?? {};
     let wake: { promise: Promise<void>; resolve: () => void } | undefined;
     const newWake = () => {
       let resolve!: () => void;
@@ -511,7 +505,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         for (const file of ready) {
           if (ctx.signal.aborted || closed) return;
           for await (const batch of processFile(file, ctx, cp)) {
-            if (batch.checkpoint) cp = batch.checkpoint as FileCheckpoint;
+            if (batch.checkpoint) cp = batch.checkpoint;
             yield batch;
             if (ctx.signal.aborted) return;
           }
@@ -528,6 +522,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
   }
 
   return {
+    checkpointSchema: FileCheckpoint,
     continuous: config.watch,
     async check() {
       await store.check();

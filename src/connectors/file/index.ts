@@ -7,7 +7,8 @@ import { createLocalStore } from './local-store.js';
 import { createSftpStore } from './sftp-store.js';
 
 export { FileConnectorConfig } from './config.js';
-export { LEDGER_NAMESPACE, type LedgerEntry, type FileCheckpoint } from './file-source.js';
+export { LEDGER_NAMESPACE, type LedgerEntry } from './file-source.js';
+export { FileCheckpoint } from './checkpoint.js';
 export { sshFingerprint } from './sftp-store.js';
 
 export const createFileSource: SourceFactory<FileConnectorConfig> = (config, deps) => {

@@ -4,4 +4,4 @@ import type { RestConnectorConfig } from './config.js';
 import { createRestSourceImpl } from './source.js';
 
 export const createRestSource: SourceFactory<RestConnectorConfig> = (config, deps) => createRestSourceImpl(config, deps);
-export type { RestCheckpoint, RunState } from './source.js';
+export { RestCheckpoint, RunState } from './checkpoint.js';

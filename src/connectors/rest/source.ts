@@ -11,40 +11,17 @@ import { isAbsolute, resolve } from 'node:path';
 import { durationMs } from '../../core/units.js';
 import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../core/errors.js';
 import type { SourcePosition } from '../../event/case-event.js';
-import { ignoreOutcome, type Checkpoint, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceReject } from '../../core/source.js';
+import { ignoreOutcome, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceReject } from '../../core/source.js';
 import { type RestConnectorConfig, type RestPagination } from './config.js';
 import { byteSize } from '../../core/units.js';
 import { createRestHttp, type JsonResponse } from './http-client.js';
 import { describeShape, getAtPath } from '../shared/json-path.js';
 import { checkZone, formatSince, initialSince, readRecordTime } from './since.js';
-
-/** Where an unfinished run stands; stored in the checkpoint between pages. */
-export interface RunState {
-  /** Lower bound this run asks for (committed position minus overlap), ISO UTC. */
-  since: string;
-  /** When the run started, ISO UTC: the upper bound, and the next position without a watermark. */
-  until: string;
-  /** Newest record update time seen so far in this run, ISO UTC. */
-  high?: string;
-  /** Pages fetched so far in this run. */
-  pages: number;
-  page?: number;
-  offset?: number;
-  cursor?: string;
-  /** next-link style: path and query of the next page on the configured host. */
-  next?: string;
-}
-
-export interface RestCheckpoint {
-  /** Committed lower bound for the next run, ISO UTC. */
-  since: string;
-  /** Present while a run is part-way through its pages. */
-  run?: RunState;
-}
+import { RestCheckpoint, type RunState } from './checkpoint.js';
 
 const MAX_CURSOR_RESTARTS = 2;
 
-export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDeps): Source {
+export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDeps): Source<RestCheckpoint> {
   const { connector, clock, logger } = deps;
   const since = config.since;
   if (!since && !config.snapshot) throw new ConfigError('a changes-since listing needs `since`, or `snapshot` for a full listing', { context: { connector, field: 'since' } });
@@ -229,7 +206,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
    * nothing is resumed, so a listing that failed part-way is read again whole by the next run (and,
    * having no final batch, closes nothing).
    */
-  async function* readListing(ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* readListing(ctx: ReadContext<RestCheckpoint>): AsyncGenerator<SourceBatch<RestCheckpoint>> {
     const snapshot = config.snapshot!;
     const now = clock.now().toISOString();
     const listing = { id: `listing@${now}#${randomUUID().slice(0, 8)}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
@@ -269,14 +246,14 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     yield { records: [], snapshot: { ...listing, final: true }, ack };
   }
 
-  async function* read(ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* read(ctx: ReadContext<RestCheckpoint>): AsyncGenerator<SourceBatch<RestCheckpoint>> {
     if (closed) throw new SourceError('source is closed', { code: 'closed', context: { connector } });
     if (config.snapshot) {
       yield* readListing(ctx);
       return;
     }
     const since = config.since!;
-    const cp = parseCheckpoint(ctx.checkpoint, connector);
+    const cp = ctx.checkpoint;
     const committedSince = cp?.since ?? initialSince(since.initial, clock.now());
     let run: RunState = cp?.run ?? newRun(committedSince);
     if (cp?.run) logger.info({ pages: cp.run.pages }, 'resuming a REST run part-way through its pages');
@@ -347,13 +324,14 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
         const done = wm ? (withHigh.high && Date.parse(withHigh.high) > Date.parse(committedSince) ? withHigh.high : committedSince) : run.until;
         checkpoint = { since: done };
       }
-      yield* chunks(records, rejects, checkpoint as unknown as Checkpoint, config.batchSize);
+      yield* chunks(records, rejects, checkpoint, config.batchSize);
       if (!next) return;
       run = next;
     }
   }
 
   return {
+    checkpointSchema: RestCheckpoint,
     read,
     async check() {
       // Ask for changes since now: a small answer that still proves the URL, credentials and
@@ -375,7 +353,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   };
 }
 
-function* chunks(records: SourceRecord[], rejects: SourceReject[], checkpoint: Checkpoint | undefined, size: number): Generator<SourceBatch> {
+function* chunks(records: SourceRecord[], rejects: SourceReject[], checkpoint: RestCheckpoint | undefined, size: number): Generator<SourceBatch<RestCheckpoint>> {
   const ack = ignoreOutcome;
   if (records.length <= size) {
     yield { records, ...(rejects.length ? { rejects } : {}), ...(checkpoint ? { checkpoint } : {}), ack };
@@ -405,14 +383,6 @@ export function nextFromLinkHeader(header: string | undefined): string | undefin
     if (m && /\brel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?/i.test(m[2]!)) return m[1];
   }
   return undefined;
-}
-
-function parseCheckpoint(cp: Checkpoint | undefined, connector: string): RestCheckpoint | undefined {
-  if (cp === undefined) return undefined;
-  if (typeof cp.since !== 'string' || Number.isNaN(Date.parse(cp.since))) {
-    throw new SourceError(`stored checkpoint has no readable "since": ${JSON.stringify(cp).slice(0, 200)}`, { code: 'bad_checkpoint', retriable: false, context: { connector } });
-  }
-  return cp as unknown as RestCheckpoint;
 }
 
 /**

@@ -5,4 +5,4 @@ import { createSoapSourceImpl } from './source.js';
 
 export const createSoapSource: SourceFactory<SoapConnectorConfig> = (config, deps) => createSoapSourceImpl(config, deps);
 export { SoapConnectorConfig } from './config.js';
-export { SoapCheckpoint } from './source.js';
+export { SoapCheckpoint } from './checkpoint.js';

@@ -11,33 +11,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import { z } from 'zod';
 import { durationMs } from '../../core/units.js';
 import { ConfigError, SourceError, type CasebridgeError, type ErrorContext } from '../../core/errors.js';
-import type { Checkpoint, SourceBatch, SourceDeps, SourceRecord, SourceReject, Source, ReadContext } from '../../core/source.js';
+import type { SourceBatch, SourceDeps, SourceRecord, SourceReject, Source, ReadContext } from '../../core/source.js';
 import type { DetailCall, ErrorRules, ListCall, LoginCall, SoapConnectorConfig, TimeRendering } from './config.js';
 import { codeVariants, inBodyError, SessionExpiredError, toSourceError } from './errors.js';
+import { SoapCheckpoint } from './checkpoint.js';
 import { createGuardedHttp, type GuardedHttp } from './http.js';
 import { parsePath, scalarText, selectAll, selectOne } from './path.js';
 import { emptyListWarning } from './response-checks.js';
 import { MissingTemplateValue, placeholdersIn, type TemplateVars } from './template.js';
 import { isValidZone, renderTime, widenForClockChange } from './times.js';
 import { createRawTransport, createWsdlTransport, readConfigFile, type CallRequest, type SoapTransport } from './transport.js';
-
-export const SoapCheckpoint = z
-  .object({
-    v: z.literal(1),
-    /** Effective "since" of the window (overlap already applied). */
-    windowStart: z.iso.datetime({ offset: true }),
-    windowEnd: z.iso.datetime({ offset: true }),
-    /** Last page of the window whose records were published (null: none yet). */
-    page: z.number().int().nullable(),
-    /** Items read so far in this window (for a total-count stop after a restart). */
-    seen: z.number().int().min(0),
-    complete: z.boolean(),
-  })
-  .strict();
-export type SoapCheckpoint = z.infer<typeof SoapCheckpoint>;
 
 const LIST_VARS = new Set(['since', 'until', 'page', 'pageSize', 'offset', 'token']);
 const DETAIL_VARS = new Set(['since', 'until', 'token', 'ref', 'item']);
@@ -66,7 +51,7 @@ function checkPlaceholders(kind: string, template: unknown, allowed: Set<string>
   return used;
 }
 
-export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDeps): Source {
+export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDeps): Source<SoapCheckpoint> {
   const { connector, clock, logger } = deps;
   const baseContext: ErrorContext = { connector };
   const rules: ErrorRules = config.errors;
@@ -359,15 +344,6 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     return /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(s) ? new Date(now.getTime() - durationMs(s)) : new Date(s);
   };
 
-  const readCheckpoint = (cp: Checkpoint | undefined): SoapCheckpoint | undefined => {
-    if (cp === undefined) return undefined;
-    const parsed = SoapCheckpoint.safeParse(cp);
-    if (!parsed.success) {
-      throw new SourceError(`stored position is not a SOAP window (${JSON.stringify(cp).slice(0, 200)}); reset this connector's checkpoint to start again`, { code: 'checkpoint_invalid', retriable: false, context: baseContext });
-    }
-    return parsed.data;
-  };
-
   const chunk = <T>(arr: T[], size: number): T[][] => {
     const out: T[][] = [];
     for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
@@ -388,7 +364,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
    * from the missing final batch). A listing whose paging ended short of the total the supplier
    * announced is complete as far as the calls go, but says so, so it closes nothing either.
    */
-  async function* readListing(ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* readListing(ctx: ReadContext<SoapCheckpoint>): AsyncGenerator<SourceBatch<SoapCheckpoint>> {
     const { signal } = ctx;
     const snapshot = config.snapshot!;
     const paging = config.list.paging;
@@ -437,14 +413,14 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     yield { records: [], snapshot: { ...listing, final: true, ...(incomplete ? { incomplete } : {}) }, ack };
   }
 
-  async function* read(ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* read(ctx: ReadContext<SoapCheckpoint>): AsyncGenerator<SourceBatch<SoapCheckpoint>> {
     if (closed) return;
     if (config.snapshot) {
       yield* readListing(ctx);
       return;
     }
     const { signal } = ctx;
-    let cp = readCheckpoint(ctx.checkpoint);
+    let cp = ctx.checkpoint;
     const paging = config.list.paging;
     // One run reads up to the time it started (minus lag): windows move forward by up to maxSpan
     // until they reach it, so the loop is bounded even while the clock keeps moving.
@@ -508,12 +484,12 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
         const chunks = chunk(records, config.batchSize);
         for (let i = 0; i < chunks.length; i++) {
           const final = i === chunks.length - 1;
-          const batch: SourceBatch = {
+          const batch: SourceBatch<SoapCheckpoint> = {
             records: chunks[i] as SourceRecord[],
             ...(final && rejects.length ? { rejects } : {}),
             ...(final && warning ? { warnings: [warning] } : {}),
             // Only the page's last chunk moves the position: a crash mid-page repeats the page.
-            ...(final ? { checkpoint: next as unknown as Checkpoint } : {}),
+            ...(final ? { checkpoint: next } : {}),
             ack: async (outcome) => {
               if (final && outcome.status === 'committed') logger.debug({ page, complete: last }, 'window position committed');
             },
@@ -529,6 +505,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
   }
 
   return {
+    checkpointSchema: SoapCheckpoint,
     async check() {
       const t = getTransport();
       const calls = [loginCall, listCall, detailCall].filter((c) => c !== undefined).map((c) => ({ kind: c.kind, operation: c.request.operation, args: c.request.args }));

@@ -6,4 +6,5 @@ import { createSqlSourceWith } from './source.js';
 export const createSqlSource: SourceFactory<SqlConnectorConfig> = (config, deps) => createSqlSourceWith(config, deps);
 
 export { createSqlSourceWith } from './source.js';
-export type { IncrementalCheckpoint, SnapshotCheckpoint, PoolFactory } from './source.js';
+export type { PoolFactory } from './source.js';
+export { IncrementalCheckpoint, SnapshotCheckpoint, SqlCheckpoint } from './checkpoint.js';

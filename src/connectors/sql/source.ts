@@ -12,7 +12,6 @@
  * The source never commits: it yields the checkpoint and the runtime commits after publishing.
  */
 import { DateTime } from 'luxon';
-import { z } from 'zod';
 import { durationMs } from '../../core/units.js';
 import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../../core/errors.js';
 import { ignoreOutcome, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord } from '../../core/source.js';
@@ -21,32 +20,7 @@ import { sqlConfigProblems, type SqlConnectorConfig } from './config.js';
 import { keyParamType, type Dialect, type FieldInfo, type LowerBound, type ParamType, type SqlPool } from './dialect.js';
 import { DbTimestamp, fromDateTime, holdBeforeRepeatedHour, toIsoWithOffset } from './timestamps.js';
 import { tlsMaterial } from './tls.js';
-
-const KeyValue = z.union([z.string(), z.number(), z.null()]);
-
-export const IncrementalCheckpoint = z.object({
-  mode: z.literal('incremental'),
-  /** The updated-at column the position belongs to. */
-  column: z.string(),
-  /** Updated-at of the last row read, as the database wrote it (every fractional digit). */
-  ts: z.string(),
-  key: KeyValue,
-  /** The same instant as ISO with offset, for people reading the state store. */
-  at: z.string().optional(),
-});
-export type IncrementalCheckpoint = z.infer<typeof IncrementalCheckpoint>;
-
-export const SnapshotCheckpoint = z.object({
-  mode: z.literal('snapshot'),
-  snapshot: z.string(),
-  done: z.boolean(),
-  /** Key of the last row read while a snapshot is in progress. */
-  afterKey: KeyValue.optional(),
-  at: z.string().optional(),
-});
-export type SnapshotCheckpoint = z.infer<typeof SnapshotCheckpoint>;
-
-const SqlCheckpoint = z.discriminatedUnion('mode', [IncrementalCheckpoint, SnapshotCheckpoint]);
+import { SqlCheckpoint, type IncrementalCheckpoint, type SnapshotCheckpoint } from './checkpoint.js';
 
 /** First-run lower bound bound into custom incremental queries when `start` is not set. */
 const FLOOR = new DbTimestamp('1900-01-01', '00:00:00', '');
@@ -87,7 +61,7 @@ interface Plan {
   paramTypes: Record<string, ParamType>;
 }
 
-export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps, poolFactory: PoolFactory = defaultPoolFactory): Source {
+export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps, poolFactory: PoolFactory = defaultPoolFactory): Source<SqlCheckpoint> {
   const problems = sqlConfigProblems(config.read, config.connection.dialect);
   if (problems.length) {
     throw new ConfigError(problems.map((p) => `read.${p.path.join('.')}: ${p.message}`).join('; '), { context: { connector: config.name, field: 'read' } });
@@ -233,7 +207,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
     });
   }
 
-  async function* readIncremental(plan: Plan, ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* readIncremental(plan: Plan, ctx: ReadContext<SqlCheckpoint>): AsyncGenerator<SourceBatch<SqlCheckpoint>> {
     if (read.mode !== 'incremental') return;
     const tsField = plan.tsField!;
     const tsKind = tsField.tsKind ?? 'local';
@@ -294,7 +268,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
     }
   }
 
-  async function* readSnapshot(plan: Plan, ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* readSnapshot(plan: Plan, ctx: ReadContext<SqlCheckpoint>): AsyncGenerator<SourceBatch<SqlCheckpoint>> {
     if (read.mode !== 'snapshot') return;
     const cp = restore(ctx, 'snapshot');
     let id: string;
@@ -365,27 +339,23 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
     }
   }
 
-  function restore<M extends 'incremental' | 'snapshot'>(ctx: ReadContext, mode: M): (M extends 'incremental' ? IncrementalCheckpoint : SnapshotCheckpoint) | undefined {
-    if (ctx.checkpoint === undefined) return undefined;
-    const parsed = SqlCheckpoint.safeParse(ctx.checkpoint);
-    if (!parsed.success) {
-      throw new SourceError(`the stored checkpoint of ${config.name} is not a SQL position (${JSON.stringify(ctx.checkpoint).slice(0, 200)}); reset the connector's checkpoint`, {
-        code: 'sql_bad_checkpoint',
-        context: { connector: config.name, operation: 'restore checkpoint' },
-      });
-    }
-    if (parsed.data.mode !== mode) {
-      log.warn({ was: parsed.data.mode, now: mode }, 'read.mode changed since the last checkpoint; starting over');
+  /** The runtime has parsed the checkpoint; a position of the other read mode is started over. */
+  function restore<M extends SqlCheckpoint['mode']>(ctx: ReadContext<SqlCheckpoint>, mode: M): Extract<SqlCheckpoint, { mode: M }> | undefined {
+    const cp = ctx.checkpoint;
+    if (cp === undefined) return undefined;
+    if (cp.mode !== mode) {
+      log.warn({ was: cp.mode, now: mode }, 'read.mode changed since the last checkpoint; starting over');
       return undefined;
     }
-    return parsed.data as M extends 'incremental' ? IncrementalCheckpoint : SnapshotCheckpoint;
+    return cp as Extract<SqlCheckpoint, { mode: M }>;
   }
 
   return {
+    checkpointSchema: SqlCheckpoint,
     async check() {
       await prepare();
     },
-    async *read(ctx: ReadContext) {
+    async *read(ctx: ReadContext<SqlCheckpoint>) {
       const plan = await prepare();
       if (read.mode === 'incremental') yield* readIncremental(plan, ctx);
       else yield* readSnapshot(plan, ctx);
