@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { KafkaPublisherConfig, createKafkaPublisher } from '../../src/publish/kafka/index.js';
+import { KafkaPublisherConfig, createKafkaPublisher } from '../../src/publish/kafka/create.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { GSS } from './data.js';

@@ -7,25 +7,13 @@ import { z } from 'zod';
 import { Council } from '../event/case-event.js';
 import { Lookups } from '../normalize/mapping-schema.js';
 import { connectorConfigSchemas } from '../connectors/registry.js';
-import { KafkaPublisherConfig } from '../publish/kafka/config.js';
+import { publisherConfigSchemas } from '../publish/registry.js';
 import { Duration, Secret } from '../core/units.js';
 
 export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
 
-export const LocalLogPublisherConfig = z
-  .object({
-    type: z.literal('local-log'),
-    dir: z.string().min(1).default('./var/events').describe('Folder for events-*.jsonl and dead-letters-*.jsonl (relative to the config file)'),
-    rotateBytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('Start a new file past this size'),
-    fsync: z.boolean().default(true).describe('fsync before a publish resolves (turn off only for benchmarks)'),
-  })
-  .strict();
-export type LocalLogPublisherConfig = z.infer<typeof LocalLogPublisherConfig>;
-
-export const StdoutPublisherConfig = z.object({ type: z.literal('stdout') }).strict();
-
-export const PublisherConfig = z.discriminatedUnion('type', [LocalLogPublisherConfig, StdoutPublisherConfig, KafkaPublisherConfig]);
+export const PublisherConfig = z.discriminatedUnion('type', publisherConfigSchemas);
 export type PublisherConfig = z.infer<typeof PublisherConfig>;
 
 export const GatewayConfig = z

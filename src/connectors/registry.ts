@@ -1,26 +1,24 @@
 /**
- * Every connector kind: its config schema (composed into the gateway config's discriminated union)
- * and its source factory. Adding a kind means adding one line here and one folder.
+ * Every connector kind, from the descriptor its folder exports. Adding a kind: a folder under
+ * src/connectors/ with an index.ts exporting `defineConnector(...)`, and one line in this list.
  */
-import { FileConnectorConfig } from './file/config.js';
-import { createFileSource } from './file/index.js';
-import { PushConnectorConfig } from './push/config.js';
-import { createPushSource } from './push/index.js';
-import { RestConnectorConfig } from './rest/config.js';
-import { createRestSource } from './rest/index.js';
-import { SoapConnectorConfig } from './soap/config.js';
-import { createSoapSource } from './soap/index.js';
-import { SqlConnectorConfig } from './sql/config.js';
-import { createSqlSource } from './sql/index.js';
+import { configSchemasOf, type ConnectorDescriptor } from '../core/descriptor.js';
 import type { SourceFactory } from '../core/source.js';
+import { fileConnector } from './file/index.js';
+import { pushConnector } from './push/index.js';
+import { restConnector } from './rest/index.js';
+import { soapConnector } from './soap/index.js';
+import { sqlConnector } from './sql/index.js';
 
-export const connectorConfigSchemas = [FileConnectorConfig, SqlConnectorConfig, SoapConnectorConfig, RestConnectorConfig, PushConnectorConfig] as const;
+export const connectorKinds = [fileConnector, sqlConnector, soapConnector, restConnector, pushConnector] as const;
 
+/** The config schemas in registry order, as the tuple the gateway config's discriminated union is built from. */
+export const connectorConfigSchemas = configSchemasOf(connectorKinds);
+
+export function connectorKind(kind: string): ConnectorDescriptor | undefined {
+  return (connectorKinds as readonly ConnectorDescriptor[]).find((k) => k.kind === kind);
+}
+
+/** Source factory by kind (`type:` in the config). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const sourceFactories: Record<string, SourceFactory<any>> = {
-  file: createFileSource,
-  sql: createSqlSource,
-  soap: createSoapSource,
-  rest: createRestSource,
-  push: createPushSource,
-};
+export const sourceFactories: Record<string, SourceFactory<any>> = Object.fromEntries(connectorKinds.map((k) => [k.kind, k.create]));

@@ -5,7 +5,7 @@
  * Uses a broker of its own (same scripts as `npm test`) so other suites keep theirs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaPublisher, strayKafkaRejections, type KafkaPublisher } from '../../src/publish/kafka/index.js';
+import { createKafkaPublisher, strayKafkaRejections, type KafkaPublisher } from '../../src/publish/kafka/create.js';
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { PublishError } from '../../src/core/errors.js';

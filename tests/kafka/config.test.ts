@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { KafkaPublisherConfig, fillTopic } from '../../src/publish/kafka/config.js';
-import { createKafkaPublisher } from '../../src/publish/kafka/index.js';
+import { createKafkaPublisher } from '../../src/publish/kafka/create.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { systemClock } from '../../src/core/clock.js';
 

@@ -5,7 +5,7 @@
 import { Kafka as CloudEventsKafka, type CloudEvent } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetter } from '../../src/core/dead-letter.js';
-import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/index.js';
+import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/create.js';
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
-import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/index.js';
+import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/create.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { brokers, uid } from './helpers.js';

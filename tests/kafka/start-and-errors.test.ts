@@ -3,7 +3,7 @@
  * a broker that is not there. Against the real broker (and a port where none listens).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/index.js';
+import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/create.js';
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { ConfigError, PublishError } from '../../src/core/errors.js';

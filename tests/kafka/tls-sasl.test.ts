@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/index.js';
+import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/create.js';
 import type { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { PublishError } from '../../src/core/errors.js';

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalLogPublisher } from '../../src/publish/local-log.js';
+import { createLocalLogPublisher } from '../../src/publish/local-log/index.js';
 import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 import { mountSmallDisk } from '../helpers/tmpfs.js';
 import { tempDir } from '../file/harness.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLocalLogPublisher } from '../../src/publish/local-log.js';
+import { createLocalLogPublisher } from '../../src/publish/local-log/index.js';
 import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 
 const ev = (id: string) => ({ key: 'k', event: { id } }) as unknown as OutgoingCaseEvent;

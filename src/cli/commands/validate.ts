@@ -5,7 +5,7 @@ import { ConfigError, ConfigProblemsError, describeError } from '../../core/erro
 import { compileMapping } from '../../normalize/compile-mapping.js';
 import { silentLogger } from '../../core/logger.js';
 import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
-import { createStdoutPublisher } from '../../publish/stdout.js';
+import { createStdoutPublisher } from '../../publish/stdout/index.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
 

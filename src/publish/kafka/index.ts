@@ -1,12 +1,24 @@
-/** The Kafka publisher: the only module in casebridge that talks to kafkajs. */
+/**
+ * The `kafka` publisher kind: CloudEvents to Apache Kafka with acks=all. This folder is the only
+ * place in casebridge that talks to kafkajs; the factory loads it lazily, so embedded runs (local
+ * log, stdout) never load it.
+ */
+import { definePublisher } from '../../core/descriptor.js';
+import type { Publisher } from '../../core/publisher.js';
 import { KafkaPublisherConfig } from './config.js';
-import { KafkaPublisher, type KafkaPublisherDeps } from './publisher.js';
 
 export { KafkaPublisherConfig } from './config.js';
-export { KafkaPublisher, type KafkaPublisherDeps, type KafkaCouncil } from './publisher.js';
-export { strayKafkaRejections } from './rejection-guard.js';
 
-/** Build a Kafka publisher from its (validated or raw) config; start() connects and checks topics. */
-export function createKafkaPublisher(config: KafkaPublisherConfig, deps: KafkaPublisherDeps): KafkaPublisher {
-  return new KafkaPublisher(KafkaPublisherConfig.parse(config), deps);
-}
+export const kafkaPublisher = definePublisher({
+  kind: 'kafka',
+  configSchema: KafkaPublisherConfig,
+  create: async (config, deps): Promise<Publisher> => {
+    const { createKafkaPublisher } = await import('./create.js');
+    return createKafkaPublisher(config, deps);
+  },
+  docs: {
+    title: 'Apache Kafka',
+    summary: 'Publishes CloudEvents to Kafka topics per council (acks=all, idempotent producer), dead letters to their own topic.',
+    docsPath: 'docs/kafka.md',
+  },
+});

@@ -1,7 +1,7 @@
 /** Prints events instead of publishing them: for previews and piping into jq. Nothing is durable. */
 import type { Writable } from 'node:stream';
-import type { DeadLetter } from '../core/dead-letter.js';
-import type { OutgoingEvent, Publisher } from '../core/publisher.js';
+import type { DeadLetter } from '../../core/dead-letter.js';
+import type { OutgoingEvent, Publisher } from '../../core/publisher.js';
 
 export function createStdoutPublisher(out: Writable = process.stdout, opts: { pretty?: boolean } = {}): Publisher {
   const write = (v: unknown) =>

@@ -6,9 +6,9 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeadLetter } from '../core/dead-letter.js';
-import { PublishError } from '../core/errors.js';
-import type { OutgoingEvent, Publisher, PublisherHealth } from '../core/publisher.js';
+import type { DeadLetter } from '../../core/dead-letter.js';
+import { PublishError } from '../../core/errors.js';
+import type { OutgoingEvent, Publisher, PublisherHealth } from '../../core/publisher.js';
 
 export interface LocalLogOptions {
   dir: string;
