@@ -1,0 +1,5 @@
+/** Every connector kind the compliance suite runs. A new kind adds its adapter file and one line here. */
+import { localFolder, sftpFolder } from './file.js';
+import type { SourceKind } from './types.js';
+
+export const SOURCE_KINDS: SourceKind[] = [localFolder, sftpFolder];
