@@ -178,20 +178,29 @@ export async function until(cond: () => boolean, what: string, boundMs = 60_000)
   }
 }
 
+/** What the properties read of a run. */
+export interface RunOutcome {
+  status: RunSummary['status'];
+  read: number;
+}
+
 /**
- * One run as the kind runs: a poll source until caught up; a push source until the supplier's
- * pending records were all acknowledged, then stopped.
+ * One run as the kind runs: a poll source until caught up; a push source as the gateway runs it
+ * (listening, a failed run retried after backoff) until the supplier's pending records were all
+ * acknowledged, then stopped.
  */
-export async function runOnce(kind: SourceKind, supplier: LiveSupplier, g: GatewayUnderTest): Promise<RunSummary> {
+export async function runOnce(kind: SourceKind, supplier: LiveSupplier, g: GatewayUnderTest): Promise<RunOutcome> {
   if (!kind.continuous) {
     const summary = await g.gw.runOnce(g.name);
     await g.gw.stop();
     return summary;
   }
-  const run = g.gw.runOnce(g.name);
+  await g.gw.start();
   await supplier.deliver!();
+  const runner = g.gw.runners.get(g.name)!;
+  const outcome: RunOutcome = { status: runner.status === 'failed' ? 'failed' : 'ok', read: runner.totals.read };
   await g.gw.stop();
-  return run;
+  return outcome;
 }
 
 /** Event ids by case reference (the event subject carries it). */
