@@ -68,7 +68,9 @@ class RotatingLog {
    */
   private async write(text: string): Promise<void> {
     const buf = Buffer.from(text, 'utf8');
-    if (!this.handle || (this.size > 0 && this.size + buf.length > this.opts.rotateBytes)) await this.rotate();
+    if (!this.handle) await this.rotate();
+    // Also right after resuming a file from an earlier run, which may already be nearly full.
+    if (this.size > 0 && this.size + buf.length > this.opts.rotateBytes) await this.rotate();
     const h = this.handle!;
     if (this.untrimmed) {
       await h.truncate(this.size);
