@@ -169,14 +169,7 @@ export async function openGateway(under: ConnectorUnderTest, ws: Workspace, opts
   return { gw, name: loaded.config.connectors[0]!.name, publisher, journal };
 }
 
-/** Poll until `cond` holds; fails with `what` after a generous bound (the box is shared and slow). */
-export async function until(cond: () => boolean, what: string, boundMs = 60_000): Promise<void> {
-  const end = Date.now() + boundMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from '../helpers/until.js';
 
 /** What the properties read of a run. */
 export interface RunOutcome {
