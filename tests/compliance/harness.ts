@@ -17,7 +17,7 @@ import { PublishError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Publisher } from '../../src/core/publisher.js';
 import type { Checkpoint, Source, SourceFactory } from '../../src/core/source.js';
-import type { StateStore } from '../../src/core/state-store.js';
+import { readOnly, type StateStore } from '../../src/core/state-store.js';
 import type { CaseEvent } from '../../src/event/case-event.js';
 import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
 import type { RunSummary } from '../../src/runtime/connector-runner.js';
@@ -46,20 +46,33 @@ export function connectorConfig(under: ConnectorUnderTest, ws: Workspace): Conne
   return load(under, ws).config.connectors[0]!;
 }
 
-/** A source straight from the registry, as the runtime makes it, for the properties of the source alone. */
-export function createSource(under: ConnectorUnderTest, ws: Workspace, store: StateStore): Source {
+/** A source straight from the registry, made as the runtime makes it, for the properties of the source alone. */
+export interface LoneSource {
+  source: Source;
+  /** Release the state store the source was given (the test closes the source itself). */
+  dispose(): Promise<void>;
+}
+
+export function createSource(under: ConnectorUnderTest, ws: Workspace): LoneSource {
   const config = connectorConfig(under, ws);
   const factory = sourceFactories[config.type] as SourceFactory<ConnectorConfig>;
-  return factory(config, { connector: config.name, clock: systemClock, logger: silentLogger(), state: store.forConnector(config.name), baseDir: ws.dir });
+  const store = openSqliteStateStore(ws.statePath);
+  try {
+    const source = factory(config, { connector: config.name, clock: systemClock, logger: silentLogger(), state: readOnly(store.forConnector(config.name)), baseDir: ws.dir });
+    return { source, dispose: () => store.close() };
+  } catch (err) {
+    void store.close();
+    throw err;
+  }
 }
 
 /** The checkpoint committed so far (a fresh store on the same file, as a restarted process sees it). */
-export function committedCheckpoint(ws: Workspace, connector: string): Checkpoint | undefined {
+export async function committedCheckpoint(ws: Workspace, connector: string): Promise<Checkpoint | undefined> {
   const store = openSqliteStateStore(ws.statePath);
   try {
-    return store.forConnector(connector).checkpoint();
+    return await store.forConnector(connector).checkpoint();
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -5,8 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../src/core/errors.js';
-import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import { committedCheckpoint, createSource, idsByCase, openGateway, runOnce, workspace, type Workspace } from './harness.js';
+import { committedCheckpoint, createSource, idsByCase, openGateway, runOnce, workspace, type LoneSource, type Workspace } from './harness.js';
 import { SOURCE_KINDS } from './kinds/index.js';
 import type { ConnectorUnderTest, LiveSupplier } from './kinds/types.js';
 
@@ -18,11 +17,11 @@ const BATCH = 2;
  * where config mistakes surface) or read (where a supplier that went away surfaces).
  */
 async function firstFailure(under: ConnectorUnderTest, ws: Workspace, opts: { check: boolean }): Promise<unknown> {
-  const store = openSqliteStateStore(ws.statePath);
-  let source: ReturnType<typeof createSource> | undefined;
+  let lone: LoneSource | undefined;
   const abort = new AbortController();
   try {
-    source = createSource(under, ws, store);
+    lone = createSource(under, ws);
+    const { source } = lone;
     if (opts.check) await source.check?.();
     const it = source.read({ checkpoint: undefined, signal: abort.signal })[Symbol.asyncIterator]();
     // A push receiver has nothing to read until a supplier sends: its failure is in starting to listen.
@@ -32,8 +31,8 @@ async function firstFailure(under: ConnectorUnderTest, ws: Workspace, opts: { ch
     return err;
   } finally {
     abort.abort();
-    await source?.close().catch(() => undefined);
-    store.close();
+    await lone?.source.close().catch(() => undefined);
+    await lone?.dispose();
   }
 }
 
@@ -92,7 +91,7 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
   it('resumes from the committed checkpoint: nothing new is published again, new records are', async () => {
     const g1 = await openGateway(supplier, ws);
     await runOnce(kind, supplier, g1);
-    const after1 = committedCheckpoint(ws, g1.name);
+    const after1 = await committedCheckpoint(ws, g1.name);
     if (kind.checkpoint === 'position') expect(after1).toBeDefined();
     else expect(after1).toBeUndefined();
 
@@ -110,13 +109,14 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
   }, 180_000);
 
   it('close() is safe to call twice, after reading and without reading', async () => {
-    const store = openSqliteStateStore(ws.statePath);
-    try {
-      const unused = createSource(supplier, ws, store);
-      await unused.close();
-      await unused.close();
+    const unused = createSource(supplier, ws);
+    await unused.source.close();
+    await unused.source.close();
+    await unused.dispose();
 
-      const used = createSource(supplier, ws, store);
+    const lone = createSource(supplier, ws);
+    try {
+      const used = lone.source;
       const abort = new AbortController();
       const it = used.read({ checkpoint: undefined, signal: abort.signal })[Symbol.asyncIterator]();
       const pending = it.next();
@@ -129,15 +129,15 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
       await used.close();
       await used.close();
     } finally {
-      store.close();
+      await lone.dispose();
     }
   }, 180_000);
 
   it('abort mid-read: no further batch is yielded, and the runtime commits no half batch', async () => {
     // The source alone: after the signal aborts, the iterator ends (or throws an abort) instead of yielding.
-    const store = openSqliteStateStore(ws.statePath);
+    const lone = createSource(supplier, ws);
     try {
-      const source = createSource(supplier, ws, store);
+      const { source } = lone;
       const abort = new AbortController();
       const it = source.read({ checkpoint: undefined, signal: abort.signal })[Symbol.asyncIterator]();
       const pending = it.next();
@@ -152,7 +152,7 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
       if ('err' in next) expect(isAbortError(next.err), String(next.err)).toBe(true);
       await source.close();
     } finally {
-      store.close();
+      await lone.dispose();
     }
 
     // Through the runtime: stop as the second batch arrives; only the first is committed.
@@ -172,7 +172,7 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
       // Nothing of the second batch reached the publisher, the store or the supplier.
       expect(g.journal.at(-1)?.startsWith('batch:'), g.journal.join(' ')).toBe(true);
       const committed = commits[0]!.slice('commit:'.length);
-      expect(committed === '-' ? undefined : JSON.parse(committed)).toEqual(committedCheckpoint(ws2, g.name));
+      expect(committed === '-' ? undefined : JSON.parse(committed)).toEqual(await committedCheckpoint(ws2, g.name));
     } finally {
       ws2.remove();
     }
