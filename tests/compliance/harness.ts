@@ -16,7 +16,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { PublishError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Publisher } from '../../src/core/publisher.js';
-import type { Checkpoint, Source, SourceFactory } from '../../src/core/source.js';
+import type { Checkpoint, Source, SourceBatch, SourceFactory } from '../../src/core/source.js';
 import { readOnly, type StateStore } from '../../src/core/state-store.js';
 import type { CaseEvent } from '../../src/event/case-event.js';
 import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
@@ -64,6 +64,16 @@ export function createSource(under: ConnectorUnderTest, ws: Workspace): LoneSour
     void store.close();
     throw err;
   }
+}
+
+/** A read of a lone source from the start (no checkpoint), pulled batch by batch. */
+export function startRead(source: Source, signal: AbortSignal): AsyncIterator<SourceBatch> {
+  return source.read({ checkpoint: undefined, signal })[Symbol.asyncIterator]();
+}
+
+/** Acknowledge a batch as the runtime does once it is published and committed. */
+export function acknowledge(batch: SourceBatch): Promise<void> {
+  return batch.ack();
 }
 
 /** The checkpoint committed so far (a fresh store on the same file, as a restarted process sees it). */

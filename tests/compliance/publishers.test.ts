@@ -41,7 +41,7 @@ describe.each(PUBLISHER_KINDS)('publisher compliance: $name', (kind) => {
     await live.teardown();
   }, 120_000);
 
-  it('publish() resolves only once the events are stored: an independent reader finds every one', async () => {
+  it('P1 publish() resolves only once the events are stored: an independent reader finds every one', async () => {
     const ref = `PUB-${uid()}`;
     const events = Array.from({ length: 40 }, (_, i) => makeEvent({ reference: `${ref}-${i % 8}`, version: Math.floor(i / 8) }));
     await live.publisher.publish(events);
@@ -50,7 +50,7 @@ describe.each(PUBLISHER_KINDS)('publisher compliance: $name', (kind) => {
     expect(stored.map((s) => s.id).sort()).toEqual(events.map((e) => e.event.id).sort());
   }, 180_000);
 
-  it('keeps the order of events of one case across and within publishes', async () => {
+  it('P2 keeps the order of events of one case across and within publishes', async () => {
     const refs = [`ORD-${uid()}`, `ORD-${uid()}`, `ORD-${uid()}`];
     const sent = [];
     for (let call = 0; call < 3; call++) {
@@ -65,7 +65,7 @@ describe.each(PUBLISHER_KINDS)('publisher compliance: $name', (kind) => {
     }
   }, 180_000);
 
-  it('dead letters do not hold up the events after them, and are stored too', async () => {
+  it('P3 dead letters do not hold up the events after them, and are stored too', async () => {
     const letters = [letter(1), letter(2), letter(3)];
     await live.publisher.deadLetter(letters);
     const events = [makeEvent({ reference: `AFTER-${uid()}`, version: 0 })];
@@ -74,7 +74,7 @@ describe.each(PUBLISHER_KINDS)('publisher compliance: $name', (kind) => {
     expect((await live.readDeadLetters()).sort()).toEqual(letters.map((l) => l.id).sort());
   }, 180_000);
 
-  it('close() is safe to call twice', async () => {
+  it('P4 close() is safe to call twice', async () => {
     await live.publisher.publish([makeEvent({ reference: `CLOSE-${uid()}`, version: 0 })]);
     await live.publisher.close();
     await live.publisher.close();
@@ -83,7 +83,7 @@ describe.each(PUBLISHER_KINDS)('publisher compliance: $name', (kind) => {
 
   if (kind.errors) {
     const errors = kind.errors;
-    it('an unreachable destination is a retriable PublishError', async () => {
+    it('P5 an unreachable destination is a retriable PublishError', async () => {
       const u = await errors.unreachable();
       try {
         let err = await failure(u.publisher.start());
@@ -98,7 +98,7 @@ describe.each(PUBLISHER_KINDS)('publisher compliance: $name', (kind) => {
       }
     }, 180_000);
 
-    it('a config mistake is a ConfigError', async () => {
+    it('P6 a config mistake is a ConfigError', async () => {
       const m = await errors.misconfigured();
       try {
         const err = await failure(m.publisher.start());

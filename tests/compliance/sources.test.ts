@@ -4,8 +4,8 @@
  * sender). Each property is one test per kind; the kinds are listed in ./kinds/index.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../src/core/errors.js';
-import { committedCheckpoint, createSource, idsByCase, openGateway, runOnce, workspace, type LoneSource, type Workspace } from './harness.js';
+import { CasebridgeError, ConfigError, describeError, isRetriable, SourceError } from '../../src/core/errors.js';
+import { acknowledge, committedCheckpoint, createSource, idsByCase, openGateway, runOnce, startRead, workspace, type LoneSource, type Workspace } from './harness.js';
 import { SOURCE_KINDS } from './kinds/index.js';
 import type { ConnectorUnderTest, LiveSupplier } from './kinds/types.js';
 
@@ -23,10 +23,10 @@ async function firstFailure(under: ConnectorUnderTest, ws: Workspace, opts: { ch
     lone = createSource(under, ws);
     const { source } = lone;
     if (opts.check) await source.check?.();
-    const it = source.read({ checkpoint: undefined, signal: abort.signal })[Symbol.asyncIterator]();
-    // A push receiver has nothing to read until a supplier sends: its failure is in starting to listen.
-    const first = await Promise.race([it.next(), new Promise<'listening'>((r) => setTimeout(() => r('listening'), 3000))]);
-    return first === 'listening' ? undefined : new Error(`read a batch instead of failing (${JSON.stringify(first).slice(0, 200)})`);
+    // A push receiver fails in starting to listen; one that listens instead waits for a notification
+    // that never comes, and the test times out saying so.
+    const first = await startRead(source, abort.signal).next();
+    return new Error(`read ${first.done ? 'to the end' : 'a batch'} instead of failing`);
   } catch (err) {
     return err;
   } finally {
@@ -48,7 +48,7 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     ws.remove();
   }, 120_000);
 
-  it('at least once: a crash after publishing and before committing repeats the batch with the same event ids', async () => {
+  it('S1 at least once: a crash after publishing and before committing repeats the batch with the same event ids', async () => {
     const crashed = await openGateway(supplier, ws, { crashOnPublish: 2 });
     const first = await runOnce(kind, supplier, crashed);
     if (!kind.continuous) expect(first.status).toBe('failed');
@@ -65,11 +65,16 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     expect(events.length).toBeGreaterThan(supplier.refs.length);
   }, 180_000);
 
-  it('publishes a batch, then commits it, then acknowledges it; never commits first', async () => {
+  it('S2 publishes a batch, then commits it, then acknowledges it; never commits first', async () => {
     const g = await openGateway(supplier, ws);
     const summary = await runOnce(kind, supplier, g);
     expect(summary.status).not.toBe('failed');
     expect([...idsByCase(g.publisher.events).keys()].sort()).toEqual([...supplier.refs].sort());
+    for (const e of g.publisher.events) {
+      // Where each record came from, precise enough to find it again, and when it was read.
+      expect(Object.keys(e.event.data.provenance.position).length, JSON.stringify(e.event.data.provenance)).toBeGreaterThan(0);
+      expect(Date.parse(e.event.data.provenance.fetchedAt), e.event.data.provenance.fetchedAt).not.toBeNaN();
+    }
 
     const batches: string[][] = [];
     for (const entry of g.journal) {
@@ -88,7 +93,7 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     expect(g.journal.findIndex((e) => e.startsWith('publish:'))).toBeLessThan(g.journal.findIndex((e) => e.startsWith('commit:')));
   }, 180_000);
 
-  it('resumes from the committed checkpoint: nothing new is published again, new records are', async () => {
+  it('S3 resumes from the committed checkpoint: nothing new is published again, new records are', async () => {
     const g1 = await openGateway(supplier, ws);
     await runOnce(kind, supplier, g1);
     const after1 = await committedCheckpoint(ws, g1.name);
@@ -108,7 +113,7 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     expect([...idsByCase(g3.publisher.events).keys()].sort()).toEqual([...added].sort());
   }, 180_000);
 
-  it('close() is safe to call twice, after reading and without reading', async () => {
+  it('S4 close() is safe to call twice, after reading and without reading', async () => {
     const unused = createSource(supplier, ws);
     await unused.source.close();
     await unused.source.close();
@@ -118,7 +123,7 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     try {
       const used = lone.source;
       const abort = new AbortController();
-      const it = used.read({ checkpoint: undefined, signal: abort.signal })[Symbol.asyncIterator]();
+      const it = startRead(used, abort.signal);
       const pending = it.next();
       // Never acknowledged here, so the sender keeps resending until teardown.
       if (kind.continuous) void supplier.deliver!().catch(() => undefined);
@@ -133,13 +138,34 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     }
   }, 180_000);
 
-  it('abort mid-read: no further batch is yielded, and the runtime commits no half batch', async () => {
+  it('S8 ack() is idempotent: acknowledging a batch again does no harm', async () => {
+    const lone = createSource(supplier, ws);
+    const abort = new AbortController();
+    try {
+      const it = startRead(lone.source, abort.signal);
+      const pending = it.next();
+      if (kind.continuous) void supplier.deliver!().catch(() => undefined);
+      const first = await pending;
+      expect(first.done).toBe(false);
+      await acknowledge(first.value!);
+      // As after a crash between the commit and the acknowledgement: the effect already happened.
+      await acknowledge(first.value!);
+      abort.abort();
+      await it.return?.();
+    } finally {
+      abort.abort();
+      await lone.source.close();
+      await lone.dispose();
+    }
+  }, 180_000);
+
+  it('S5 abort mid-read: no further batch is yielded, and the runtime commits no half batch', async () => {
     // The source alone: after the signal aborts, the iterator ends (or throws an abort) instead of yielding.
     const lone = createSource(supplier, ws);
     try {
       const { source } = lone;
       const abort = new AbortController();
-      const it = source.read({ checkpoint: undefined, signal: abort.signal })[Symbol.asyncIterator]();
+      const it = startRead(source, abort.signal);
       const pending = it.next();
       if (kind.continuous) void supplier.deliver!().catch(() => undefined);
       expect((await pending).done).toBe(false);
@@ -178,19 +204,29 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     }
   }, 180_000);
 
-  it('an unreachable supplier is a retriable SourceError', async () => {
-    const err = await firstFailure(await supplier.unreachable(), ws, { check: false });
+  it('S6 an unreachable supplier is a retriable SourceError', async () => {
+    const under = await supplier.unreachable();
+    const err = await firstFailure(under, ws, { check: false });
     expect(err, String(err)).toBeInstanceOf(SourceError);
     expect(isRetriable(err), String(err)).toBe(true);
+    expectNoSecrets(err, under);
   }, 180_000);
 
-  it('a config or credential mistake is a non-retriable error', async () => {
-    const err = await firstFailure(supplier.misconfigured(), ws, { check: true });
+  it('S7 a config or credential mistake is a non-retriable error', async () => {
+    const under = supplier.misconfigured();
+    const err = await firstFailure(under, ws, { check: true });
+    expectNoSecrets(err, under);
     expect(err, String(err)).toBeInstanceOf(CasebridgeError);
     expect(err instanceof ConfigError || err instanceof SourceError, String(err)).toBe(true);
     expect(isRetriable(err), String(err)).toBe(false);
   }, 180_000);
 });
+
+/** The error's message and context carry none of the secrets the config referenced. */
+function expectNoSecrets(err: unknown, under: ConnectorUnderTest): void {
+  const text = `${describeError(err)} ${JSON.stringify(err instanceof CasebridgeError ? err.context : {})}`;
+  for (const secret of Object.values(under.env ?? {})) expect(text, 'a secret in the error').not.toContain(secret);
+}
 
 function isAbortError(err: unknown): boolean {
   return (err as Error)?.name === 'AbortError' || (err instanceof CasebridgeError && err.code === 'aborted');
