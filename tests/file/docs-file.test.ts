@@ -210,7 +210,8 @@ describe(`${DOC} examples, run`, () => {
     expect(existsSync(join(drop, name))).toBe(true);
 
     writeFileSync(join(drop, `${name}.done`), '');
-    await until(() => existsSync(join(drop, 'processed', name)), 'the file to be moved once its marker appeared');
+    // The file and its marker are moved one after the other: wait for both, not the first.
+    await until(() => existsSync(join(drop, 'processed', name)) && existsSync(join(drop, 'processed', `${name}.done`)), 'the file and its marker to be moved once the marker appeared');
     expect(existsSync(join(drop, 'processed', name))).toBe(true);
     expect(existsSync(join(drop, 'processed', `${name}.done`))).toBe(true);
     expect(existsSync(join(drop, name))).toBe(false);
