@@ -16,7 +16,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { PublishError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Publisher } from '../../src/core/publisher.js';
-import type { Checkpoint, Source, SourceBatch, SourceFactory } from '../../src/core/source.js';
+import type { BatchOutcome, Checkpoint, Source, SourceBatch, SourceFactory } from '../../src/core/source.js';
 import { readOnly, type StateStore } from '../../src/core/state-store.js';
 import type { CaseEvent } from '../../src/event/case-event.js';
 import type { OutgoingCaseEvent } from '../../src/normalize/build-event.js';
@@ -71,14 +71,9 @@ export function startRead(source: Source, signal: AbortSignal): AsyncIterator<So
   return source.read({ checkpoint: undefined, signal })[Symbol.asyncIterator]();
 }
 
-/**
- * Acknowledge a batch as the runtime does once it is published and committed. The outcome is
- * passed whether or not this version of the contract reads it (one `ack(outcome)` is on its way,
- * issue 14), so this line is the only one to change when it lands.
- */
+/** Acknowledge a batch as the runtime does once it is published and committed. */
 export function acknowledge(batch: SourceBatch): Promise<void> {
-  const outcome = { status: 'committed', published: batch.records.length, deadLettered: 0, skipped: 0 };
-  return (batch.ack as (o: unknown) => Promise<void>)(outcome);
+  return batch.ack({ status: 'committed', published: batch.records.length, deadLettered: 0, skipped: 0 });
 }
 
 /** The checkpoint committed so far (a fresh store on the same file, as a restarted process sees it). */
@@ -163,9 +158,9 @@ function journaledSource(inner: Source, journal: string[], hooks: SourceHooks): 
         const ack = batch.ack.bind(batch);
         yield {
           ...batch,
-          ack: (...args: unknown[]) => {
-            journal.push('ack');
-            return (ack as (...a: unknown[]) => Promise<void>)(...args);
+          ack: (outcome: BatchOutcome) => {
+            journal.push(`ack:${outcome.status}`);
+            return ack(outcome);
           },
         };
       }

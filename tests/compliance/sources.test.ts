@@ -63,6 +63,9 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     for (const [ref, list] of ids) expect(new Set(list), `event ids of ${ref}`).toHaveProperty('size', 1);
     // The batch published before the crash was published again, not lost and not re-identified.
     expect(events.length).toBeGreaterThan(supplier.refs.length);
+    // The source heard that the crashed batch failed (push: it answered an error), and nothing of it was committed.
+    const publishes = crashed.journal.flatMap((e, i) => (e.startsWith('publish:') ? [i] : []));
+    expect(crashed.journal[publishes[1]! + 1], crashed.journal.join(' ')).toBe('ack:failed');
   }, 180_000);
 
   it('S2 publishes a batch, then commits it, then acknowledges it; never commits first', async () => {
@@ -79,14 +82,14 @@ describe.each(SOURCE_KINDS)('source compliance: $name', (kind) => {
     const batches: string[][] = [];
     for (const entry of g.journal) {
       if (entry.startsWith('batch:')) batches.push([]);
-      else batches.at(-1)?.push(entry.replace(/:.*/, ''));
+      else batches.at(-1)?.push(entry.startsWith('ack:') ? entry : entry.replace(/:.*/, ''));
     }
     expect(batches.length).toBeGreaterThan(1);
     for (const steps of batches) {
       // A batch abandoned at shutdown (push: stopped while listening) is neither committed nor acked.
       if (steps.length === 0) continue;
       expect(steps.filter((s) => s === 'commit'), g.journal.join(' ')).toHaveLength(1);
-      expect(steps.at(-1), g.journal.join(' ')).toBe('ack');
+      expect(steps.at(-1), g.journal.join(' ')).toBe('ack:committed');
       expect(steps.at(-2), g.journal.join(' ')).toBe('commit');
       expect(steps.slice(0, -2).every((s) => s === 'publish' || s === 'deadLetter'), g.journal.join(' ')).toBe(true);
     }
