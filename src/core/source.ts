@@ -3,8 +3,9 @@
  *
  * A source yields batches through an async iterator. It NEVER commits its own position: the
  * runtime publishes a batch's events, commits `batch.checkpoint` in the state store, and only
- * then calls `batch.ack({ status: 'committed', ... })` (move the file, reply 200 to the supplier, ...). A crash anywhere in
- * between repeats the batch; it never loses it.
+ * then calls `batch.ack({ status: 'committed', ... })` (move the file, reply 200 to the supplier,
+ * ...). A crash anywhere in between repeats the batch; it never loses it. The stored checkpoint
+ * reaches `read()` already parsed with the source's `checkpointSchema`.
  */
 import type { z } from 'zod';
 import type { SourcePosition } from './position.js';
