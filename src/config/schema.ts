@@ -9,6 +9,8 @@ import { Lookups } from '../normalize/mapping-schema.js';
 import { connectorConfigSchemas } from '../connectors/registry.js';
 import { KafkaPublisherConfig } from '../publish/kafka/config.js';
 import { Duration, Secret } from '../core/units.js';
+import { StateConfig } from './state.js';
+import { FleetConfig } from './fleet.js';
 
 export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
@@ -33,13 +35,7 @@ export const GatewayConfig = z
     version: z.literal(1).describe('Config format version'),
     councils: z.array(Council.extend({ topic: z.string().optional().describe('Override the topic for this council') }).strict()).min(1),
     lookups: Lookups.optional().describe('Lookup tables shared by every connector'),
-    state: z
-      .object({
-        type: z.literal('sqlite').default('sqlite'),
-        path: z.string().min(1).default('./var/state.sqlite').describe('Relative to the config file'),
-      })
-      .strict()
-      .default({ type: 'sqlite', path: './var/state.sqlite' }),
+    state: StateConfig.default({ type: 'sqlite', path: './var/state.sqlite' }),
     publisher: PublisherConfig.default({ type: 'local-log', dir: './var/events', rotateBytes: 64 * 1024 * 1024, fsync: true }),
     http: z
       .object({
@@ -55,10 +51,14 @@ export const GatewayConfig = z
       .strict()
       .default({ level: 'info' }),
     shutdownGrace: Duration.default('30s').describe('How long a graceful shutdown waits for in-flight batches'),
+    fleet: FleetConfig.optional().describe('Share the connectors between several gateway instances with this config (needs state.type: postgres)'),
     connectors: z.array(ConnectorConfig).min(1),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.fleet && cfg.state.type !== 'postgres') {
+      ctx.addIssue({ code: 'custom', path: ['fleet'], message: `fleet needs state.type: postgres (the instances share leases and checkpoints there); state.type is ${cfg.state.type}` });
+    }
     const gss = new Set(cfg.councils.map((c) => c.gss));
     const names = new Set<string>();
     cfg.connectors.forEach((c, i) => {
