@@ -14,6 +14,9 @@ import { ExitError, loadOrExit } from '../load.js';
 
 function statePathOf(file: string): string {
   const { config, baseDir } = loadOrExit(file);
+  if (config.state.type !== 'sqlite') {
+    throw new ExitError(EXIT.usage, `${file} keeps its state in PostgreSQL: check and back it up with PostgreSQL's own tools (pg_dump --schema=${config.state.schema}); this command reads the SQLite state file`);
+  }
   const path = resolve(baseDir, config.state.path);
   if (!existsSync(path)) throw new ExitError(EXIT.failed, `no state file at ${path}: nothing has been read yet`);
   return path;
