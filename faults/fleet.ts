@@ -181,7 +181,7 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       system: { supplier: 'Street services' },
       schedule: { every: '500ms' },
       path: dir,
-      include: ['*.csv'],
+      pattern: '*.csv',
       ready: { stableFor: '0s' },
       batchSize: 20,
       retry,
@@ -215,7 +215,7 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       http: { enabled: true, host: '127.0.0.1', port: 9464 },
       log: { level: 'info' },
       shutdownGrace: '5s',
-      fleet: { instanceId: '${env:CB_INSTANCE}', leaseTtl: o.leaseTtl ?? '3s', renewEvery: o.renewEvery ?? '1s' },
+      fleet: { leaseTtl: o.leaseTtl ?? '3s', renewEvery: o.renewEvery ?? '1s' },
       connectors,
     }),
   );
@@ -266,7 +266,7 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
     async start(id) {
       const port = await freePort();
       const child = spawn(process.execPath, [CLI, 'run', cfgFile, '--no-progress', '--port', String(port)], {
-        env: { ...process.env, CB_STATE_URL: `${PG_URL}?application_name=${id}`, CB_INSTANCE: id },
+        env: { ...process.env, CB_STATE_URL: `${PG_URL}?application_name=${id}`, CASEBRIDGE_INSTANCE_ID: id },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -285,6 +285,10 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       const live = [...instances.values()].filter((i) => i.child.exitCode === null && i.child.signalCode === null && i.id !== without).map((i) => i.id);
       const share = Math.ceil(rig.connectors.length / live.length);
       for (const end = Date.now() + boundMs; Date.now() < end; ) {
+        for (const id of live) {
+          const i = instances.get(id)!;
+          if (i.child.exitCode !== null) throw new Error(`${id} exited with ${i.child.exitCode}:\n${i.log().slice(-3000)}`);
+        }
         const s = await leaseStore.snapshot();
         const held = new Map(s.leases.filter((l) => l.expiresAt > s.now).map((l) => [l.connector, l.holder]));
         const counts = new Map<string, number>();
@@ -347,7 +351,9 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
     const perCase = new Map<string, { partition: number; offset: number; seq: number }[]>();
     const distinct = new Set<string>();
     for (const m of messages) {
-      const ev = JSON.parse(m.value) as { id: string; source: string; subject: string; casesequence: number; data: { case: { status: { code: string } } } };
+      // Binary mode: the CloudEvents attributes are headers, the value is the data.
+      const data = JSON.parse(m.value) as { case: { status: { code: string } } };
+      const ev = { id: m.headers.ce_id ?? '', source: m.headers.ce_source ?? '', subject: m.headers.ce_subject ?? '', casesequence: Number(m.headers.ce_casesequence), data };
       distinct.add(ev.id);
       const connector = connectorOf(ev.source);
       present.add(`${connector}|${ev.subject}|${ev.data.case.status.code}`);

@@ -13,7 +13,7 @@ export const FleetConfig = z
       .string()
       .regex(/^[A-Za-z0-9._:@-]{1,100}$/, 'letters, digits and . _ : @ - (at most 100)')
       .optional()
-      .describe('This instance\'s name in the lease table (default: hostname-pid); must differ between instances running at the same time'),
+      .describe('This instance\'s name in the lease table (default: the CASEBRIDGE_INSTANCE_ID environment variable, else hostname-pid); must differ between instances running at the same time'),
     leaseTtl: Duration.default('15s').describe('A lease not renewed for this long is free for another instance to take'),
     renewEvery: Duration.optional().describe('How often leases are renewed and the fleet rebalanced (default: a third of leaseTtl)'),
   })

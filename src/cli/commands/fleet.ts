@@ -25,12 +25,13 @@ export function registerFleet(program: Command): void {
       }
       const store = openLeaseStore(config.state, 1);
       try {
-        await store.ensureTables();
         const snapshot = await store.snapshot();
         const connectors = config.connectors.filter((c) => c.enabled && c.type !== 'push').map((c) => c.name);
         const view = fleetView(snapshot, connectors, durationMs(config.fleet?.leaseTtl ?? '15s'));
         process.stdout.write(maskSecrets(opts.json ? JSON.stringify(view, null, 2) + '\n' : formatFleetView(view)));
       } catch (err) {
+        // 42P01: undefined_table — no gateway with `fleet:` has started against this schema yet.
+        if ((err as { code?: string }).code === '42P01') throw new ExitError(EXIT.failed, `no fleet tables in schema ${config.state.schema} yet: start a gateway with fleet: in its config first`);
         throw new ExitError(EXIT.failed, `cannot read the fleet tables: ${describeError(err)}`);
       } finally {
         await store.close();

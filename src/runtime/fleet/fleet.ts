@@ -26,7 +26,13 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export function defaultInstanceId(): string {
+/** CASEBRIDGE_INSTANCE_ID (e.g. from a service manager's instance name), else hostname-pid. */
+export function defaultInstanceId(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.CASEBRIDGE_INSTANCE_ID?.trim();
+  if (fromEnv) {
+    if (!/^[A-Za-z0-9._:@-]{1,100}$/.test(fromEnv)) throw new ConfigError(`CASEBRIDGE_INSTANCE_ID "${fromEnv}" must be letters, digits and . _ : @ - (at most 100)`, { context: { field: 'CASEBRIDGE_INSTANCE_ID' } });
+    return fromEnv;
+  }
   return `${hostname()}-${process.pid}`;
 }
 
@@ -92,7 +98,7 @@ export async function startFleet(o: StartFleetOptions): Promise<Fleet> {
         if (o.signal.aborted || manager.fence(name)?.token !== token) return;
         const ctrl = new AbortController();
         controllers.set(name, ctrl);
-        log.info({ connector: name, token }, `starting ${name} under lease token ${token}`);
+        log.info({ connector: name, leaseToken: token }, `starting ${name} under lease token ${token}`);
         runner.startSchedule(AbortSignal.any([o.signal, ctrl.signal]));
       });
     },

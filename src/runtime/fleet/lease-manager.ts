@@ -111,7 +111,7 @@ export function createLeaseManager(o: LeaseManagerOptions): LeaseManager {
           if (token === undefined) continue;
           held.set(c, token);
           have++;
-          log.info({ connector: c, token }, `lease on ${c} acquired by ${o.instanceId} (token ${token})`);
+          log.info({ connector: c, leaseToken: token }, `lease on ${c} acquired by ${o.instanceId} (token ${token})`);
           o.onAcquired(c, token);
         }
       }
