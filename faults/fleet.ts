@@ -45,8 +45,14 @@ export interface FleetCheck {
   orderBroken: string[];
   /** Commits made by a connection that did not hold the lease (or with another token) at commit time. */
   unleasedCommits: number;
-  /** Positions committed by more than one instance. */
+  /** Commits under an older lease after a newer lease had committed, or one lease used from two instances. */
   doubleCommits: number;
+  /**
+   * Positions committed again by the next holder after a failover (one after the other, each
+   * under its own lease): e.g. a source whose first poll found nothing new re-commits the same
+   * watermark. Reported, not a fault.
+   */
+  recommitted: string[];
   commits: number;
   duplicates: number;
 }
@@ -381,13 +387,26 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
     }
     const audit = await admin.query<{ connector: string; app: string; holder: string | null; token: string | null; checkpoint: string }>(`SELECT * FROM "${schema}".fleet_audit ORDER BY id`);
     const unleased = audit.rows.filter((r) => r.holder !== r.app).length;
-    const byPosition = new Map<string, Set<string>>();
+    // Two instances running one connector would show as commits under an older lease after a
+    // newer one had committed, or as one lease token committed from two instances.
+    const newest = new Map<string, number>();
+    const tokenApps = new Map<string, Set<string>>();
+    let doubleCommits = 0;
+    const samePosition = new Map<string, Set<string>>();
     for (const r of audit.rows) {
+      const token = Number(r.token);
+      if (token < (newest.get(r.connector) ?? 0)) doubleCommits++;
+      newest.set(r.connector, Math.max(token, newest.get(r.connector) ?? 0));
+      const t = tokenApps.get(`${r.connector}|${token}`) ?? new Set<string>();
+      t.add(r.app);
+      tokenApps.set(`${r.connector}|${token}`, t);
       const k = `${r.connector}|${r.checkpoint}`;
-      const apps = byPosition.get(k) ?? new Set<string>();
+      const apps = samePosition.get(k) ?? new Set<string>();
       apps.add(r.app);
-      byPosition.set(k, apps);
+      samePosition.set(k, apps);
     }
+    doubleCommits += [...tokenApps.values()].filter((s) => s.size > 1).length;
+    const recommitted = [...samePosition].filter(([, s]) => s.size > 1).map(([k, s]) => `${k.slice(0, 160)} by ${[...s].join(', ')}`);
     return {
       expected: expected.size,
       seen: distinct.size,
@@ -395,7 +414,8 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       idConflicts,
       orderBroken,
       unleasedCommits: unleased,
-      doubleCommits: [...byPosition.values()].filter((s) => s.size > 1).length,
+      doubleCommits,
+      recommitted,
       commits: audit.rows.length,
       duplicates: messages.length - distinct.size,
     };

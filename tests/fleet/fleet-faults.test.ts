@@ -93,13 +93,13 @@ describe('fleet of three gateways (real PostgreSQL, Kafka, suppliers)', () => {
     expect(logs).toMatch(/commit refused/);
 
     const check = await rig.finish();
+    process.stderr.write(`fleet faults: ${JSON.stringify({ ...check, lost: check.lost.length, idConflicts: check.idConflicts.length, orderBroken: check.orderBroken.length })}\n`);
     expect(check.lost).toEqual([]);
     expect(check.idConflicts).toEqual([]);
     expect(check.orderBroken).toEqual([]);
     expect(check.commits).toBeGreaterThan(0);
     expect(check.unleasedCommits).toBe(0);
     expect(check.doubleCommits).toBe(0);
-    process.stderr.write(`fleet faults: ${JSON.stringify({ ...check, lost: check.lost.length, idConflicts: check.idConflicts.length, orderBroken: check.orderBroken.length })}\n`);
 
     await rig.stopAll();
     for (const id of ['gw-b', 'gw-c', 'gw-d']) expect(await rig.instances.get(id)!.exited).not.toBeNull();
