@@ -106,7 +106,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.log.level });
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true });
-  const stateStore = opts.stateStore ?? (await openStateStore(config.state, { baseDir, onPoolError: (err) => logger.warn(`state store connection failed: ${err.message}`) }));
+  const stateStore = opts.stateStore ?? (await openStateStore(config.state, { baseDir, onPoolError: (err) => logger.warn(`state store connection failed: ${err.message}`), ...(config.fleet ? { idleInTransactionTimeoutMs: durationMs(config.fleet.leaseTtl) } : {}) }));
   let publisher: Publisher;
   try {
     publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils, connectors: config.connectors.map((c) => ({ name: c.name, council: c.council })) }));

@@ -23,7 +23,7 @@ export function registerFleet(program: Command): void {
       if (config.state.type !== 'postgres') {
         throw new ExitError(EXIT.usage, `${file}: state.type is ${config.state.type}; a fleet shares its leases through state.type: postgres`);
       }
-      const store = openLeaseStore(config.state, 1);
+      const store = openLeaseStore(config.state, { poolSize: 1 });
       try {
         const snapshot = await store.snapshot();
         const connectors = config.connectors.filter((c) => c.enabled && c.type !== 'push').map((c) => c.name);

@@ -37,9 +37,14 @@ export function defaultInstanceId(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /** The lease tables live beside the state tables, so the fenced commit can check them. */
-export function openLeaseStore(state: StateConfig, poolSize = 2): LeaseStore {
+export function openLeaseStore(state: StateConfig, opts: { poolSize?: number; lockTimeoutMs?: number } = {}): LeaseStore {
   if (state.type !== 'postgres') throw new ConfigError(`fleet needs state.type: postgres (have ${state.type})`, { context: { field: 'state.type' } });
-  const pool = new pg.Pool({ connectionString: state.url, max: poolSize });
+  const pool = new pg.Pool({
+    connectionString: state.url,
+    max: opts.poolSize ?? 2,
+    // A lease row locked by a paused instance's commit must not hold up this instance's tick.
+    ...(opts.lockTimeoutMs ? { options: `-c lock_timeout=${Math.max(1, Math.round(opts.lockTimeoutMs))}` } : {}),
+  });
   // A dropped idle connection must not end the process; the next tick reports the failure.
   pool.on('error', () => undefined);
   return pgLeaseStore(pool, state.schema, { ownsPool: true });
@@ -60,7 +65,7 @@ export interface StartFleetOptions {
 export async function startFleet(o: StartFleetOptions): Promise<Fleet> {
   const instanceId = o.config.instanceId ?? defaultInstanceId();
   const ttlMs = durationMs(o.config.leaseTtl);
-  const store = o.leaseStore ?? openLeaseStore(o.state);
+  const store = o.leaseStore ?? openLeaseStore(o.state, { lockTimeoutMs: renewEveryMs(o.config) });
   const byName = new Map(o.runners.map((r) => [r.name, r]));
   const controllers = new Map<string, AbortController>();
   const stopping = new Map<string, Promise<void>>();

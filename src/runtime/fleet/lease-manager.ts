@@ -93,35 +93,52 @@ export function createLeaseManager(o: LeaseManagerOptions): LeaseManager {
       const renewed = await o.store.renew(o.instanceId, held, o.ttlMs);
       renewedFrom = started;
       for (const c of [...held.keys()]) if (!renewed.has(c)) lose(c, 'taken');
-      if (stopped) return;
-      const live = await o.store.liveInstances(o.ttlMs);
-      const instances = Math.max(1, live.length + (live.includes(o.instanceId) ? 0 : 1));
-      const share = Math.ceil(o.connectors.length / instances);
-      const keeping = [...held.keys()].filter((c) => !releasing.has(c));
-      if (keeping.length > share) {
-        for (const c of byPreference(o.instanceId, keeping).slice(share)) giveBack(c);
-      } else if (keeping.length < share) {
-        const view = await o.store.snapshot();
-        const taken = new Map(view.leases.filter((l) => l.expiresAt > view.now && l.holder !== o.instanceId).map((l) => [l.connector, l.holder]));
-        const free = o.connectors.filter((c) => !held.has(c) && !taken.has(c));
-        let have = keeping.length;
-        for (const c of byPreference(o.instanceId, free)) {
-          if (have >= share || stopped) break;
-          const token = await o.store.tryAcquire(c, o.instanceId, o.ttlMs);
-          if (token === undefined) continue;
-          held.set(c, token);
-          have++;
-          log.info({ connector: c, leaseToken: token }, `lease on ${c} acquired by ${o.instanceId} (token ${token})`);
-          o.onAcquired(c, token);
-        }
-      }
-      snapshot = await o.store.snapshot();
-      o.onSnapshot?.(snapshot);
     } catch (err) {
       log.warn(`fleet: lease renewal failed: ${describeError(err)}`);
       // The leases may run out before the next tick can renew them: stop now rather than let a
       // connector run on a lease another instance may already hold.
       if (Date.now() + o.renewMs >= renewedFrom + o.ttlMs) for (const c of [...held.keys()]) lose(c, 'renewal-failed');
+      return;
+    }
+    if (stopped) return;
+    try {
+      await rebalance();
+      snapshot = await o.store.snapshot();
+      o.onSnapshot?.(snapshot);
+    } catch (err) {
+      log.warn(`fleet: rebalancing failed (the leases held were renewed): ${describeError(err)}`);
+    }
+  };
+
+  const rebalance = async (): Promise<void> => {
+    const live = await o.store.liveInstances(o.ttlMs);
+    const instances = Math.max(1, live.length + (live.includes(o.instanceId) ? 0 : 1));
+    const share = Math.ceil(o.connectors.length / instances);
+    const keeping = [...held.keys()].filter((c) => !releasing.has(c));
+    if (keeping.length > share) {
+      for (const c of byPreference(o.instanceId, keeping).slice(share)) giveBack(c);
+      return;
+    }
+    if (keeping.length === share) return;
+    const view = await o.store.snapshot();
+    const taken = new Map(view.leases.filter((l) => l.expiresAt > view.now && l.holder !== o.instanceId).map((l) => [l.connector, l.holder]));
+    const free = o.connectors.filter((c) => !held.has(c) && !taken.has(c));
+    let have = keeping.length;
+    for (const c of byPreference(o.instanceId, free)) {
+      if (have >= share || stopped) break;
+      let token: number | undefined;
+      try {
+        token = await o.store.tryAcquire(c, o.instanceId, o.ttlMs);
+      } catch (err) {
+        // E.g. a lock timeout: the old holder's session still holds the row; try again next tick.
+        log.debug({ connector: c }, `could not take the lease on ${c} yet: ${describeError(err)}`);
+        continue;
+      }
+      if (token === undefined) continue;
+      held.set(c, token);
+      have++;
+      log.info({ connector: c, leaseToken: token }, `lease on ${c} acquired by ${o.instanceId} (token ${token})`);
+      o.onAcquired(c, token);
     }
   };
 
