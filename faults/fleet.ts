@@ -39,8 +39,14 @@ export interface FleetCheck {
   expected: number;
   seen: number;
   lost: string[];
-  /** (source, case, sequence) published under two different ids. */
+  /** One change (source, case, sequence, status, time) published under two different ids. */
   idConflicts: string[];
+  /**
+   * Sequences published for two different changes: a change published but not yet committed when
+   * its connector moved (or crashed), which the supplier superseded before the next read; the next
+   * read publishes the newer change under the same sequence. At-least-once, not fleet-specific.
+   */
+  supersededReplays: number;
   /** Cases whose first appearances of each sequence are not in order, or that span partitions. */
   orderBroken: string[];
   /** Commits made by a connection that did not hold the lease (or with another token) at commit time. */
@@ -354,19 +360,25 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
     const present = new Set<string>();
     const ids = new Map<string, string>();
     const idConflicts: string[] = [];
+    const sequenceChanges = new Map<string, Set<string>>();
     const perCase = new Map<string, { partition: number; offset: number; seq: number }[]>();
     const distinct = new Set<string>();
     for (const m of messages) {
       // Binary mode: the CloudEvents attributes are headers, the value is the data.
-      const data = JSON.parse(m.value) as { case: { status: { code: string } } };
+      const data = JSON.parse(m.value) as { case: { status: { code: string }; updatedAt?: string } };
       const ev = { id: m.headers.ce_id ?? '', source: m.headers.ce_source ?? '', subject: m.headers.ce_subject ?? '', casesequence: Number(m.headers.ce_casesequence), data };
       distinct.add(ev.id);
       const connector = connectorOf(ev.source);
       present.add(`${connector}|${ev.subject}|${ev.data.case.status.code}`);
-      const k = `${ev.source}|${ev.subject}|${ev.casesequence}`;
+      // One change (case, sequence, status, time) published again must carry the same id.
+      const k = `${ev.source}|${ev.subject}|${ev.casesequence}|${data.case.status.code}|${data.case.updatedAt ?? ''}`;
       const had = ids.get(k);
       if (had === undefined) ids.set(k, ev.id);
-      else if (had !== ev.id) idConflicts.push(k);
+      else if (had !== ev.id) idConflicts.push(`${k}: ${had} vs ${ev.id}`);
+      const bySeq = `${ev.source}|${ev.subject}|${ev.casesequence}`;
+      const changes = sequenceChanges.get(bySeq) ?? new Set<string>();
+      changes.add(ev.id);
+      sequenceChanges.set(bySeq, changes);
       const c = `${ev.source}|${ev.subject}`;
       const list = perCase.get(c) ?? [];
       list.push({ partition: m.partition, offset: m.offset, seq: ev.casesequence });
@@ -416,6 +428,7 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       unleasedCommits: unleased,
       doubleCommits,
       recommitted,
+      supersededReplays: [...sequenceChanges.values()].filter((s) => s.size > 1).length,
       commits: audit.rows.length,
       duplicates: messages.length - distinct.size,
     };

@@ -222,7 +222,17 @@ export class ConnectorRunner extends EventEmitter {
       const source = this.prepare();
       const lease = this.deps.lease;
       const state = this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined);
-      const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal, rawText: this.config.deadLetters?.rawText ?? 'omit' };
+      const deps = {
+        connector: this.name,
+        council: this.deps.council,
+        normalize: this.normalize!,
+        publisher: this.deps.publisher,
+        state,
+        clock: this.deps.clock,
+        signal,
+        rawText: this.config.deadLetters?.rawText ?? 'omit',
+        ...(lease ? { leaseHeld: () => lease.fence() !== undefined } : {}),
+      };
       for await (const batch of source.read({ checkpoint: await state.checkpoint(), signal })) {
         if (signal.aborted) break;
         const t0 = Date.now();

@@ -93,7 +93,7 @@ describe('fleet of three gateways (real PostgreSQL, Kafka, suppliers)', () => {
     expect(logs).toMatch(/commit refused/);
 
     const check = await rig.finish();
-    process.stderr.write(`fleet faults: ${JSON.stringify({ ...check, lost: check.lost.length, idConflicts: check.idConflicts.length, orderBroken: check.orderBroken.length })}\n`);
+    process.stderr.write(`fleet faults: ${JSON.stringify({ ...check, lost: check.lost.length, idConflicts: check.idConflicts, orderBroken: check.orderBroken.length })}\n`);
     expect(check.lost).toEqual([]);
     expect(check.idConflicts).toEqual([]);
     expect(check.orderBroken).toEqual([]);
