@@ -67,12 +67,17 @@ export interface FleetRig {
   schema: string;
   topic: string;
   connectors: string[];
+  /** The one config every instance runs, and the environment it needs (CB_STATE_URL). */
+  configFile: string;
+  env: NodeJS.ProcessEnv;
   instances: Map<string, FleetInstance>;
   start(id: string): Promise<FleetInstance>;
   leases(): Promise<{ now: Date; leases: LeaseRow[] }>;
   /** Wait (bounded) until every connector is held by a live instance, `perInstance` each when given. */
   settled(opts?: { boundMs?: number; even?: boolean; without?: string }): Promise<Map<string, string>>;
   metric(id: string, name: string): Promise<number>;
+  /** When the first commit under this lease token was made (database clock), if one was. */
+  firstCommit(connector: string, token: number): Promise<Date | undefined>;
   status(id: string): Promise<Record<string, unknown>>;
   /** Stop changing the suppliers, wait until every change is on the topic, and check the lot. */
   finish(boundMs?: number): Promise<FleetCheck>;
@@ -113,7 +118,7 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
     client.release();
   }
   await pgLeaseStore(admin, schema).ensureTables();
-  await admin.query(`CREATE TABLE "${schema}".fleet_audit (id bigserial PRIMARY KEY, connector text NOT NULL, app text NOT NULL, holder text, token bigint, checkpoint text NOT NULL)`);
+  await admin.query(`CREATE TABLE "${schema}".fleet_audit (id bigserial PRIMARY KEY, connector text NOT NULL, app text NOT NULL, holder text, token bigint, checkpoint text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`);
   await admin.query(`CREATE FUNCTION "${schema}".fleet_audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO "${schema}".fleet_audit (connector, app, holder, token, checkpoint)
@@ -274,6 +279,8 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
     schema,
     topic,
     connectors: connectors.map((c) => String(c.name)),
+    configFile: cfgFile,
+    env: { CB_STATE_URL: PG_URL },
     instances,
     async start(id) {
       const port = await freePort();
@@ -317,6 +324,10 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       let sum = 0;
       for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
       return sum;
+    },
+    async firstCommit(connector, token) {
+      const { rows } = await admin.query<{ at: Date }>(`SELECT min(at) AS at FROM "${schema}".fleet_audit WHERE connector = $1 AND token = $2`, [connector, token]);
+      return rows[0]?.at ?? undefined;
     },
     async status(id) {
       const inst = instances.get(id)!;

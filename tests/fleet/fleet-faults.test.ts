@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleetRig, type FleetRig } from '../../faults/fleet.js';
 import { brokers } from '../kafka/helpers.js';
+import { spawnCli } from '../helpers/cli.js';
 
 let rig: FleetRig;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,6 +48,21 @@ describe('fleet of three gateways (real PostgreSQL, Kafka, suppliers)', () => {
     })) as { connectors: { connector: string; holder: string | null; leaseAgeSeconds?: number }[] };
     expect(status.connectors.map((c) => c.connector).sort()).toEqual([...rig.connectors].sort());
     expect(status.connectors.every((c) => typeof c.leaseAgeSeconds === 'number')).toBe(true);
+    // So does `casebridge fleet CONFIG`, from the tables, and each instance's holder gauge.
+    // Not spawnSync: the REST suppliers live in this process and must keep answering.
+    const fleetCli = async (...args: string[]) => {
+      const child = spawnCli(['fleet', rig.configFile, ...args], { env: rig.env });
+      const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      return { status, ...child.output() };
+    };
+    const cli = await fleetCli();
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(/3 live instance\(s\), 12 of 12 connector\(s\) held/);
+    for (const c of rig.connectors) expect(cli.stdout).toMatch(new RegExp(`^${c}\\s+gw-[abc]\\s+\\d+\\s+[\\d.]+s`, 'm'));
+    const json = JSON.parse((await fleetCli('--json')).stdout) as { connectors: { connector: string; holder: string }[] };
+    expect(json.connectors).toHaveLength(12);
+    expect(await rig.metric('gw-a', 'casebridge_lease_holder')).toBe(12);
 
     // SIGKILL gw-a: its connectors move to gw-b and gw-c, each with the next token.
     const before = await rig.leases();
