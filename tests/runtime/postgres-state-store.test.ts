@@ -72,6 +72,28 @@ describe('PostgreSQL state store', () => {
     }
   });
 
+  it('starts with a role that may only use the tables once the schema exists', async () => {
+    const schema = newSchema();
+    await (await open(schema)).close();
+    opened.pop();
+    const role = `cb_user_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await admin.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
+      await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
+      const store = await openPostgresStateStore({ url: `postgres://${role}@127.0.0.1:5432/test`, schema });
+      try {
+        await store.forConnector('street').commit({ checkpoint: { line: 1 } });
+        expect(await store.forConnector('street').checkpoint()).toEqual({ line: 1 });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
   it('refuses a schema that a newer casebridge migrated', async () => {
     const schema = newSchema();
     await open(schema);

@@ -63,12 +63,17 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${q}.casebridge_schema_migrations (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
+    // Looked up before creating: CREATE ... IF NOT EXISTS checks the CREATE privilege even when
+    // the object exists, and a gateway's role may have only USAGE on an existing schema.
+    const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [`${q}.casebridge_schema_migrations`]);
+    if (!exists.rows[0].ok) {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
+      await client.query(`CREATE TABLE ${q}.casebridge_schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    }
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${q}.casebridge_schema_migrations`);
     const done = new Set(rows.map((r) => r.version));
     const newest = Math.max(0, ...migrations.map((m) => m.version));

@@ -38,6 +38,11 @@ export interface PostgresStateStore extends StateStore {
 
 export const DEFAULT_SCHEMA = 'casebridge';
 
+/** The gateway opens whichever store the config names; the fleet needs the PostgreSQL one's pool. */
+export function isPostgresStateStore(store: StateStore): store is PostgresStateStore {
+  return 'pool' in store && store.pool instanceof pg.Pool;
+}
+
 /** The URL with its password replaced, for messages. */
 export function describePostgresUrl(url: string): string {
   try {
