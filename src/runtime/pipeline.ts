@@ -248,7 +248,7 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
     throw new CasebridgeError('shutting down before publishing; batch left uncommitted', { code: 'aborted' });
   }
   if (deps.leaseHeld && !deps.leaseHeld()) {
-    await batch.nack?.(new Error('lease lost')).catch(() => undefined);
+    await batch.ack({ status: 'failed', error: new Error('lease lost') }).catch(() => undefined);
     throw new FencedError(`${deps.connector}: the lease was lost before publishing; batch left for the instance holding it now`, { context: { connector: deps.connector } });
   }
   try {
