@@ -10,7 +10,7 @@ import { FencedError, StateError } from '../../src/core/errors.js';
 import { maskSecrets } from '../../src/core/mask.js';
 import type { Fence } from '../../src/core/state-store.js';
 import { MIGRATIONS, migrate } from '../../src/runtime/state/postgres-migrations.js';
-import { openPostgresStateStore, type PostgresStateStore } from '../../src/runtime/state/postgres-state-store.js';
+import { isPostgresStateStore, openPostgresStateStore, type PostgresStateStore } from '../../src/runtime/state/postgres-state-store.js';
 import { stateStoreContract } from './state-store-contract.js';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -57,6 +57,7 @@ describe('PostgreSQL state store', () => {
   it('migrates a fresh schema once, even when two gateways start together', async () => {
     const schema = newSchema();
     const [a, b] = await Promise.all([open(schema), open(schema)]);
+    expect(isPostgresStateStore(a)).toBe(true);
     const { rows } = await a.pool.query<{ version: number }>(`SELECT version FROM ${a.table('casebridge_schema_migrations')} ORDER BY version`);
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     const tables = await admin.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
