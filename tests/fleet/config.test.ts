@@ -4,6 +4,11 @@ import { ConfigInvalidError, parseConfigText } from '../../src/config/load.js';
 import { defaultInstanceId } from '../../src/runtime/fleet/fleet.js';
 import { renewEveryMs } from '../../src/config/fleet.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createGateway } from '../../src/runtime/gateway.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { memoryPublisher } from '../helpers/memory-publisher.js';
 
 const config = (top: string) => `version: 1
 councils: [{ gss: E09000019, name: Islington }]
@@ -57,5 +62,20 @@ describe('fleet config', () => {
     expect(defaultInstanceId({ CASEBRIDGE_INSTANCE_ID: 'gw-a' })).toBe('gw-a');
     expect(defaultInstanceId({})).toMatch(new RegExp(`-${process.pid}$`));
     expect(() => defaultInstanceId({ CASEBRIDGE_INSTANCE_ID: 'gw a' })).toThrow(ConfigError);
+  });
+
+  it('refuses run --once in a fleet (it would run connectors other instances hold)', async () => {
+    const schema = `fleet_once_${randomBytes(4).toString('hex')}`;
+    const loaded = parseConfigText(config(`state: { type: postgres, url: "postgres://postgres@127.0.0.1:5432/test", schema: ${schema} }\nfleet: {}`), 'casebridge.yaml', '/srv/cb', {});
+    const gw = await createGateway({ loaded, publisher: memoryPublisher(), logger: silentLogger(), http: false });
+    try {
+      await expect(gw.runAllOnce()).rejects.toThrow(/run --once cannot take part in a fleet/);
+    } finally {
+      await gw.stop();
+      const admin = new pg.Client({ host: '127.0.0.1', user: 'postgres', database: 'test' });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
   });
 });
