@@ -1,5 +1,5 @@
 /**
- * Simulated waste-services system (SOAP, token login, "updates since", history per request).
+ * Simulated Bartec Collective (waste; SOAP, token login, "updates since", history per request).
  * The data set is plain in-memory objects that tests mutate through the helper methods; every
  * call is recorded in `calls` so tests can assert what the connector sent.
  */
@@ -61,7 +61,7 @@ export const WASTE_ERRORS = {
   busy: { Result: -99, Message: 'The system is busy, please try again later' },
 } as const;
 
-export interface WasteSimulatorOptions {
+export interface BartecSimulatorOptions {
   tokenTtlMs?: number;
   pageSize?: number;
   username?: string;
@@ -70,7 +70,7 @@ export interface WasteSimulatorOptions {
   now?: () => Date;
 }
 
-export class WasteSimulator {
+export class BartecSimulator {
   readonly requests = new Map<number, WasteRequest>();
   readonly calls: { op: string; args: Record<string, unknown> }[] = [];
   readonly tokens = new Map<string, number>();
@@ -84,7 +84,7 @@ export class WasteSimulator {
   private readonly password: string;
   served: Served | undefined;
 
-  constructor(opts: WasteSimulatorOptions = {}) {
+  constructor(opts: BartecSimulatorOptions = {}) {
     this.tokenTtlMs = opts.tokenTtlMs ?? 20 * 60_000;
     this.pageSize = opts.pageSize ?? 25;
     this.now = opts.now ?? (() => new Date());
@@ -243,7 +243,7 @@ export class WasteSimulator {
   }
 
   async start(opts: { port?: number } = {}): Promise<Served> {
-    this.served = await serve({ wsdlFile: 'waste-services.wsdl', path: '/WasteServices/Service.asmx', services: this.services(), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+    this.served = await serve({ wsdlFile: 'bartec-collective.wsdl', path: '/WasteServices/Service.asmx', services: this.services(), ...(opts.port !== undefined ? { port: opts.port } : {}) });
     return this.served;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Simulated works-management system that only lists what is open ("get open worksheets"), a
+ * Simulated Whitespace-style works management that only lists what is open ("get open worksheets"), a
  * page at a time with a total count. A finished worksheet is simply no longer listed; a worksheet
  * can come back (re-opened). Tests script the listing between polls and can make one page fail or
  * go missing.
@@ -15,7 +15,7 @@ export interface Worksheet {
   Address?: string;
 }
 
-export class WorksheetsSimulator {
+export class WhitespaceSimulator {
   /** The open worksheets, in listing order. */
   readonly open = new Map<string, Worksheet>();
   readonly calls: { page: number }[] = [];
@@ -67,7 +67,7 @@ export class WorksheetsSimulator {
   }
 
   async start(): Promise<Served> {
-    this.served = await serve({ wsdlFile: 'worksheets.wsdl', path: '/WorksService/Service.asmx', services: this.services() });
+    this.served = await serve({ wsdlFile: 'whitespace-worksheets.wsdl', path: '/WorksService/Service.asmx', services: this.services() });
     return this.served;
   }
 

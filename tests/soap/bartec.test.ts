@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { WASTE_ERRORS, WasteSimulator } from '../simulators/soap/waste.js';
+import { WASTE_ERRORS, BartecSimulator } from '../simulators/soap/bartec.js';
 import { openHarness, tempDir, type Harness } from './harness.js';
 
 const T0 = '2025-07-01T12:00:00Z'; // 13:00 in London (BST)
@@ -68,13 +68,13 @@ export function wasteConnector(wsdl: string, extra: Record<string, unknown> = {}
 
 const env = { WASTE_PASSWORD: 'waste-secret' };
 
-let sim: WasteSimulator;
+let sim: BartecSimulator;
 let h: Harness | undefined;
 const clock = fixedClock(T0);
 
 beforeEach(async () => {
   clock.set(T0);
-  sim = new WasteSimulator({ pageSize: 4, now: () => clock.now(), tokenTtlMs: 10 * 60_000 });
+  sim = new BartecSimulator({ pageSize: 4, now: () => clock.now(), tokenTtlMs: 10 * 60_000 });
   for (let i = 0; i < 10; i++) sim.addRequest({ at: new Date(Date.parse('2025-07-01T08:00:00Z') + i * 60_000), uprn: String(5_300_012_000 + i) });
   await sim.start();
 });
