@@ -242,12 +242,41 @@ export class BartecSimulator {
     };
   }
 
+  /** Bartec's login lives on a separate authentication service: Authenticate(user, password) → Token.TokenString. */
+  authServices(): soap.IServices {
+    return {
+      AuthenticationService: {
+        AuthenticateSoap: {
+          Authenticate: (args: Record<string, unknown>) => {
+            this.calls.push({ op: 'Authenticate', args: { user: args.user } });
+            const fail = this.takeFailure('Authenticate');
+            if (fail) return { AuthenticateResult: { Errors: fail } };
+            if (args.user !== this.username || args.password !== this.password) return { AuthenticateResult: { Errors: WASTE_ERRORS.badLogin } };
+            const token = randomBytes(16).toString('hex');
+            const now = this.now();
+            this.tokens.set(token, now.getTime());
+            return { AuthenticateResult: { Errors: WASTE_ERRORS.ok, Token: { TokenString: token, ExpiryDate: ukLocalMillis(new Date(now.getTime() + this.tokenTtlMs)) } } };
+          },
+        },
+      },
+    };
+  }
+
+  authServed: Served | undefined;
+
+  /** The authentication service on its own port (and address), as Bartec runs it. */
+  async startAuth(opts: { port?: number } = {}): Promise<Served> {
+    this.authServed = await serve({ wsdlFile: 'bartec-auth.wsdl', path: '/Auth/Authenticate.asmx', services: this.authServices(), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+    return this.authServed;
+  }
+
   async start(opts: { port?: number } = {}): Promise<Served> {
     this.served = await serve({ wsdlFile: 'bartec-collective.wsdl', path: '/WasteServices/Service.asmx', services: this.services(), ...(opts.port !== undefined ? { port: opts.port } : {}) });
     return this.served;
   }
 
   async stop(): Promise<void> {
+    await this.authServed?.close();
     await this.served?.close();
   }
 }
