@@ -13,6 +13,11 @@ export interface Worksheet {
   StatusText?: string;
   Description?: string;
   Address?: string;
+  ServiceId?: string;
+  ServiceName?: string;
+  Uprn?: string;
+  WorksheetCreatedDate?: string;
+  WorksheetDueDate?: string;
 }
 
 export class WhitespaceSimulator {
@@ -66,8 +71,9 @@ export class WhitespaceSimulator {
     };
   }
 
-  async start(): Promise<Served> {
-    this.served = await serve({ wsdlFile: 'whitespace-worksheets.wsdl', path: '/WorksService/Service.asmx', services: this.services() });
+  /** `wsse`: Whitespace authenticates every call with a WS-Security UsernameToken. */
+  async start(opts: { wsse?: { username: string; password: string } } = {}): Promise<Served> {
+    this.served = await serve({ wsdlFile: 'whitespace-worksheets.wsdl', path: '/WorksService/Service.asmx', services: this.services(), ...(opts.wsse ? { wsse: opts.wsse } : {}) });
     return this.served;
   }
 
