@@ -77,7 +77,7 @@ describe('open311 source', () => {
     expect(eb.data.case.closedAt).toBeDefined();
     // The resident's own words (and the name and phone in them) are not published.
     expect(JSON.stringify(evs)).not.toContain('Pat Resident');
-    expect(checkpoint()?.since).toMatch(/Z$/);
+    expect((await checkpoint())?.since).toMatch(/Z$/);
 
     // Nothing new: the next run (overlapping the last window) publishes nothing.
     const again = await run();
