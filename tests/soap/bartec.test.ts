@@ -254,3 +254,37 @@ describe('waste services in raw mode (envelope templates, no WSDL)', () => {
     expect(h.byRef().get('SR00051697')?.type).toBe('uk.casebridge.case.closed.v1');
   });
 });
+
+describe('Bartec: login on a separate authentication service (session.wsdl)', () => {
+  const separate = (): Record<string, unknown> =>
+    wasteConnector(sim.served!.wsdlUrl, {
+      session: { wsdl: sim.authServed!.wsdlUrl, operation: 'Authenticate', args: { user: 'casebridge', password: '${env:WASTE_PASSWORD}' }, token: 'AuthenticateResult.Token.TokenString' },
+    });
+
+  it('gets the token from the authentication service, and a new one from there when the API says it expired', async () => {
+    await sim.startAuth();
+    h = await openHarness(separate(), { clock, env });
+    expect((await h.run()).status).toBe('ok');
+    expect(h.events()).toHaveLength(10);
+    expect(sim.calls.filter((c) => c.op === 'Authenticate')).toHaveLength(1);
+    expect(sim.calls.some((c) => c.op === 'Login')).toBe(false);
+
+    // Every token the API knows is forgotten: the next call gets -2, one new Authenticate, the call is repeated.
+    sim.expireAllTokens();
+    clock.set('2025-07-01T12:10:00Z');
+    sim.setStatus(51_690, 'IN PROGRESS', new Date('2025-07-01T12:05:00Z'));
+    const second = await h.run();
+    expect(second.status, second.error).toBe('ok');
+    expect(sim.calls.filter((c) => c.op === 'Authenticate')).toHaveLength(2);
+    expect(h.events().at(-1)?.data.case.status.code).toBe('IN PROGRESS');
+  });
+
+  it('a refused login at the authentication service stops the connector with a non-retriable message', async () => {
+    await sim.startAuth();
+    h = await openHarness(separate(), { clock, env: { WASTE_PASSWORD: 'not-the-password' } });
+    const summary = await h.run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatch(/login refused: .*Invalid username or password/);
+    expect(summary.error).not.toContain('not-the-password');
+  });
+});
