@@ -4,7 +4,7 @@
  * limit, duplicates across windows, updates of older requests, updated_datetime missing, XML-only
  * servers, a refused api_key.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { memoryPublisher, type MemoryPublisher } from '../helpers/memory-publisher.js';
 import { Open311Simulator, type Open311SimulatorOptions } from '../simulators/open311/server.js';
+import { runCliAsync } from '../presets/helpers.js';
 
 const BRISTOL = { gss: 'E06000023', name: 'Bristol City Council' };
 const DAY = 86_400_000;
@@ -170,5 +171,24 @@ describe('open311 source', () => {
     const summary = await run();
     expect(summary.status, summary.error).toBe('ok');
     expect(events(publisher)).toHaveLength(1);
+  });
+});
+
+describe('open311 validate --live', () => {
+  it('passes when the endpoint answers requests with a list, and names endpoint when it does not', { timeout: 120_000 }, async () => {
+    const sim = new Open311Simulator({});
+    const url = await sim.start();
+    open.push({ sim });
+    const dir = mkdtempSync(join(tmpdir(), 'cb-open311-live-'));
+    const write = (endpoint: string) => {
+      const file = join(dir, 'casebridge.yaml');
+      writeFileSync(file, stringify({ version: 1, councils: [BRISTOL], connectors: [{ name: 'fixmystreet', type: 'open311', council: BRISTOL.gss, system: { supplier: 'FixMyStreet' }, endpoint }] }));
+      return file;
+    };
+    const ok = await runCliAsync(['validate', '--live', write(url)], {});
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    const wrong = await runCliAsync(['validate', '--live', write(url.replace('/open311/v2', '/nothing-here'))], {});
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stdout + wrong.stderr).toMatch(/404/);
   });
 });

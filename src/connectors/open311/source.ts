@@ -188,6 +188,14 @@ export function createOpen311SourceImpl(config: Open311ConnectorConfig, deps: So
   }
 
   return {
+    /** validate --live: the server answers requests for a short recent window with a list. */
+    async check() {
+      const now = clock.now().getTime();
+      const doc = await client().get(url('requests', windowParams(now - 3_600_000, now)), new AbortController().signal);
+      if (!listOf(doc, 'service_requests', 'request', ['service_requests', 'requests'])) {
+        throw new ConfigError(`${base.origin}: requests.${ext} did not answer with a list of service requests; is endpoint the GeoReport v2 folder?`, { context: { connector, field: 'endpoint' } });
+      }
+    },
     read,
     async close() {
       http?.close();
