@@ -6,7 +6,7 @@
  * request. A batch's checkpoint is its window's end.
  */
 import { ConfigError, SourceError, type ErrorContext } from '../../core/errors.js';
-import type { Checkpoint, Source, SourceBatch, SourceDeps, SourceRecord, SourceWarning } from '../../core/source.js';
+import { ignoreOutcome, type Checkpoint, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceWarning } from '../../core/source.js';
 import { byteSize, durationMs } from '../../core/units.js';
 import type { Open311ConnectorConfig } from './config.js';
 import { createOpen311Http, type Open311Http } from './http.js';
@@ -180,7 +180,7 @@ export function createOpen311SourceImpl(config: Open311ConnectorConfig, deps: So
           ...(i === 0 && rejects.length ? { rejects } : {}),
           ...(last ? { checkpoint } : {}),
           ...(i === 0 && warnings.length ? { warnings } : {}),
-          ack: async () => {},
+          ack: ignoreOutcome,
         };
       }
       from = to;
