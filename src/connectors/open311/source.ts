@@ -182,6 +182,7 @@ export function createOpen311SourceImpl(config: Open311ConnectorConfig, deps: So
           ...(i === 0 && warnings.length ? { warnings } : {}),
           ack: ignoreOutcome,
         };
+        if (signal.aborted) return;
       }
       from = to;
     }

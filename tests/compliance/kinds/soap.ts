@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { freePort } from '../../push/helpers.js';
-import { HighwaysSimulator } from '../../simulators/soap/highways.js';
+import { ConfirmSimulator } from '../../simulators/soap/confirm.js';
 import { WSDL_DIR } from '../../simulators/soap/serve.js';
 import type { LiveSupplier, SourceKind } from './types.js';
 
@@ -24,7 +24,7 @@ export const soap: SourceKind = {
   rereads: 'overlap',
   checkpoint: 'position',
   async start(n, batchSize): Promise<LiveSupplier> {
-    const sim = new HighwaysSimulator();
+    const sim = new ConfirmSimulator();
     const served = await sim.start();
     const started = Date.now();
     const addAt = (k: number, at: (i: number) => Date) => Array.from({ length: k }, (_, i) => String(sim.addEnquiry({ at: at(i) }).EnquiryNumber));
