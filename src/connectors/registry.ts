@@ -5,12 +5,13 @@
 import { configSchemasOf, type ConnectorDescriptor } from '../core/descriptor.js';
 import type { SourceFactory } from '../core/source.js';
 import { fileConnector } from './file/index.js';
+import { open311Connector } from './open311/index.js';
 import { pushConnector } from './push/index.js';
 import { restConnector } from './rest/index.js';
 import { soapConnector } from './soap/index.js';
 import { sqlConnector } from './sql/index.js';
 
-export const connectorKinds = [fileConnector, sqlConnector, soapConnector, restConnector, pushConnector] as const;
+export const connectorKinds = [fileConnector, sqlConnector, soapConnector, restConnector, pushConnector, open311Connector] as const;
 
 /** The config schemas in registry order, as the tuple the gateway config's discriminated union is built from. */
 export const connectorConfigSchemas = configSchemasOf(connectorKinds);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectorConfig } from '../../src/config/schema.js';
 import { FileCheckpoint } from '../../src/connectors/file/index.js';
+import { Open311Checkpoint } from '../../src/connectors/open311/index.js';
 import { RestCheckpoint } from '../../src/connectors/rest/index.js';
 import { SoapCheckpoint } from '../../src/connectors/soap/index.js';
 import { SqlCheckpoint } from '../../src/connectors/sql/index.js';
@@ -92,6 +93,12 @@ const kinds: Array<{ kind: string; schema: { safeParse(v: unknown): { success: b
     schema: SoapCheckpoint,
     valid: [{ v: 1, windowStart: '2025-11-03T09:00:00+00:00', windowEnd: '2025-11-03T10:00:00+00:00', page: null, seen: 0, complete: false }],
     corrupt: [{ lastId: 5 }, { v: 2, windowStart: '2025-11-03T09:00:00+00:00', windowEnd: '2025-11-03T10:00:00+00:00', page: 1, seen: 0, complete: true }],
+  },
+  {
+    kind: 'open311',
+    schema: Open311Checkpoint,
+    valid: [{ since: '2025-11-03T09:00:00Z' }],
+    corrupt: [{ since: 'last tuesday' }, {}],
   },
   {
     kind: 'sql',
