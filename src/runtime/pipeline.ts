@@ -81,8 +81,9 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
 
   const outcomes = await normalizeAll(batch.records, normalize);
   const snapshots = outcomes.flatMap((o) => (o.kind === 'case' ? [o.snapshot] : []));
-  const remembered = new Map<string, CaseMemory | undefined>();
-  for (const s of snapshots) if (!remembered.has(s.case.reference)) remembered.set(s.case.reference, state.get<CaseMemory>(CASE_NAMESPACE, s.case.reference));
+  // Committed case memory, read once per batch for every case the batch touches.
+  const refs = [...new Set(snapshots.map((s) => s.case.reference))];
+  const remembered: ReadonlyMap<string, CaseMemory> = refs.length ? await state.getMany<CaseMemory>(CASE_NAMESPACE, refs) : new Map();
   const detected = detectChanges(snapshots, remembered, batch.snapshot?.id);
   const { memory } = detected;
   const events = detected.events;
@@ -106,17 +107,18 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
   const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
   if (batch.snapshot) {
     const listing = batch.snapshot;
-    const rejects = countListingRejects(listing.id, listing.final, state.get<number>(SNAPSHOT_NAMESPACE, listingRejectsKey(listing.id)), deadLetters.length);
+    const rejects = countListingRejects(listing.id, listing.final, await state.get<number>(SNAPSHOT_NAMESPACE, listingRejectsKey(listing.id)), deadLetters.length);
     if (listing.final) {
-      const verdict = judgeListing(
+      const verdict = await judgeListing(
         { snapshotId: listing.id, onMissing: listing.onMissing, rejected: rejects.soFar, incomplete: listing.incomplete, maxCloseShare: listing.maxCloseShare },
         state.entries<CaseMemory>(CASE_NAMESPACE),
         (ref) => memory.get(ref) ?? undefined,
       );
       if (verdict.action === 'withheld') result.closeWithheld = { reason: verdict.reason, message: verdict.message };
       if (verdict.action === 'close') {
-        const last = new Map<string, CaseMemory | undefined>();
-        for (const ref of verdict.refs) last.set(ref, memory.has(ref) ? (memory.get(ref) ?? undefined) : state.get<CaseMemory>(CASE_NAMESPACE, ref));
+        const unread = verdict.refs.filter((ref) => !memory.has(ref));
+        const last = new Map<string, CaseMemory | undefined>(unread.length ? await state.getMany<CaseMemory>(CASE_NAMESPACE, unread) : []);
+        for (const ref of verdict.refs) if (memory.has(ref)) last.set(ref, memory.get(ref) ?? undefined);
         events.push(...closeNoLongerListed(verdict.refs, last, listing.id, memory, now));
       }
     }
@@ -194,7 +196,7 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
     await batch.nack?.(err as Error).catch(() => undefined);
     throw err;
   }
-  deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
+  await deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
   batch.onOutcome?.({ published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
   await batch.ack();
   const by: Record<string, number> = {};

@@ -94,7 +94,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     const knownHash = seenFiles.hashOf(file);
     if (knownHash !== undefined) {
       // Seen unchanged in an earlier scan of this process: no need to fetch and hash it again.
-      const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
+      const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
       if (seen && !readAgain(config.mode, file, seen, cp.last?.sha256)) {
         yield* handleSeen(file, seen, cp.last?.sha256);
         return;
@@ -117,7 +117,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         // Unreadable bytes (permissions, I/O error): reject by name, once: if it could not even be
         // moved aside, later scans only retry the move.
         const key = unreadableKey(file);
-        const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, key);
+        const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, key);
         if (seen) yield* handleSeen(file, seen, undefined);
         else yield rejectWholeBatch(file, key, `the file cannot be read: ${(e as Error).message}`, cp);
         return;
@@ -129,7 +129,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         return;
       }
 
-      const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
+      const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
       if (seen && !readAgain(config.mode, file, seen, cp.last?.sha256)) {
         yield* handleSeen(file, seen, cp.last?.sha256);
         return;
