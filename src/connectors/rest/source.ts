@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { durationMs } from '../../core/units.js';
 import { isRetriable, SourceError } from '../../core/errors.js';
-import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject } from '../../core/source.js';
+import { ignoreOutcome, type Checkpoint, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceReject } from '../../core/source.js';
 import { type RestConnectorConfig } from './config.js';
 import { byteSize } from '../../core/units.js';
 import { createRestHttp, type JsonResponse } from './http-client.js';
@@ -91,7 +91,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     const snapshot = config.snapshot!;
     const now = clock.now().toISOString();
     const listing = { id: `listing@${now}#${randomUUID().slice(0, 8)}`, onMissing: snapshot.onMissing, maxCloseShare: snapshot.maxCloseShare };
-    const ack = async () => undefined;
+    const ack = ignoreOutcome;
     const pages = pageLoop({ since: now, until: now, pages: 0 }, loop('listing', 'cursor expired; reading the listing again from its first page (cases already seen publish nothing)'), ctx.signal);
     for await (const page of pages) {
       for (const batch of chunks(page.records, page.rejects, undefined, config.batchSize)) yield { ...batch, snapshot: { ...listing, final: false } };
@@ -141,7 +141,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
 }
 
 function* chunks(records: SourceRecord[], rejects: SourceReject[], checkpoint: Checkpoint | undefined, size: number): Generator<SourceBatch> {
-  const ack = async () => undefined;
+  const ack = ignoreOutcome;
   if (records.length <= size) {
     yield { records, ...(rejects.length ? { rejects } : {}), ...(checkpoint ? { checkpoint } : {}), ack };
     return;

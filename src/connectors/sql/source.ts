@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { durationMs } from '../../core/units.js';
 import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../../core/errors.js';
-import type { ReadContext, Source, SourceBatch, SourceDeps } from '../../core/source.js';
+import { ignoreOutcome, type ReadContext, type Source, type SourceBatch, type SourceDeps } from '../../core/source.js';
 import { sqlConfigProblems, type SqlConnectorConfig } from './config.js';
 import type { Dialect, SqlPool } from './dialect.js';
 import { fromDateTime, toIsoWithOffset } from './timestamps.js';
@@ -141,7 +141,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
       const next = positionAfterPage(rows, position, plan, `${read.updatedAt}, ${read.key}`, dialect, config.name);
       position = next.position;
       const checkpoint: IncrementalCheckpoint = { mode: 'incremental', column: plan.updatedAt!, ts: next.position.since, key: next.position.afterKey, at: toIsoWithOffset(next.ts, zone) };
-      yield { records, checkpoint, ack: noop };
+      yield { records, checkpoint, ack: ignoreOutcome };
       if (rows.length < batchSize) return;
     }
   }
@@ -171,7 +171,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
         checkpoint = { mode: 'snapshot', snapshot: id, done: false, afterKey, at: fetchedAt };
       }
       first = false;
-      yield { records, checkpoint, snapshot: { id, final, onMissing, maxCloseShare: read.maxCloseShare }, ack: noop };
+      yield { records, checkpoint, snapshot: { id, final, onMissing, maxCloseShare: read.maxCloseShare }, ack: ignoreOutcome };
       if (final) return;
     }
   }
@@ -219,5 +219,3 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
     },
   };
 }
-
-const noop = async (): Promise<void> => {};
