@@ -1,6 +1,8 @@
 /** The file source's steps alone: input selection, seen-file memory, ledger decisions, reading progress, reason file, after-actions. */
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { createSeenContentHandler } from '../../src/connectors/file/seen-content.js';
 import { AfterRules, RejectRules } from '../../src/connectors/file/config.js';
 import { createInputFilter, markerName, selectInputs, createNotRegularReporter } from '../../src/connectors/file/inputs.js';
 import { ACTION_RETRY_MS, SeenFiles } from '../../src/connectors/file/seen-files.js';
@@ -178,5 +180,43 @@ describe('file reason file and after-actions', () => {
     const gone = fakeStore(new Set(['a.csv']));
     await createAfterAction(AfterRules.parse({}), gone.store, silentLogger(), () => undefined)(f('a.csv'), 'processed', 'h');
     expect(gone.calls).toEqual(['move a.csv processed h']);
+  });
+});
+
+describe('file content already read', () => {
+  const entry = (extra: Partial<LedgerEntry> = {}): LedgerEntry => ({ name: 'a.csv', size: 10, mtimeMs: 1000, sha256: 'h', outcome: 'processed', records: 1, rejects: 0, finishedAt: 't', ...extra });
+  function handler(fail = false) {
+    const acted: string[] = [];
+    const clock = fixedClock('2025-01-01T00:00:00Z');
+    const seenFiles = new SeenFiles();
+    const handle = createSeenContentHandler({
+      config: { mode: 'delta', after: AfterRules.parse({}) },
+      seenFiles,
+      afterAction: async (file, outcome, sha, reason) => {
+        acted.push(`${file.name} ${outcome} ${sha}${reason ? ` reason:${reason.trim()}` : ''}`);
+        if (fail) throw new Error('disk full');
+      },
+      reasonFile: (_f, _s, reason) => `${reason}\n`,
+      clock,
+      log: silentLogger(),
+    });
+    return { handle, acted, clock };
+  }
+
+  it('completes the after-action of the same file, with its reason when it was rejected, and sets a copy aside as a duplicate', async () => {
+    const { handle, acted } = handler();
+    await handle(f('a.csv'), entry({ outcome: 'rejected', reason: 'too many rejects' }), undefined);
+    await handle(f('copy.csv'), entry(), undefined);
+    expect(acted).toEqual(['a.csv rejected h reason:too many rejects', 'copy.csv duplicate h']);
+  });
+
+  it('retries a failed move only after the retry interval', async () => {
+    const { handle, acted, clock } = handler(true);
+    await handle(f('a.csv'), entry(), undefined);
+    await handle(f('a.csv'), entry(), undefined);
+    expect(acted).toHaveLength(1);
+    clock.advance(ACTION_RETRY_MS);
+    await handle(f('a.csv'), entry(), undefined);
+    expect(acted).toHaveLength(2);
   });
 });

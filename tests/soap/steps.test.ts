@@ -11,6 +11,7 @@ import { countAt, isLastPage, listPages, pagingVars, type ListPage } from '../..
 import { firstStart, nextWindow } from '../../src/connectors/soap/window.js';
 import { MissingTemplateValue, type TemplateVars } from '../../src/connectors/soap/template.js';
 import type { SoapTransport } from '../../src/connectors/soap/transport.js';
+import { allowedHosts } from '../../src/connectors/soap/connection.js';
 
 const call = (operation: string): PreparedCall => ({ kind: 'list', request: { operation, args: {}, timeoutMs: 1000 }, times: { zone: 'UTC', format: 'iso' } });
 
@@ -204,5 +205,12 @@ describe('soap windows', () => {
   it('has caught up once the previous window reaches now minus lag', () => {
     const done = { windowStart: '2025-01-01T18:00:00.000Z', windowEnd: '2025-01-01T23:59:30.000Z', page: null, seen: 0, complete: true };
     expect(nextWindow(done, now, rules)).toBeUndefined();
+  });
+});
+
+describe('soap connection', () => {
+  it('allows the WSDL and endpoint hosts and the configured ones, nothing else', () => {
+    expect([...allowedHosts({ allowHosts: ['extra.example:8443'], wsdl: 'https://wsdl.example/s?wsdl', endpoint: 'http://127.0.0.1:8080/svc' })]).toEqual(['extra.example:8443', 'wsdl.example', '127.0.0.1:8080']);
+    expect([...allowedHosts({ allowHosts: [], wsdl: './local.wsdl', endpoint: undefined })]).toEqual([]);
   });
 });

@@ -1,12 +1,12 @@
 /** The SQL source's steps alone (no database): plan of a custom query, rows, watermark and keyset paging. */
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError, SourceError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { postgresDialect } from '../../src/connectors/sql/postgres.js';
 import type { FieldInfo, QueryResult, SqlPool } from '../../src/connectors/sql/dialect.js';
 import { SqlRead } from '../../src/connectors/sql/config.js';
-import { buildPlan, probeParams, type Plan } from '../../src/connectors/sql/plan.js';
+import { atStartup, buildPlan, createPlanner, probeParams, type Plan } from '../../src/connectors/sql/plan.js';
 import { assertOrdered, keyText, keyValue, plainValue, toRecord } from '../../src/connectors/sql/rows.js';
 import { positionAfterPage, startPosition, upperBound } from '../../src/connectors/sql/watermark.js';
 import { checkKeyAdvanced, snapshotStart, splitPage } from '../../src/connectors/sql/keyset.js';
@@ -115,5 +115,33 @@ describe('sql keyset paging of snapshots', () => {
     expect(splitPage([1, 2], 2)).toEqual({ page: [1, 2], final: true });
     expect(() => checkKeyAdvanced(false, 5, 5, 'q', 'c')).toThrow(/returned the key it was given again/);
     expect(() => checkKeyAdvanced(true, 5, 5, 'q', 'c')).not.toThrow();
+  });
+});
+
+describe('sql planner', () => {
+  const read = SqlRead.parse({ mode: 'snapshot', sql: 'SELECT id FROM v WHERE id > :after_key ORDER BY id LIMIT :limit', key: 'id' });
+
+  it('opens the pool and plans once, and closes the pool it opened', async () => {
+    let opened = 0;
+    let closed = 0;
+    const pool = { ...fakePool([{ name: 'id', kind: 'other', typeName: 'int4' }]), close: async () => void closed++ };
+    const planner = createPlanner(async () => (opened++, pool), read, 'c', silentLogger());
+    const [a, b] = await Promise.all([planner.prepare(), planner.prepare()]);
+    expect(a).toBe(b);
+    expect(a.plan.key).toBe('id');
+    expect(opened).toBe(1);
+    await planner.close();
+    expect(closed).toBe(1);
+  });
+
+  it('turns a refused statement at startup into a config error, and tries again next time', async () => {
+    let calls = 0;
+    const refusing = { ...fakePool([]), query: async () => (calls++, Promise.reject(new SourceError('relation "v" does not exist', { code: 'sql_error', retriable: false }))) } as SqlPool;
+    const planner = createPlanner(async () => refusing, read, 'c', silentLogger());
+    await expect(planner.prepare()).rejects.toThrow(ConfigError);
+    await expect(planner.prepare()).rejects.toThrow(ConfigError);
+    expect(calls).toBe(2);
+    const down = new SourceError('connect ECONNREFUSED', { code: 'network', retriable: true });
+    expect(atStartup(down, 'c')).toBe(down);
   });
 });

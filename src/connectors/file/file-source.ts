@@ -27,7 +27,8 @@ import type { DroppedFile, FileStore } from './store.js';
 import { ReadinessTracker } from './readiness.js';
 import { createInputFilter, createNotRegularReporter, selectInputs } from './inputs.js';
 import { SeenFiles } from './seen-files.js';
-import { contentKey, LEDGER_NAMESPACE, ledgerWrite, readAgain, seenAction, unreadableKey, type LedgerEntry } from './ledger.js';
+import { contentKey, LEDGER_NAMESPACE, ledgerWrite, readAgain, unreadableKey, type LedgerEntry } from './ledger.js';
+import { createSeenContentHandler } from './seen-content.js';
 import { FileReading, resumeFrom, type FileInProgress, type FileStats } from './progress.js';
 import { reasonFileText } from './reason-file.js';
 import { createAfterAction } from './after-action.js';
@@ -65,6 +66,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
 
   const reasonFile = (file: DroppedFile, sha256: string, reason: string, stats: Partial<FileStats>, samples: string[]): string =>
     reasonFileText({ file, where: store.where(file.name), sha256, connector, at: clock.now().toISOString(), reason, stats, samples });
+  const handleSeen = createSeenContentHandler({ config, seenFiles, afterAction, reasonFile: (file, sha256, reason) => reasonFile(file, sha256, reason, {}, []), clock, log });
   const ledgerWriteNow = (file: DroppedFile, sha256: string, outcome: LedgerEntry['outcome'], stats: Partial<FileStats>, reason?: string) =>
     ledgerWrite(file, sha256, outcome, stats, clock.now().toISOString(), reason);
 
@@ -94,7 +96,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       // Seen unchanged in an earlier scan of this process: no need to fetch and hash it again.
       const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
       if (seen && !readAgain(config.mode, file, seen, cp.last?.sha256)) {
-        yield* handleSeen(file, seen, cp.last?.sha256);
+        await handleSeen(file, seen, cp.last?.sha256);
         return;
       }
     }
@@ -116,7 +118,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         // moved aside, later scans only retry the move.
         const key = unreadableKey(file);
         const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, key);
-        if (seen) yield* handleSeen(file, seen, undefined);
+        if (seen) await handleSeen(file, seen, undefined);
         else yield rejectWholeBatch(file, key, `the file cannot be read: ${(e as Error).message}`, cp);
         return;
       }
@@ -129,7 +131,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
 
       const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
       if (seen && !readAgain(config.mode, file, seen, cp.last?.sha256)) {
-        yield* handleSeen(file, seen, cp.last?.sha256);
+        await handleSeen(file, seen, cp.last?.sha256);
         return;
       }
       if (seen) log.info({ file: file.name, sameAs: seen.name }, 'snapshot identical to an earlier (not the last) one: reading it as the current state');
@@ -152,29 +154,6 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       yield* readBatches(file, sha256, items, ctx, cp);
     } finally {
       await fetched.release();
-    }
-  }
-
-  /** A file whose content the ledger already holds: finish, or set aside, without emitting it again (ledger.ts seenAction). */
-  async function* handleSeen(file: DroppedFile, seen: LedgerEntry, lastSha256: string | undefined): AsyncGenerator<SourceBatch> {
-    const action = seenAction(config, file, seen, lastSha256);
-    if (action === 'leave') return;
-    if (!seenFiles.actionDue(file, clock.now().getTime())) return;
-    try {
-      if (action === 'complete') {
-        log.info({ file: file.name, outcome: seen.outcome }, 'file already read (committed); completing its after-action');
-        await afterAction(file, seen.outcome, seen.sha256, seen.outcome === 'rejected' ? reasonFile(file, seen.sha256, seen.reason ?? 'rejected earlier', {}, []) : undefined);
-      } else if (action === 'unchanged') {
-        log.info({ file: file.name, sameAs: seen.name }, 'snapshot identical to the previous one: no changes');
-        await afterAction(file, 'processed', seen.sha256);
-      } else {
-        log.warn({ file: file.name, sha256: seen.sha256, original: seen.name, firstReadAt: seen.finishedAt }, `identical content was already read as ${seen.name}; not emitting it again`);
-        await afterAction(file, 'duplicate', seen.sha256);
-      }
-      seenFiles.actionDone(file);
-    } catch (e) {
-      seenFiles.actionFailed(file, clock.now().getTime());
-      log.error({ file: file.name, err: describeError(e) }, 'cannot move a file that was already read; will retry');
     }
   }
 

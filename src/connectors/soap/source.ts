@@ -12,13 +12,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { durationMs } from '../../core/units.js';
-import { SourceError, type ErrorContext } from '../../core/errors.js';
+import { SourceError } from '../../core/errors.js';
 import type { Checkpoint, SourceBatch, SourceDeps, SourceRecord, Source, ReadContext } from '../../core/source.js';
 import type { SoapConnectorConfig } from './config.js';
-import { createGuardedHttp, type GuardedHttp } from './http.js';
 import { emptyListWarning } from './response-checks.js';
 import { renderTime, widenForClockChange } from './times.js';
-import { createRawTransport, createWsdlTransport, readConfigFile, type SoapTransport } from './transport.js';
+import { createSoapConnection } from './connection.js';
 import { checkSoapConfig, prepareCalls } from './calls.js';
 import { createSession } from './session.js';
 import { createRecordsForPage } from './details.js';
@@ -42,7 +41,7 @@ export type SoapCheckpoint = z.infer<typeof SoapCheckpoint>;
 
 export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDeps): Source {
   const { connector, clock, logger } = deps;
-  const baseContext: ErrorContext = { connector };
+  const baseContext = { connector };
   const timeoutMs = durationMs(config.timeout);
   checkSoapConfig(config, connector);
   const { loginCall, listCall, detailCall, listUsesUntil } = prepareCalls(config, deps.baseDir, connector, logger);
@@ -55,31 +54,9 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     pagingStart: config.list.paging?.start,
   };
 
-  // Hosts a call may go to: the WSDL host, the endpoint host, and what the council allowed.
-  const hosts = new Set(config.allowHosts);
-  for (const u of [config.wsdl, config.endpoint]) {
-    if (u && /^https?:\/\//i.test(u)) hosts.add(new URL(u).host);
-  }
-
-  let http: GuardedHttp | undefined;
-  let transport: SoapTransport | undefined;
+  const connection = createSoapConnection(config, deps.baseDir, timeoutMs, baseContext);
+  const getTransport = () => connection.transport();
   let closed = false;
-
-  const getTransport = (): SoapTransport => {
-    if (transport) return transport;
-    const auth = config.auth;
-    const tlsFiles = {
-      ...(config.tls?.ca ? { ca: readConfigFile(deps.baseDir, config.tls.ca, 'tls.ca') } : {}),
-      ...(auth.type === 'certificate'
-        ? { cert: readConfigFile(deps.baseDir, auth.cert, 'auth.cert'), key: readConfigFile(deps.baseDir, auth.key, 'auth.key'), ...(auth.passphrase ? { passphrase: auth.passphrase } : {}) }
-        : {}),
-      rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
-    };
-    http = createGuardedHttp({ allowedHosts: hosts, timeoutMs, maxResponseBytes: config.maxResponseBytes, headers: config.httpHeaders, tls: tlsFiles, context: baseContext });
-    const tdeps = { config, baseDir: deps.baseDir, http, rules: config.errors, alwaysArray: new Set(config.alwaysArray), connector };
-    transport = config.mode === 'raw' ? createRawTransport(tdeps) : createWsdlTransport(tdeps);
-    return transport;
-  };
 
   const session = createSession({
     login: loginCall && config.session ? { call: loginCall, tokenPath: config.session.token, ttlMs: config.session.ttl ? durationMs(config.session.ttl) : undefined } : undefined,
@@ -198,10 +175,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     async close() {
       if (closed) return;
       closed = true;
-      transport?.close();
-      http?.close();
-      transport = undefined;
-      http = undefined;
+      connection.close();
     },
   };
 }

@@ -5,7 +5,7 @@
  * the field (a missing column with near matches, a key that cannot be ordered, a non-timestamp).
  */
 import type { Logger } from '../../core/logger.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../../core/errors.js';
 import { isKeyableType, isTimestampType, resolveColumn, resolveResultColumn, resolveTable } from './catalogue.js';
 import type { SqlRead } from './config.js';
 import { keyParamType, type Dialect, type FieldInfo, type LowerBound, type ParamType, type SqlPool } from './dialect.js';
@@ -105,4 +105,58 @@ async function planTable(pool: SqlPool, read: SqlRead, connector: string, log: L
   const kp = keyParamType(keyField);
   if (kp) paramTypes.after_key = kp;
   return { label, custom: false, sql, updatedAt: tsCol?.name, key: keyCol.name, tsField, keyField, paramTypes };
+}
+
+export interface Prepared {
+  plan: Plan;
+  pool: SqlPool;
+}
+
+export interface Planner {
+  /** Open the pool and make the plan, once; a failure is forgotten so the next call tries again. */
+  prepare(): Promise<Prepared>;
+  /** Close the pool if one was opened. */
+  close(): Promise<void>;
+}
+
+export function createPlanner(open: () => Promise<SqlPool>, read: SqlRead, connector: string, log: Logger): Planner {
+  let opening: Promise<SqlPool> | undefined;
+  let planning: Promise<Prepared> | undefined;
+
+  async function openAndPlan(): Promise<Prepared> {
+    opening ??= open().catch((err: unknown) => {
+      opening = undefined;
+      throw err;
+    });
+    const pool = await opening;
+    return { plan: await buildPlan(pool, read, connector, log), pool };
+  }
+
+  return {
+    prepare() {
+      planning ??= openAndPlan().then(
+        (prepared) => {
+          const { plan } = prepared;
+          log.info({ table: plan.label, mode: read.mode, key: plan.key, updatedAt: plan.updatedAt, tsKind: plan.tsField?.tsKind }, 'sql source ready');
+          return prepared;
+        },
+        (err: unknown) => {
+          planning = undefined;
+          throw atStartup(err, connector);
+        },
+      );
+      return planning;
+    },
+    async close() {
+      if (opening) await (await opening.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/** At startup a rejected SQL statement is a configuration problem; an unreachable database is not. */
+export function atStartup(err: unknown, connector: string): unknown {
+  if (err instanceof SourceError && !isRetriable(err)) {
+    return new ConfigError(err.message, { cause: err.cause ?? err, context: { connector, ...(err as CasebridgeError).context, operation: 'check' }, code: err.code });
+  }
+  return err;
 }

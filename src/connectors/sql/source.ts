@@ -13,13 +13,13 @@
  */
 import { z } from 'zod';
 import { durationMs } from '../../core/units.js';
-import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../../core/errors.js';
+import { ConfigError, SourceError } from '../../core/errors.js';
 import { ignoreOutcome, type ReadContext, type Source, type SourceBatch, type SourceDeps } from '../../core/source.js';
 import { sqlConfigProblems, type SqlConnectorConfig } from './config.js';
-import type { Dialect, SqlPool } from './dialect.js';
+import type { SqlPool } from './dialect.js';
 import { fromDateTime, toIsoWithOffset } from './timestamps.js';
 import { tlsMaterial } from './tls.js';
-import { buildPlan, FLOOR, type Plan } from './plan.js';
+import { createPlanner, FLOOR, type Plan, type Prepared } from './plan.js';
 import { keyValue, toRecord } from './rows.js';
 import { positionAfterPage, startPosition, upperBound } from './watermark.js';
 import { checkKeyAdvanced, snapshotStart, splitPage } from './keyset.js';
@@ -82,47 +82,12 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
   const read = config.read;
   const zone = config.timezone;
   const batchSize = config.batchSize;
-  // Assigned by prepare(), which every path to the database goes through first.
-  let pool!: SqlPool;
-  let dialect!: Dialect;
-  let opening: Promise<SqlPool> | undefined;
-  let planning: Promise<Plan> | undefined;
+  const planner = createPlanner(() => poolFactory(config, deps), read, config.name, log);
   let closed = false;
 
-  async function openAndPlan(): Promise<Plan> {
-    opening ??= poolFactory(config, deps).catch((err: unknown) => {
-      opening = undefined;
-      throw err;
-    });
-    pool = await opening;
-    dialect = pool.dialect;
-    return buildPlan(pool, read, config.name, log);
-  }
-
-  async function prepare(): Promise<Plan> {
-    planning ??= openAndPlan().then(
-      (plan) => {
-        log.info({ table: plan.label, mode: read.mode, key: plan.key, updatedAt: plan.updatedAt, tsKind: plan.tsField?.tsKind }, 'sql source ready');
-        return plan;
-      },
-      (err: unknown) => {
-        planning = undefined;
-        throw atStartup(err);
-      },
-    );
-    return planning;
-  }
-
-  /** At startup a rejected SQL statement is a configuration problem; an unreachable database is not. */
-  function atStartup(err: unknown): unknown {
-    if (err instanceof SourceError && !isRetriable(err)) {
-      return new ConfigError(err.message, { cause: err.cause ?? err, context: { connector: config.name, ...(err as CasebridgeError).context, operation: 'check' }, code: err.code });
-    }
-    return err;
-  }
-
-  async function* readIncremental(plan: Plan, ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* readIncremental({ plan, pool }: Prepared, ctx: ReadContext): AsyncGenerator<SourceBatch> {
     if (read.mode !== 'incremental') return;
+    const dialect = pool.dialect;
     const tsField = plan.tsField!;
     const tsKind = tsField.tsKind ?? 'local';
     let position = startPosition(restore(ctx, 'incremental'), plan, read.start, { dialect, tsField, zone }, log);
@@ -134,7 +99,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
       const sql = plan.sql(position.lower);
       // Unused names are ignored: only the parameters the SQL mentions are bound.
       const params = { since: position.since ?? dialect.bindTimestamp(FLOOR, tsField), after_key: position.afterKey, until, limit: batchSize };
-      const { rows } = await runPage(sql, params, plan);
+      const { rows } = await runPage(pool, sql, params, plan);
       if (!rows.length) return;
       const fetchedAt = deps.clock.now().toISOString();
       const records = rows.map((r) => toRecord(r, plan, fetchedAt, zone));
@@ -146,8 +111,9 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
     }
   }
 
-  async function* readSnapshot(plan: Plan, ctx: ReadContext): AsyncGenerator<SourceBatch> {
+  async function* readSnapshot({ plan, pool }: Prepared, ctx: ReadContext): AsyncGenerator<SourceBatch> {
     if (read.mode !== 'snapshot') return;
+    const dialect = pool.dialect;
     const start = snapshotStart(restore(ctx, 'snapshot'), config.name, deps.clock.now());
     const id = start.id;
     let { afterKey, first } = start;
@@ -157,7 +123,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
       const sql = plan.sql(first ? 'none' : 'keyset');
       // One row more than a page tells us whether this page is the last without another query.
       const params = { after_key: afterKey, limit: batchSize + 1 };
-      const { rows } = await runPage(sql, params, plan);
+      const { rows } = await runPage(pool, sql, params, plan);
       const { page, final } = splitPage(rows, batchSize);
       const fetchedAt = deps.clock.now().toISOString();
       const records = page.map((r) => toRecord(r, plan, fetchedAt, zone));
@@ -176,7 +142,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
     }
   }
 
-  async function runPage(sql: string, params: Record<string, unknown>, plan: Plan) {
+  async function runPage(pool: SqlPool, sql: string, params: Record<string, unknown>, plan: Plan) {
     try {
       return await pool.query(sql, params, { operation: 'read page', paramTypes: plan.paramTypes });
     } catch (err) {
@@ -205,17 +171,17 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
 
   return {
     async check() {
-      await prepare();
+      await planner.prepare();
     },
     async *read(ctx: ReadContext) {
-      const plan = await prepare();
-      if (read.mode === 'incremental') yield* readIncremental(plan, ctx);
-      else yield* readSnapshot(plan, ctx);
+      const prepared = await planner.prepare();
+      if (read.mode === 'incremental') yield* readIncremental(prepared, ctx);
+      else yield* readSnapshot(prepared, ctx);
     },
     async close() {
       if (closed) return;
       closed = true;
-      if (opening) await (await opening.catch(() => undefined))?.close();
+      await planner.close();
     },
   };
 }
