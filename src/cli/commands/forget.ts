@@ -2,8 +2,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { LEDGER_NAMESPACE, type LedgerEntry } from '../../connectors/file/index.js';
-import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
+import type { LedgerEntry } from '../../connectors/file/index.js';
+import { LEDGER_NAMESPACE } from '../../connectors/file/ledger.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
@@ -38,6 +38,7 @@ export function registerForget(program: Command): void {
       if (connector.type !== 'file') throw new ExitError(EXIT.usage, `connector "${name}" is a ${connector.type} connector; only file connectors keep a ledger`);
       const statePath = resolve(baseDir, config.state.path);
       if (!existsSync(statePath)) throw new ExitError(EXIT.failed, `no state store at ${statePath}: nothing has been read yet`);
+      const { openSqliteStateStore } = await import('../../runtime/sqlite-state-store.js');
       const store = openSqliteStateStore(statePath);
       const state = store.forConnector(name);
       const results: { file: string; sha256: string; outcome: string; forgotten: boolean; note: string }[] = [];

@@ -3,12 +3,11 @@
  * every checkpoint, so an operator needs to know it is sound and to copy it safely while the
  * gateway runs (SQLite's online backup, not a file copy that can catch a half-written page).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeError } from '../../core/errors.js';
-import { damagedStateError, integrityProblems, refuseBadStateFile } from '../../runtime/sqlite-state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
@@ -20,9 +19,11 @@ function statePathOf(file: string): string {
 }
 
 /** Opens the state file and runs the full integrity check; throws a StateError naming the file. */
-function openChecked(path: string): Database.Database {
+async function openChecked(path: string): Promise<Database.Database> {
+  // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+  const [{ default: Sqlite }, { damagedStateError, integrityProblems, refuseBadStateFile }] = await Promise.all([import('better-sqlite3'), import('../../runtime/sqlite-state-store.js')]);
   refuseBadStateFile(path);
-  const db = new Database(path, { fileMustExist: true });
+  const db = new Sqlite(path, { fileMustExist: true });
   let problems: string[];
   try {
     problems = integrityProblems(db);
@@ -49,11 +50,11 @@ export function registerState(program: Command): void {
     .description('Run SQLite\'s integrity check on the state file and list each connector\'s checkpoint')
     .argument('<config>', 'config file')
     .option('--json', 'machine-readable result')
-    .action((file: string, opts: { json?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean }) => {
       const path = statePathOf(file);
       let db: Database.Database;
       try {
-        db = openChecked(path);
+        db = await openChecked(path);
       } catch (err) {
         failWith(err);
       }
@@ -85,7 +86,7 @@ export function registerState(program: Command): void {
       if (existsSync(target)) throw new ExitError(EXIT.failed, `${target} already exists; choose a new file name (a backup never overwrites)`);
       let db: Database.Database;
       try {
-        db = openChecked(path);
+        db = await openChecked(path);
       } catch (err) {
         failWith(err);
       }
@@ -97,7 +98,7 @@ export function registerState(program: Command): void {
       } finally {
         db.close();
       }
-      const copy = openChecked(target);
+      const copy = await openChecked(target);
       copy.close();
       process.stdout.write(`backed up ${path} to ${target} (${statSync(target).size} bytes, integrity check passed)\n`);
     });

@@ -32,7 +32,9 @@ import { formatForFile } from './file-format.js';
 import type { DroppedFile, FileStore } from './store.js';
 import { ReadinessTracker } from './readiness.js';
 
-export const LEDGER_NAMESPACE = 'file-ledger';
+import { LEDGER_NAMESPACE } from './ledger.js';
+
+export { LEDGER_NAMESPACE };
 
 export interface LedgerEntry {
   name: string;

@@ -1,0 +1,2 @@
+/** The processed-file ledger's state namespace, on its own so `casebridge forget` loads no file source. */
+export const LEDGER_NAMESPACE = 'file-ledger';
