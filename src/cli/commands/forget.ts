@@ -36,10 +36,13 @@ export function registerForget(program: Command): void {
       const connector = config.connectors.find((c) => c.name === name);
       if (!connector) throw new ExitError(EXIT.usage, `no connector named "${name}" in ${file} (have: ${config.connectors.map((c) => c.name).join(', ')})`);
       if (connector.type !== 'file') throw new ExitError(EXIT.usage, `connector "${name}" is a ${connector.type} connector; only file connectors keep a ledger`);
-      const statePath = resolve(baseDir, config.state.path);
-      if (!existsSync(statePath)) throw new ExitError(EXIT.failed, `no state store at ${statePath}: nothing has been read yet`);
-      const { openSqliteStateStore } = await import('../../runtime/sqlite-state-store.js');
-      const store = openSqliteStateStore(statePath);
+      if (config.state.type === 'sqlite') {
+        const statePath = resolve(baseDir, config.state.path);
+        if (!existsSync(statePath)) throw new ExitError(EXIT.failed, `no state store at ${statePath}: nothing has been read yet`);
+      }
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without it.
+      const { openStateStore } = await import('../../runtime/state/open-state-store.js');
+      const store = await openStateStore(config.state, { baseDir });
       const state = store.forConnector(name);
       const results: { file: string; sha256: string; outcome: string; forgotten: boolean; note: string }[] = [];
       try {

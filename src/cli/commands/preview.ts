@@ -51,15 +51,15 @@ export function registerPreview(program: Command): void {
       if (!Number.isInteger(max) || max < 1) throw new ExitError(EXIT.usage, `--limit takes a positive whole number, not ${opts.limit}`);
 
       // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
-      const [{ createGateway }, { createMetrics }, { overlayStateStore }, { openSqliteStateStore }] = await Promise.all([
+      const [{ createGateway }, { createMetrics }, { overlayStateStore }, { openStateStore }] = await Promise.all([
         import('../../runtime/gateway.js'),
         import('../../runtime/metrics.js'),
         import('../../runtime/overlay-state-store.js'),
-        import('../../runtime/sqlite-state-store.js'),
+        import('../../runtime/state/open-state-store.js'),
       ]);
-      const statePath = resolve(baseDir, config.state.path);
       // Never create a state file: a preview of a connector that never ran starts from nothing.
-      const base: StateStore | undefined = !opts.fromStart && existsSync(statePath) ? openSqliteStateStore(statePath) : undefined;
+      const fresh = opts.fromStart || (config.state.type === 'sqlite' && !existsSync(resolve(baseDir, config.state.path)));
+      const base: StateStore | undefined = fresh ? undefined : await openStateStore(config.state, { baseDir });
       const committed = base?.forConnector(name);
       const hadCheckpoint = (await committed?.checkpoint()) !== undefined;
       const ledgerSize = committed ? await countEntries(committed.entries('file-ledger')) : 0;
