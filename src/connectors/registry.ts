@@ -14,6 +14,7 @@ export const sourceLoaders: Record<string, () => Promise<AnyFactory>> = {
   soap: async () => (await import('./soap/index.js')).createSoapSource as AnyFactory,
   rest: async () => (await import('./rest/index.js')).createRestSource as AnyFactory,
   push: async () => (await import('./push/index.js')).createPushSource as AnyFactory,
+  open311: async () => (await import('./open311/index.js')).createOpen311Source as AnyFactory,
 };
 
 /** The factories of the given kinds (unknown kinds are left out; the caller reports them). */

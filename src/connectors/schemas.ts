@@ -4,9 +4,10 @@
  * loads a driver (pg, mysql2, mssql, soap, ssh2, fastify).
  */
 import { FileConnectorConfig } from './file/config.js';
+import { Open311ConnectorConfig } from './open311/config.js';
 import { PushConnectorConfig } from './push/config.js';
 import { RestConnectorConfig } from './rest/config.js';
 import { SoapConnectorConfig } from './soap/config.js';
 import { SqlConnectorConfig } from './sql/config.js';
 
-export const connectorConfigSchemas = [FileConnectorConfig, SqlConnectorConfig, SoapConnectorConfig, RestConnectorConfig, PushConnectorConfig] as const;
+export const connectorConfigSchemas = [FileConnectorConfig, SqlConnectorConfig, SoapConnectorConfig, RestConnectorConfig, PushConnectorConfig, Open311ConnectorConfig] as const;
