@@ -18,7 +18,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ackOnce, type Checkpoint, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceReject } from '../../core/source.js';
-import { describeError, isRetriable } from '../../core/errors.js';
 import { durationMs } from '../../core/units.js';
 import type { FileConnectorConfig } from './config.js';
 import { EncodingProblem, inspectFile, type FileInspection } from './inspect.js';
@@ -255,15 +254,11 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     const stopWatching = config.watch && store.watch ? store.watch(() => wake.resolve()) : undefined;
     try {
       for (let pass = 0; !ctx.signal.aborted && !closed; pass++) {
-        let listing;
-        try {
-          listing = await scan();
-        } catch (e) {
-          if (!config.watch || !isRetriable(e)) throw e;
-          log.warn({ err: describeError(e) }, 'cannot list the folder; retrying');
-          await sleep(durationMs(config.pollInterval), ctx.signal);
-          continue;
-        }
+        // A folder that cannot be listed (share unmounted, SFTP down) ends the read with its error,
+        // watching or not: the runtime then backs off, shows the connector as backing off in /status,
+        // turns /readyz red and re-reads when the folder is back. Retrying quietly in here kept the
+        // connector "running" and ready while nothing could be read.
+        let listing = await scan();
         let { ready, waitMs } = readiness.observe(listing.files, listing.names, markerFor);
         if (!config.watch && waitMs !== undefined && waitMs <= readiness.stabilityMs) {
           // One-shot run: give files seen for the first time one stability interval (too young
