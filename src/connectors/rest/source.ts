@@ -17,6 +17,8 @@ import { byteSize } from '../../core/units.js';
 import { createRestHttp, type JsonResponse } from './http-client.js';
 import { describeShape, getAtPath } from '../shared/json-path.js';
 import { checkZone, formatSince, initialSince, readRecordTime } from './since.js';
+import { createRequestBuilder, type PageValues } from './query/request.js';
+import { checkGraphqlAnswer } from './graphql.js';
 
 /** Where an unfinished run stands; stored in the checkpoint between pages. */
 export interface RunState {
@@ -70,7 +72,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   const base = new URL(config.baseUrl);
   const origin = base.origin;
   const listingPath = `${base.pathname.replace(/\/+$/, '')}${config.path}`;
-  const operation = `GET ${config.path}`;
+  const operation = `${config.graphql || config.method === 'POST' ? 'POST' : 'GET'} ${config.path}`;
   const overlapMs = since ? durationMs(since.overlap) : 0;
   const pagination = config.pagination;
   const http = createRestHttp({
@@ -84,7 +86,9 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     retryAfterMaxMs: durationMs(config.retryAfterMax),
     ...(ca ? { ca } : {}),
     logger,
+    clock,
   });
+  const buildRequest = createRequestBuilder(config);
   let closed = false;
 
   const newRun = (committedSince: string, high?: string): RunState => ({
@@ -98,7 +102,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     const url = new URL(listingPath, origin);
     for (const [k, v] of Object.entries(config.query)) url.searchParams.set(k, String(v));
     if (since) {
-      url.searchParams.set(since.param, formatSince(run.since, since.format, since.zone));
+      if (since.param) url.searchParams.set(since.param, formatSince(run.since, since.format, since.zone));
       if (since.untilParam) url.searchParams.set(since.untilParam, formatSince(run.until, since.format, since.zone));
     }
     switch (pagination.style) {
@@ -128,6 +132,25 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     return firstPageUrl(run);
   }
 
+  function pageValues(run: RunState): PageValues {
+    return {
+      ...(since ? { since: formatSince(run.since, since.format, since.zone), until: formatSince(run.until, since.format, since.zone) } : {}),
+      ...(pagination.style === 'page' ? { page: run.page ?? pagination.first } : {}),
+      ...(pagination.style === 'offset' ? { offset: run.offset ?? 0 } : {}),
+      ...(pagination.style !== 'none' ? { size: pagination.size } : {}),
+      ...(run.cursor !== undefined ? { cursor: run.cursor } : {}),
+      ...(pagination.style === 'next-link' && run.next !== undefined ? { nextLink: true } : {}),
+    };
+  }
+
+  /** One page's request and answer; a GraphQL answer with errors is an error here. */
+  async function exchange(run: RunState, signal: AbortSignal): Promise<{ url: URL; res: JsonResponse }> {
+    const req = buildRequest(urlFor(run), pageValues(run));
+    const res = await http.send(req, signal);
+    if (config.graphql) checkGraphqlAnswer(res.body, config.graphql, { connector, operation, url: http.display(req.url) });
+    return { url: req.url, res };
+  }
+
   function recordsOf(res: JsonResponse, url: URL): unknown[] {
     const items = getAtPath(res.body, config.records);
     if (Array.isArray(items)) return items;
@@ -151,6 +174,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
         return next;
       }
       case 'cursor': {
+        if (pagination.hasMorePath !== undefined && !truthy(getAtPath(res.body, pagination.hasMorePath))) return undefined;
         const c = getAtPath(res.body, pagination.path);
         if (c === undefined || c === null || c === '' || c === false) return undefined;
         const cursor = String(c);
@@ -204,8 +228,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
 
   /** Fetch one page: its records (repeats of the previous page dropped), rejects and what comes next. */
   async function fetchPage(run: RunState, previousPage: Set<string>, signal: AbortSignal) {
-    const url = urlFor(run);
-    const res = await http.getJson(url, signal);
+    const { url, res } = await exchange(run, signal);
     const fetchedAt = clock.now().toISOString();
     const items = recordsOf(res, url);
     const position = positionFor(run);
@@ -294,10 +317,10 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
           context: { connector, operation },
         });
       }
-      const url = urlFor(run);
+      let url: URL;
       let res: JsonResponse;
       try {
-        res = await http.getJson(url, ctx.signal);
+        ({ url, res } = await exchange(run, ctx.signal));
       } catch (err) {
         const status = err instanceof CasebridgeError ? err.context.status : undefined;
         if (pagination.style === 'cursor' && run.cursor !== undefined && typeof status === 'number' && pagination.expiredStatus.includes(status) && restarts < MAX_CURSOR_RESTARTS) {
@@ -359,9 +382,9 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
       // Ask for changes since now: a small answer that still proves the URL, credentials and
       // records path. A supplier that is merely down is not a reason to refuse to start.
       const probe = newRun(clock.now().toISOString());
-      const url = firstPageUrl(probe);
       try {
-        recordsOf(await http.getJson(url, AbortSignal.timeout(durationMs(config.timeout) + 1000)), url);
+        const { url, res } = await exchange(probe, AbortSignal.timeout(durationMs(config.timeout) + 1000));
+        recordsOf(res, url);
       } catch (err) {
         if (!isRetriable(err)) throw err;
         logger.warn({ err: { message: (err as Error).message } }, 'start-up check could not reach the supplier; the first run will try again');
@@ -370,7 +393,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     async close() {
       if (closed) return;
       closed = true;
-      http.close();
+      await http.close();
     },
   };
 }
