@@ -44,3 +44,50 @@ export function dynamics365Connector(sim: { url: string; tokenUrl: string }, ext
     ...extra,
   };
 }
+
+export const salesforceMapping = {
+  reference: 'CaseNumber',
+  supplierId: 'Id',
+  description: 'Subject',
+  service: { code: 'Type', name: 'Type' },
+  status: { code: 'Status', lookup: 'sf-status' },
+  openedAt: { path: 'CreatedDate', date: 'iso' },
+  updatedAt: { path: 'LastModifiedDate', date: 'iso' },
+  closedAt: { path: 'ClosedDate', date: 'iso' },
+  location: { uprn: 'UPRN__c', postcode: 'Postcode__c' },
+  lookups: {
+    'sf-status': {
+      entries: {
+        New: { status: 'received' },
+        Working: { status: 'in_progress' },
+        Escalated: { status: 'in_progress', label: 'Passed to a specialist team' },
+        'On Hold': { status: 'on_hold' },
+        Closed: { status: 'closed' },
+      },
+    },
+  },
+};
+
+export const SOQL_CHANGES =
+  'SELECT Id, CaseNumber, Subject, Status, Type, CreatedDate, LastModifiedDate, ClosedDate, UPRN__c, Postcode__c FROM Case WHERE LastModifiedDate >= {{since}} ORDER BY LastModifiedDate ASC';
+
+export function salesforceConnector(sim: { url: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'customer-cases',
+    type: 'rest',
+    council: ISLINGTON.gss,
+    system: { supplier: 'Salesforce', product: 'Service Cloud' },
+    retry: { initial: '10ms', max: '50ms' },
+    baseUrl: sim.url,
+    path: '/services/data/v59.0/query',
+    headers: { 'Sforce-Query-Options': 'batchSize=200' },
+    auth: { type: 'oauth2-client-credentials', tokenUrl: `${sim.url}/services/oauth2/token`, clientId: '3MVG9casebridge.Connected.App', clientSecret: 'F3C0A5E1D2B4sf-secret' },
+    since: { initial: '2025-11-01T00:00:00Z', watermark: { field: 'LastModifiedDate' } },
+    filter: { dialect: 'soql', expression: SOQL_CHANGES },
+    pagination: { style: 'next-link', path: 'nextRecordsUrl' },
+    records: 'records',
+    timeout: '10s',
+    mapping: salesforceMapping,
+    ...extra,
+  };
+}

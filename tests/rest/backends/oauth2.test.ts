@@ -118,7 +118,7 @@ describe('oauth2 client credentials', () => {
     ['an HTML sign-in page', { status: 200, body: '<html><form action="/login">Sign in</form></html>', contentType: 'text/html' }, /answered 200 without an access_token: <html>/],
     ['truncated JSON', { status: 200, body: '{"token_type":"Bearer","access_tok' }, /without an access_token/],
     ['a token with a header injected', { status: 200, body: JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: 'abc\r\nX-Evil: 1' }) }, /cannot be a bearer token/],
-    ['a 20 kB token', { status: 200, body: JSON.stringify({ token_type: 'Bearer', access_token: 'x'.repeat(20_000) }) }, /cannot be a bearer token \(20000 characters/],
+    ['a 20 kB token', { status: 200, body: JSON.stringify({ token_type: 'Bearer', access_token: 'x'.repeat(20_000) }) }, /cannot be a bearer token \(20000 characters\)/],
     ['a non-bearer token', { status: 200, body: JSON.stringify({ token_type: 'mac', access_token: 'abc' }) }, /issued a "mac" token; only bearer tokens/],
     ['an array', { status: 200, body: '[]' }, /without an access_token/],
   ])('%s from the token endpoint is a clear non-retriable error, and the API is never called', async (_name, answer, message) => {

@@ -14,8 +14,11 @@ import type { SessionAuth, SessionDeps } from './types.js';
 
 /** A token response is a few hundred bytes; anything near this is not a token response. */
 const MAX_TOKEN_RESPONSE = 64 * 1024;
-/** RFC 6750 b64token, bounded: a header-safe value, never a page of HTML. */
-const TOKEN_SHAPE = /^[A-Za-z0-9\-._~+/]+=*$/;
+/**
+ * Visible ASCII only, bounded: safe in a header. Wider than RFC 6750's b64token because real
+ * issuers go beyond it (Salesforce session ids contain "!").
+ */
+const TOKEN_SHAPE = /^[\x21-\x7E]+$/;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 const REJECTED_CLIENT = new Set(['invalid_client', 'unauthorized_client', 'invalid_grant', 'access_denied', 'unauthorized']);
 const RETRIABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNABORTED']);
@@ -127,7 +130,7 @@ export function createOAuth2ClientCredentials(cfg: OAuth2ClientCredentials, deps
       throw fail(`token endpoint ${shownUrl} answered ${status} without an access_token: ${body ? `keys ${Object.keys(body).slice(0, 10).join(', ')}` : clean(text)}`, 'oauth2_bad_response', false, { status });
     }
     if (value.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(value)) {
-      throw fail(`token endpoint ${shownUrl} answered an access_token that cannot be a bearer token (${value.length} characters, not in the token alphabet)`, 'oauth2_bad_response', false, { status });
+      throw fail(`token endpoint ${shownUrl} answered an access_token that cannot be a bearer token (${value.length} characters${value.length > MAX_TOKEN_LENGTH ? '' : ', with spaces or control characters'})`, 'oauth2_bad_response', false, { status });
     }
     const type = body.token_type;
     if (typeof type === 'string' && type.toLowerCase() !== 'bearer') {
