@@ -91,3 +91,68 @@ export function salesforceConnector(sim: { url: string }, extra: Record<string, 
     ...extra,
   };
 }
+
+const attr = (code: string, tail = '') => ({ jsonata: `attributes[attributeCode='${code}'].value${tail}` });
+
+export const alloyMapping = {
+  reference: attr('attributes_customerEnquiriesReference'),
+  supplierId: 'itemId',
+  description: attr('attributes_customerEnquiriesSummary'),
+  service: { code: attr('attributes_customerEnquiriesCategory'), name: attr('attributes_customerEnquiriesCategory') },
+  status: { code: attr('attributes_customerEnquiriesStatus', '[0]'), lookup: 'alloy-status' },
+  openedAt: { ...attr('attributes_customerEnquiriesReportedDate'), date: 'iso' },
+  updatedAt: { path: 'lastEditDate', date: 'iso' },
+  location: {
+    uprn: attr('attributes_customerEnquiriesUPRN'),
+    longitude: attr('attributes_itemsGeometry', '.coordinates[0]'),
+    latitude: attr('attributes_itemsGeometry', '.coordinates[1]'),
+  },
+  lookups: {
+    'alloy-status': {
+      entries: {
+        '5f3a1c2b9e0d4a0017aa0001': { status: 'received', label: 'Logged' },
+        '5f3a1c2b9e0d4a0017aa0002': { status: 'scheduled', label: 'Inspection scheduled' },
+        '5f3a1c2b9e0d4a0017aa0003': { status: 'in_progress', label: 'Works ordered' },
+        '5f3a1c2b9e0d4a0017aa0004': { status: 'resolved', label: 'Completed' },
+        '5f3a1c2b9e0d4a0017aa0005': { status: 'closed', label: 'No further action' },
+      },
+    },
+  },
+};
+
+export const alloyQuery = (extra: unknown[] = []) => ({
+  aqs: {
+    type: 'Query',
+    properties: { dodiCode: 'designs_customerEnquiries', attributes: ['all'], collectionCode: ['Live'] },
+    children: [
+      {
+        type: 'And',
+        children: [
+          { type: 'GreaterThanEqual', children: [{ type: 'ItemProperty', properties: { itemPropertyName: 'lastEditDate' } }, { type: 'DateTime', properties: { value: ['{{since}}'] } }] },
+          ...extra,
+        ],
+      },
+    ],
+  },
+});
+
+export function alloyConnector(sim: { url: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'highways-enquiries',
+    type: 'rest',
+    council: ISLINGTON.gss,
+    system: { supplier: 'Yotta', product: 'Alloy' },
+    retry: { initial: '10ms', max: '50ms' },
+    baseUrl: sim.url,
+    path: '/api/aqs/query',
+    method: 'POST',
+    body: alloyQuery(),
+    auth: { type: 'bearer', token: 'alloy-api-key-0f9e8d7c' },
+    since: { initial: '2025-11-01T00:00:00Z', watermark: { field: 'lastEditDate' } },
+    pagination: { style: 'page', param: 'page', first: 1, sizeParam: 'pageSize', size: 5, totalPagesPath: 'totalPages' },
+    records: 'results',
+    timeout: '10s',
+    mapping: alloyMapping,
+    ...extra,
+  };
+}
