@@ -156,3 +156,53 @@ export function alloyConnector(sim: { url: string }, extra: Record<string, unkno
     ...extra,
   };
 }
+
+export const UNIFORM_PASSWORD = "Un1form'P@ss&word";
+
+export const uniformMapping = {
+  reference: 'ReferenceValue',
+  supplierId: 'Keyval',
+  service: { code: 'RequestType', name: 'RequestTypeDescription' },
+  status: { code: 'StatusCode', label: 'StatusDescription', lookup: 'uniform-status' },
+  openedAt: { path: 'DateReceived', date: 'dd/MM/yyyy HH:mm' },
+  updatedAt: { path: 'DateLastChanged', date: 'iso' },
+  location: { uprn: 'UPRN', postcode: 'Postcode' },
+  lookups: {
+    'uniform-status': {
+      entries: {
+        REC: { status: 'received' },
+        ALL: { status: 'in_progress', label: 'An officer has been assigned' },
+        INV: { status: 'in_progress' },
+        NFA: { status: 'closed', label: 'Closed - no further action' },
+        RES: { status: 'resolved' },
+      },
+    },
+  },
+};
+
+export function uniformConnector(sim: { url: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'regulatory',
+    type: 'rest',
+    council: ISLINGTON.gss,
+    system: { supplier: 'Idox', product: 'Uniform' },
+    retry: { initial: '10ms', max: '50ms' },
+    baseUrl: sim.url,
+    path: '/uniformwebapi/api/servicerequests',
+    auth: {
+      type: 'cookie-session',
+      loginPath: '/uniformwebapi/api/login',
+      format: 'json',
+      credentials: { DatabaseId: 'UNIFORM_LIVE', UserName: 'CASEBRIDGE', Password: UNIFORM_PASSWORD },
+      sessionCookie: '.ASPXAUTH',
+      expiredRedirect: '/uniformwebapi/login.aspx',
+      logoutPath: '/uniformwebapi/api/logout',
+    },
+    since: { param: 'changedSince', format: 'iso-local', zone: 'Europe/London', initial: '2025-11-01T00:00:00Z', watermark: { field: 'DateLastChanged', format: 'iso', zone: 'Europe/London' } },
+    pagination: { style: 'page', param: 'pageNumber', first: 1, sizeParam: 'pageSize', size: 4, totalPath: 'TotalCount' },
+    records: 'ServiceRequests',
+    timeout: '10s',
+    mapping: uniformMapping,
+    ...extra,
+  };
+}
