@@ -93,11 +93,11 @@ async function child(dir: string): Promise<void> {
   const expectedRows = Number(process.argv[process.argv.indexOf('--rows') + 1]);
   const rssByTenth: number[] = [];
   const t0 = performance.now();
-  for await (const b of source.read({ checkpoint: state.checkpoint(), signal: new AbortController().signal })) {
+  for await (const b of source.read({ checkpoint: await state.checkpoint(), signal: new AbortController().signal })) {
     rows += b.records.length;
     if (rows >= ((rssByTenth.length + 1) * expectedRows) / 10) rssByTenth.push(Math.round(process.memoryUsage().rss / 1048576));
     rejects += b.rejects?.length ?? 0;
-    state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
+    await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
     b.onOutcome?.({ published: b.records.length, deadLettered: b.rejects?.length ?? 0, skipped: 0 });
     await b.ack();
   }

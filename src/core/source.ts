@@ -9,7 +9,7 @@
 import type { SourcePosition } from './position.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
-import type { Checkpoint, ConnectorState, StateWrite } from './state-store.js';
+import type { Checkpoint, ConnectorStateView, StateWrite } from './state-store.js';
 
 export type { Checkpoint, StateWrite };
 
@@ -105,7 +105,8 @@ export interface SourceDeps {
   connector: string;
   clock: Clock;
   logger: Logger;
-  state: ConnectorState;
+  /** Reads only: the runtime commits, after publishing. */
+  state: ConnectorStateView;
   /** Folder a relative path in the config is resolved against (the config file's folder). */
   baseDir: string;
   /** Counters a source reports into (the runtime's metrics); optional so tests need not pass it. */

@@ -2,6 +2,9 @@
  * Checkpoints and per-source memory (processed-file ledger, last-seen case versions for change
  * detection and snapshot diffs). A checkpoint and the state written with it commit in one
  * transaction, so a crash leaves either both or neither.
+ *
+ * Every call is asynchronous so a networked store (PostgreSQL) fits the same contract as the
+ * embedded SQLite file; `getMany` lets the runtime read a whole batch's cases in one round trip.
  */
 /** JSON-serialisable position a source resumes from; its shape is the source's own business. */
 export type Checkpoint = Record<string, unknown>;
@@ -10,17 +13,40 @@ export type StateWrite =
   | { op: 'put'; namespace: string; key: string; value: unknown }
   | { op: 'delete'; namespace: string; key: string };
 
-export interface ConnectorState {
+/** What a source may see of its connector's state: reads only. Only the runtime commits. */
+export interface ConnectorStateView {
   readonly connector: string;
-  checkpoint(): Checkpoint | undefined;
-  get<T = unknown>(namespace: string, key: string): T | undefined;
+  checkpoint(): Promise<Checkpoint | undefined>;
+  get<T = unknown>(namespace: string, key: string): Promise<T | undefined>;
+  /** The values of the keys that exist (absent keys are simply missing from the map). */
+  getMany<T = unknown>(namespace: string, keys: readonly string[]): Promise<Map<string, T>>;
   /** Every key in a namespace, in key order; streamed so large snapshots stay flat in memory. */
-  entries<T = unknown>(namespace: string): IterableIterator<[string, T]>;
-  /** Atomically store the checkpoint (when given) and apply the writes. */
-  commit(update: { checkpoint?: Checkpoint; writes?: StateWrite[] }): void;
+  entries<T = unknown>(namespace: string): AsyncIterable<[string, T]>;
+}
+
+export interface StateUpdate {
+  checkpoint?: Checkpoint;
+  writes?: StateWrite[];
+}
+
+export interface ConnectorState extends ConnectorStateView {
+  /** Atomically store the checkpoint (when given) and apply the writes; durable when resolved. */
+  commit(update: StateUpdate): Promise<void>;
 }
 
 export interface StateStore {
   forConnector(connector: string): ConnectorState;
-  close(): void;
+  /** Release the store; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A read-only view of a connector's state, for handing to a source. */
+export function readOnly(state: ConnectorStateView): ConnectorStateView {
+  return {
+    connector: state.connector,
+    checkpoint: () => state.checkpoint(),
+    get: (ns, key) => state.get(ns, key),
+    getMany: (ns, keys) => state.getMany(ns, keys),
+    entries: (ns) => state.entries(ns),
+  };
 }

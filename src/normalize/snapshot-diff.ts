@@ -38,7 +38,7 @@ export interface ListingFacts {
  * `known` streams every remembered case of the connector (state order); `latest` gives the newest
  * version of a case touched while reading this listing, which overrides the stored one.
  */
-export function judgeListing(facts: ListingFacts, known: Iterable<[string, CaseMemory]>, latest: (ref: string) => CaseMemory | undefined): ListingVerdict {
+export async function judgeListing(facts: ListingFacts, known: AsyncIterable<[string, CaseMemory]> | Iterable<[string, CaseMemory]>, latest: (ref: string) => CaseMemory | undefined): Promise<ListingVerdict> {
   if (facts.onMissing !== 'close') return { action: 'none' };
   if (facts.incomplete) return { action: 'withheld', reason: 'incomplete', message: `the listing was incomplete (${facts.incomplete}); cases missing from it were NOT closed` };
   if (facts.rejected > 0) {
@@ -50,7 +50,7 @@ export function judgeListing(facts: ListingFacts, known: Iterable<[string, CaseM
   }
   let open = 0;
   const refs: string[] = [];
-  for (const [ref, stored] of known) {
+  for await (const [ref, stored] of known) {
     const m = latest(ref) ?? stored;
     if (isClosed(m.snapshot)) continue;
     open++;

@@ -17,7 +17,7 @@ import { CasebridgeError, describeError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import { processBatch, type BatchResult } from './pipeline.js';
-import type { StateStore } from '../core/state-store.js';
+import { readOnly, type StateStore } from '../core/state-store.js';
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 
@@ -116,7 +116,7 @@ export class ConnectorRunner extends EventEmitter {
         connector: this.name,
         clock: this.deps.clock,
         logger: this.log,
-        state: this.deps.stateStore.forConnector(this.name),
+        state: readOnly(this.deps.stateStore.forConnector(this.name)),
         baseDir: this.deps.baseDir,
         observe: { skippedEntry: (kind) => this.deps.metrics.fileEntriesSkipped.labels(this.name, kind).inc() },
       });
@@ -215,7 +215,7 @@ export class ConnectorRunner extends EventEmitter {
       const source = this.prepare();
       const state = this.deps.stateStore.forConnector(this.name);
       const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal, rawText: this.config.deadLetters?.rawText ?? 'omit' };
-      for await (const batch of source.read({ checkpoint: state.checkpoint(), signal })) {
+      for await (const batch of source.read({ checkpoint: await state.checkpoint(), signal })) {
         if (signal.aborted) break;
         const t0 = Date.now();
         if (batch.snapshot) {

@@ -3,8 +3,7 @@
  * runs the same pipeline as `run` on it: later batches see what earlier batches "committed"
  * (so overlap repeats are skipped exactly as `run` skips them), and the real store never changes.
  */
-import type { Checkpoint, StateWrite } from '../core/source.js';
-import type { ConnectorState, StateStore } from '../core/state-store.js';
+import type { Checkpoint, ConnectorState, StateStore, StateUpdate } from '../core/state-store.js';
 
 const DELETED = Symbol('deleted');
 
@@ -20,8 +19,8 @@ export function overlayStateStore(base: StateStore | undefined): StateStore {
       }
       return s;
     },
-    close() {
-      base?.close();
+    async close() {
+      await base?.close();
     },
   };
 }
@@ -35,25 +34,34 @@ function overlayConnectorState(connector: string, base: ConnectorState | undefin
     if (!m) kv.set(ns, (m = new Map()));
     return m;
   };
+  async function get<T>(ns: string, key: string): Promise<T | undefined> {
+    const m = kv.get(ns);
+    if (m?.has(key)) {
+      const v = m.get(key);
+      return v === DELETED ? undefined : (v as T);
+    }
+    return base?.get<T>(ns, key);
+  }
   return {
     connector,
-    checkpoint: () => (checkpointSet ? checkpoint : base?.checkpoint()),
-    get<T>(ns: string, key: string): T | undefined {
-      const m = kv.get(ns);
-      if (m?.has(key)) {
-        const v = m.get(key);
-        return v === DELETED ? undefined : (v as T);
+    checkpoint: async () => (checkpointSet ? checkpoint : base?.checkpoint()),
+    get,
+    async getMany<T>(ns: string, keys: readonly string[]) {
+      const out = new Map<string, T>();
+      for (const key of keys) {
+        const v = await get<T>(ns, key);
+        if (v !== undefined) out.set(key, v);
       }
-      return base?.get<T>(ns, key);
+      return out;
     },
-    *entries<T>(ns: string): IterableIterator<[string, T]> {
+    async *entries<T>(ns: string): AsyncIterable<[string, T]> {
       const m = kv.get(ns) ?? new Map<string, unknown>();
       const merged = new Map<string, unknown>();
-      if (base) for (const [k, v] of base.entries<T>(ns)) if (!m.has(k)) merged.set(k, v);
+      if (base) for await (const [k, v] of base.entries<T>(ns)) if (!m.has(k)) merged.set(k, v);
       for (const [k, v] of m) if (v !== DELETED) merged.set(k, v);
       for (const k of [...merged.keys()].sort()) yield [k, merged.get(k) as T];
     },
-    commit({ checkpoint: cp, writes = [] }: { checkpoint?: Checkpoint; writes?: StateWrite[] }) {
+    async commit({ checkpoint: cp, writes = [] }: StateUpdate) {
       for (const w of writes) space(w.namespace).set(w.key, w.op === 'put' ? structuredClone(w.value) : DELETED);
       if (cp !== undefined) {
         checkpoint = structuredClone(cp);

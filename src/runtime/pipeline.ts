@@ -77,9 +77,11 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     result.skipped++;
     result.skippedBy[reason] = (result.skippedBy[reason] ?? 0) + 1;
   };
+  // Committed case memory, read once per batch for every case the batch touches.
+  let stored = new Map<string, CaseMemory>();
   const recall = (ref: string): CaseMemory | undefined => {
     if (memory.has(ref)) return memory.get(ref) ?? undefined;
-    const m = state.get<CaseMemory>(CASE_NAMESPACE, ref);
+    const m = stored.get(ref);
     memory.set(ref, m ?? null);
     return m;
   };
@@ -89,14 +91,21 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record, at: now }));
   }
 
+  const outcomes: NormalizeResult[] = [];
   for (const record of batch.records) {
-    let outcome: NormalizeResult;
     try {
       const r = normalize(record);
-      outcome = r instanceof Promise ? await r : r;
+      outcomes.push(r instanceof Promise ? await r : r);
     } catch (err) {
-      outcome = { kind: 'reject', code: 'mapping_error', reason: `mapping failed: ${(err as Error).message}` };
+      outcomes.push({ kind: 'reject', code: 'mapping_error', reason: `mapping failed: ${(err as Error).message}` });
     }
+  }
+  const refs = new Set<string>();
+  for (const o of outcomes) if (o.kind === 'case') refs.add(o.snapshot.case.reference);
+  if (refs.size) stored = await state.getMany<CaseMemory>(CASE_NAMESPACE, [...refs]);
+
+  for (const [i, record] of batch.records.entries()) {
+    const outcome = outcomes[i]!;
     if (outcome.kind === 'skip') {
       skip('filtered');
       continue;
@@ -131,15 +140,19 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     // cannot always tell which case it was, so a listing with rejects closes nothing.
     const listing = batch.snapshot;
     const rejectsKey = `rejects:${listing.id}`;
-    const rejectsSoFar = (state.get<number>(SNAPSHOT_NAMESPACE, rejectsKey) ?? 0) + deadLetters.length;
+    const rejectsSoFar = ((await state.get<number>(SNAPSHOT_NAMESPACE, rejectsKey)) ?? 0) + deadLetters.length;
     if (listing.final) {
-      const verdict = judgeListing(
+      const verdict = await judgeListing(
         { snapshotId: listing.id, onMissing: listing.onMissing, rejected: rejectsSoFar, incomplete: listing.incomplete, maxCloseShare: listing.maxCloseShare },
         state.entries<CaseMemory>(CASE_NAMESPACE),
         (ref) => memory.get(ref) ?? undefined,
       );
       if (verdict.action === 'withheld') result.closeWithheld = { reason: verdict.reason, message: verdict.message };
-      if (verdict.action === 'close') events.push(...closeNoLongerListed(verdict.refs, listing.id, recall, memory, now));
+      if (verdict.action === 'close') {
+        const unread = verdict.refs.filter((ref) => !memory.has(ref) && !stored.has(ref));
+        if (unread.length) for (const [ref, m] of await state.getMany<CaseMemory>(CASE_NAMESPACE, unread)) stored.set(ref, m);
+        events.push(...closeNoLongerListed(verdict.refs, listing.id, recall, memory, now));
+      }
       if (rejectsSoFar > deadLetters.length) writes.push({ op: 'delete', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey });
     } else if (deadLetters.length) {
       writes.push({ op: 'put', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey, value: rejectsSoFar });
@@ -235,7 +248,7 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
     await batch.nack?.(err as Error).catch(() => undefined);
     throw err;
   }
-  deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
+  await deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
   batch.onOutcome?.({ published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
   await batch.ack();
   const by: Record<string, number> = {};

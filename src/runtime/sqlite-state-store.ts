@@ -5,9 +5,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Checkpoint, StateWrite } from '../core/source.js';
 import { StateError } from '../core/errors.js';
-import type { ConnectorState, StateStore } from '../core/state-store.js';
+import type { Checkpoint, ConnectorState, StateStore, StateWrite } from '../core/state-store.js';
 
 const RESTORE_HINT = 'restore it from a copy made with `casebridge state backup`, or delete it to start afresh (every source is then read again from the start)';
 
@@ -103,22 +102,31 @@ export function openSqliteStateStore(path: string): StateStore {
   });
 
   let closed = false;
+  const parse = <T>(text: string): T => JSON.parse(text) as T;
   return {
     forConnector(connector: string): ConnectorState {
       return {
         connector,
-        checkpoint() {
+        async checkpoint() {
           const row = getCheckpoint.get(connector);
-          return row ? (JSON.parse(row.checkpoint) as Checkpoint) : undefined;
+          return row ? parse<Checkpoint>(row.checkpoint) : undefined;
         },
-        get<T>(namespace: string, key: string) {
+        async get<T>(namespace: string, key: string) {
           const row = getKv.get(connector, namespace, key);
-          return row ? (JSON.parse(row.value) as T) : undefined;
+          return row ? parse<T>(row.value) : undefined;
         },
-        *entries<T>(namespace: string): IterableIterator<[string, T]> {
-          for (const row of scanKv.iterate(connector, namespace)) yield [row.key, JSON.parse(row.value) as T];
+        async getMany<T>(namespace: string, keys: readonly string[]) {
+          const out = new Map<string, T>();
+          for (const key of keys) {
+            const row = getKv.get(connector, namespace, key);
+            if (row) out.set(key, parse<T>(row.value));
+          }
+          return out;
         },
-        commit({ checkpoint, writes = [] }) {
+        async *entries<T>(namespace: string): AsyncIterable<[string, T]> {
+          for (const row of scanKv.iterate(connector, namespace)) yield [row.key, parse<T>(row.value)];
+        },
+        async commit({ checkpoint, writes = [] }) {
           try {
             commitTx(connector, checkpoint, writes);
           } catch (cause) {
@@ -132,7 +140,7 @@ export function openSqliteStateStore(path: string): StateStore {
         },
       };
     },
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
       db.close();

@@ -58,12 +58,12 @@ export async function drain(
   const out: Drained = { batches: [], records: [], rejects: [] };
   const signal = opts.signal ?? new AbortController().signal;
   let n = 0;
-  for await (const b of source.read({ checkpoint: state.checkpoint(), signal })) {
+  for await (const b of source.read({ checkpoint: await state.checkpoint(), signal })) {
     if (opts.stopAfter !== undefined && n >= opts.stopAfter) break;
     out.batches.push(b);
     out.records.push(...b.records);
     out.rejects.push(...(b.rejects ?? []));
-    state.commit({ ...(b.checkpoint ? { checkpoint: b.checkpoint } : {}), writes: b.stateWrites ?? [] });
+    await state.commit({ ...(b.checkpoint ? { checkpoint: b.checkpoint } : {}), writes: b.stateWrites ?? [] });
     const dl = (b.rejects?.length ?? 0) + (opts.deadLetter?.(b) ?? 0);
     b.onOutcome?.({ published: b.records.length - (opts.deadLetter?.(b) ?? 0), deadLettered: dl, skipped: 0 });
     if (!opts.ackFails) await b.ack();

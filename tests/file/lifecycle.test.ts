@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFileSource } from '../../src/connectors/file/index.js';
 import { LEDGER_NAMESPACE, type LedgerEntry } from '../../src/connectors/file/file-source.js';
 import { deps, drain, fileConfig, openState, tempDir } from './harness.js';
+import { collect } from '../helpers/collect.js';
 
 const HEADER = '"History Date/Time","Recorded Date","CRNo","Stage Desc.","Date Cleared","Inspection","LCA","Action Due","Event Type","Stage"';
 function historyRow(i: number, stage = 1): string {
@@ -44,9 +45,9 @@ describe('after publishing', () => {
     writeFileSync(join(dir, 'h.csv'), historyCsv(5));
     const source = make();
     const seen: { records: number; final: boolean; presentBeforeAck: boolean; presentAfterAck: boolean }[] = [];
-    for await (const b of source.read({ checkpoint: state.checkpoint(), signal: new AbortController().signal })) {
+    for await (const b of source.read({ checkpoint: await state.checkpoint(), signal: new AbortController().signal })) {
       const presentBeforeAck = existsSync(join(dir, 'h.csv'));
-      state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
+      await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
       b.onOutcome?.({ published: b.records.length, deadLettered: 0, skipped: 0 });
       await b.ack();
       seen.push({ records: b.records.length, final: !!b.stateWrites?.length, presentBeforeAck, presentAfterAck: existsSync(join(dir, 'h.csv')) });
@@ -58,7 +59,7 @@ describe('after publishing', () => {
       { records: 0, final: true, presentBeforeAck: true, presentAfterAck: false },
     ]);
     expect(existsSync(join(dir, 'processed', 'h.csv'))).toBe(true);
-    const ledger = [...state.entries<LedgerEntry>(LEDGER_NAMESPACE)].map(([, v]) => v);
+    const ledger = (await collect(state.entries<LedgerEntry>(LEDGER_NAMESPACE))).map(([, v]) => v);
     expect(ledger).toMatchObject([{ name: 'h.csv', outcome: 'processed', records: 5, rejects: 0 }]);
     expect(ledger[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -145,7 +146,7 @@ describe('reject thresholds', () => {
     expect(reason).toMatch(/rows read: +14 \(reading stopped after line 15; later rows were not read\)/);
     expect(reason).toMatch(/events already published: +11/);
     expect(reason).toMatch(/line 4: expected 10 fields/);
-    const ledger = state.get<LedgerEntry>(LEDGER_NAMESPACE, [...state.entries(LEDGER_NAMESPACE)][0]![0]);
+    const ledger = await state.get<LedgerEntry>(LEDGER_NAMESPACE, (await collect(state.entries(LEDGER_NAMESPACE)))[0]![0]);
     expect(ledger?.outcome).toBe('rejected');
   });
 
@@ -213,8 +214,8 @@ describe('watch mode', () => {
     const ac = new AbortController();
     const got: { file: string }[] = [];
     const run = (async () => {
-      for await (const b of source.read({ checkpoint: state.checkpoint(), signal: ac.signal })) {
-        state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
+      for await (const b of source.read({ checkpoint: await state.checkpoint(), signal: ac.signal })) {
+        await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
         await b.ack();
         for (const r of b.records) got.push({ file: r.position.file! });
       }

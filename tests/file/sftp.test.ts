@@ -59,11 +59,11 @@ describe('SFTP', () => {
     cleanups.push(() => source.close());
     await source.check!();
     const seen: string[] = [];
-    for await (const b of source.read({ checkpoint: state.checkpoint(), signal: new AbortController().signal })) {
+    for await (const b of source.read({ checkpoint: await state.checkpoint(), signal: new AbortController().signal })) {
       const cp = b.checkpoint as { current?: { name: string }; last?: { name: string } };
       const name = cp.current?.name ?? cp.last!.name;
       const before = existsSync(join(inbox, name));
-      state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
+      await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
       await b.ack();
       seen.push(`${name}:${b.records.length}:${before ? 'there' : 'gone'}->${existsSync(join(inbox, name)) ? 'there' : 'gone'}`);
     }

@@ -28,27 +28,27 @@ const none = () => undefined;
 describe('judgeListing', () => {
   const known = [mem('A', 'received', 'L2'), mem('B', 'in_progress', 'L1'), mem('C', 'received', 'L2'), mem('D', 'closed', 'L1')];
 
-  it('closes the open cases the complete listing no longer shows, never the closed ones', () => {
-    expect(judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0 }, known, none)).toEqual({ action: 'close', refs: ['B'], open: 3 });
+  it('closes the open cases the complete listing no longer shows, never the closed ones', async () => {
+    expect(await judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0 }, known, none)).toEqual({ action: 'close', refs: ['B'], open: 3 });
   });
 
-  it('judges a case touched in this listing by its newest version', () => {
+  it('judges a case touched in this listing by its newest version', async () => {
     const latest = (ref: string) => (ref === 'B' ? mem('B', 'in_progress', 'L2')[1] : undefined);
-    expect(judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0 }, known, latest)).toEqual({ action: 'none' });
+    expect(await judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0 }, known, latest)).toEqual({ action: 'none' });
   });
 
-  it('closes nothing for an incomplete listing, a listing with rejects, or onMissing: ignore', () => {
-    expect(judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0, incomplete: 'paging ended after 4 of the 10 items' }, known, none)).toMatchObject({ action: 'withheld', reason: 'incomplete' });
-    expect(judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 2 }, known, none)).toMatchObject({ action: 'withheld', reason: 'rejects' });
-    expect(judgeListing({ snapshotId: 'L2', onMissing: 'ignore', rejected: 0 }, known, none)).toEqual({ action: 'none' });
+  it('closes nothing for an incomplete listing, a listing with rejects, or onMissing: ignore', async () => {
+    expect(await judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0, incomplete: 'paging ended after 4 of the 10 items' }, known, none)).toMatchObject({ action: 'withheld', reason: 'incomplete' });
+    expect(await judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 2 }, known, none)).toMatchObject({ action: 'withheld', reason: 'rejects' });
+    expect(await judgeListing({ snapshotId: 'L2', onMissing: 'ignore', rejected: 0 }, known, none)).toEqual({ action: 'none' });
   });
 
-  it('closes nothing when more than maxCloseShare of the open cases would close (default half)', () => {
-    expect(judgeListing({ snapshotId: 'L3', onMissing: 'close', rejected: 0 }, known, none)).toMatchObject({ action: 'withheld', reason: 'too-many', wouldClose: 3, open: 3 });
+  it('closes nothing when more than maxCloseShare of the open cases would close (default half)', async () => {
+    expect(await judgeListing({ snapshotId: 'L3', onMissing: 'close', rejected: 0 }, known, none)).toMatchObject({ action: 'withheld', reason: 'too-many', wouldClose: 3, open: 3 });
     // Exactly the share is allowed: 1 of 2.
     const two = [mem('A', 'received', 'L2'), mem('B', 'received', 'L1')];
-    expect(judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0 }, two, none)).toEqual({ action: 'close', refs: ['B'], open: 2 });
-    expect(judgeListing({ snapshotId: 'L3', onMissing: 'close', rejected: 0, maxCloseShare: 1 }, known, none)).toMatchObject({ action: 'close', refs: ['A', 'B', 'C'] });
+    expect(await judgeListing({ snapshotId: 'L2', onMissing: 'close', rejected: 0 }, two, none)).toEqual({ action: 'close', refs: ['B'], open: 2 });
+    expect(await judgeListing({ snapshotId: 'L3', onMissing: 'close', rejected: 0, maxCloseShare: 1 }, known, none)).toMatchObject({ action: 'close', refs: ['A', 'B', 'C'] });
   });
 
   it('builds the close with reason no-longer-listed, and a fingerprint that ignores when it was noticed', () => {
@@ -72,7 +72,7 @@ describe('sequences', () => {
     const state = store.forConnector('fake');
     // A case memory exactly as the previous version stored it: no `sequence`.
     const legacy = { snapshot: snap('OLD-1', 'received'), updatedAt: '2025-11-03T09:00:00Z', lastEventId: '0123456789abcdef0123456789abcdef' };
-    state.commit({ writes: [{ op: 'put', namespace: CASE_NAMESPACE, key: 'OLD-1', value: legacy }] });
+    await state.commit({ writes: [{ op: 'put', namespace: CASE_NAMESPACE, key: 'OLD-1', value: legacy }] });
     const publisher = memoryPublisher();
     const deps = { connector: 'fake', council: { gss: 'E09000019', name: 'Islington' }, normalize: fakeNormalize, publisher, state, clock: fixedClock('2025-11-04T06:00:00Z') };
     const rows = [
@@ -81,7 +81,7 @@ describe('sequences', () => {
     ];
     await processBatch({ records: rows.map((r, i) => fakeRecord(r, i)), checkpoint: { n: 1 }, ack: async () => {} }, deps);
     expect(publisher.events.map((e) => `${e.event.subject}:${e.event.casesequence}:${e.event.data.sequence}`)).toEqual(['OLD-1:2:2', 'NEW-1:1:1']);
-    expect(state.get<CaseMemory>(CASE_NAMESPACE, 'OLD-1')?.sequence).toBe(2);
+    expect((await state.get<CaseMemory>(CASE_NAMESPACE, 'OLD-1'))?.sequence).toBe(2);
     store.close();
   });
 });

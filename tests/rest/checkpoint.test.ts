@@ -55,7 +55,7 @@ describe('rest checkpoints', () => {
     const run = h.gw.runAllOnce({ retry: false });
     await inPublish;
     // The first page is read and waiting on the publisher: nothing may be committed yet.
-    expect(h.checkpoint()).toBeUndefined();
+    expect(await h.checkpoint()).toBeUndefined();
     expect(publisher.events).toHaveLength(0);
     gate.release();
     const [summary] = await run;
@@ -70,7 +70,7 @@ describe('rest checkpoints', () => {
     const first = await open(restConnector(sim.url), { dir, publisher: failingOn(2) });
     const [s1] = await first.gw.runAllOnce({ retry: false });
     expect(s1).toMatchObject({ status: 'failed', published: 10 });
-    const cp = first.checkpoint() as { since: string; run: { cursor: string; pages: number; high: string } };
+    const cp = (await first.checkpoint()) as { since: string; run: { cursor: string; pages: number; high: string } };
     expect(cp.since).toBe('2025-11-01T00:00:00.000Z');
     expect(cp.run.pages).toBe(1);
     expect(typeof cp.run.cursor).toBe('string');
@@ -86,7 +86,7 @@ describe('rest checkpoints', () => {
     expect(resumed[0]!.query.cursor).toBe(cp.run.cursor);
     const refs = new Set([...first.publisher.events, ...second.publisher.events].map((e) => e.event.subject));
     expect(refs.size).toBe(25);
-    expect(second.checkpoint()).toEqual({ since: new Date(sim.cases[24]!.lastModified).toISOString() });
+    expect(await second.checkpoint()).toEqual({ since: new Date(sim.cases[24]!.lastModified).toISOString() });
   });
 
   it('an expired cursor in the checkpoint restarts the listing from the committed position', async () => {
@@ -109,14 +109,14 @@ describe('rest checkpoints', () => {
       ['cursor', 200],
       ['cursor', 200],
     ]);
-    expect(second.checkpoint()).toEqual({ since: new Date(sim.cases[24]!.lastModified).toISOString() });
+    expect(await second.checkpoint()).toEqual({ since: new Date(sim.cases[24]!.lastModified).toISOString() });
   });
 
   it('after a finished run, a restart asks only for changes since the newest update seen', async () => {
     const dir = tempDir();
     const first = await open(restConnector(sim.url), { dir });
     await first.gw.runAllOnce({ retry: false });
-    const committed = first.checkpoint() as { since: string };
+    const committed = (await first.checkpoint()) as { since: string };
     await first.gw.stop();
 
     sim.update('HR-25-004100', { status: 'COMPLETED' }, '2025-11-06T10:15:00Z');
@@ -129,7 +129,7 @@ describe('rest checkpoints', () => {
     expect(byRef.get('HR-25-004100')!.data.change).toMatchObject({ kind: 'status_changed' });
     expect(byRef.get('HR-25-004100')!.data.case.status.lifecycle).toBe('resolved');
     expect(byRef.get('HR-25-004103')!.data.case.status.lifecycle).toBe('on_hold');
-    expect(second.checkpoint()).toEqual({ since: '2025-11-06T10:20:00.000Z' });
+    expect(await second.checkpoint()).toEqual({ since: '2025-11-06T10:20:00.000Z' });
   });
 
   it('without a watermark the position is the run start, written in the configured format and zone, with the overlap', async () => {
@@ -144,7 +144,7 @@ describe('rest checkpoints', () => {
     const first = await open(connector, { dir, clock });
     const [s1] = await first.gw.runAllOnce({ retry: false });
     expect(s1).toMatchObject({ status: 'ok', published: 25 });
-    expect(first.checkpoint()).toEqual({ since: '2025-11-30T10:00:00.000Z' });
+    expect(await first.checkpoint()).toEqual({ since: '2025-11-30T10:00:00.000Z' });
     await first.gw.stop();
 
     clock.set('2025-11-30T10:05:00Z');
@@ -154,7 +154,7 @@ describe('rest checkpoints', () => {
     const q = sim.requests.slice(before).map((r) => r.query);
     // UK local time, no offset (GMT in November), five minutes of overlap, and the fixed upper bound.
     expect(q).toContainEqual(expect.objectContaining({ updatedSince: '2025-11-30T09:55:00', updatedBefore: '2025-11-30T10:05:00', page: '1' }));
-    expect(second.checkpoint()).toEqual({ since: '2025-11-30T10:05:00.000Z' });
+    expect(await second.checkpoint()).toEqual({ since: '2025-11-30T10:05:00.000Z' });
   });
 });
 

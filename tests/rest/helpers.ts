@@ -65,7 +65,7 @@ export interface Harness {
   publisher: MemoryPublisher;
   state: StateStore;
   dir: string;
-  checkpoint(): Record<string, unknown> | undefined;
+  checkpoint(): Promise<Record<string, unknown> | undefined>;
   /** Events published, by reference, last one wins. */
   byRef(): Map<string, OutgoingCaseEvent['event']>;
 }

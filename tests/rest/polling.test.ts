@@ -55,7 +55,7 @@ describe('rest polling: every pagination style ends in correct case events', () 
 
       // The position is the newest update seen, and no run is left half-way.
       const newest = Math.max(...sim.cases.map((c) => c.lastModified));
-      expect(h.checkpoint()).toEqual({ since: new Date(newest).toISOString() });
+      expect(await h.checkpoint()).toEqual({ since: new Date(newest).toISOString() });
       // 25 records in pages of 5 with a has-more flag take exactly 5 requests (no empty sixth page);
       // the gateway's start-up check made one more, asking for changes since "now".
       if (name.includes('has-more')) expect(sim.requests.filter((r) => r.query.updatedSince === '2025-11-01T00:00:00Z').map((r) => r.query.page)).toEqual(['1', '2', '3', '4', '5']);

@@ -22,10 +22,11 @@ function journaledStore(journal: string[]): StateStore {
         connector: name,
         checkpoint: () => s.checkpoint(),
         get: (ns, k) => s.get(ns, k),
+        getMany: (ns, keys) => s.getMany(ns, keys),
         entries: (ns) => s.entries(ns),
-        commit(u) {
+        async commit(u) {
           journal.push(`commit:${JSON.stringify(u.checkpoint)}`);
-          s.commit(u);
+          await s.commit(u);
         },
       };
     },
@@ -117,14 +118,14 @@ describe('pipeline ordering', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('broker unavailable');
     expect(r.status).toBe('backing_off');
-    expect(store.forConnector('fake').checkpoint()).toEqual({ offset: 2 });
+    expect(await store.forConnector('fake').checkpoint()).toEqual({ offset: 2 });
     expect(journal.slice(-2)).toEqual(['publish.fail', 'nack:4']);
     expect(journal).not.toContain('ack:4');
 
     const again = await r.runOnce(new AbortController().signal);
     expect(again.status).toBe('ok');
     expect(journal.filter((j) => j.startsWith('read:'))).toEqual(['read:0-2', 'read:2-4', 'read:2-4', 'read:4-5']);
-    expect(store.forConnector('fake').checkpoint()).toEqual({ offset: 5 });
+    expect(await store.forConnector('fake').checkpoint()).toEqual({ offset: 5 });
   });
 
   it('retries retriable failures with backoff until they clear', async () => {
@@ -177,7 +178,7 @@ describe('pipeline ordering', () => {
     await expect(
       processBatch(batch, { connector: 'fake', council, normalize: fakeNormalize, publisher: memoryPublisher(journal), state: store.forConnector('fake'), clock: fixedClock('2025-01-01T00:00:00Z'), signal: abort.signal }),
     ).rejects.toThrow(/shutting down/);
-    expect(store.forConnector('fake').checkpoint()).toBeUndefined();
+    expect(await store.forConnector('fake').checkpoint()).toBeUndefined();
     expect(journal).not.toContain('ack');
   });
 });
@@ -221,7 +222,7 @@ describe('an event the publisher refuses', () => {
     expect(refused).toMatchObject({ code: 'kafka_message_too_large', position: { file: 'fake.csv', line: 3 } });
     expect(refused.reason).toContain('MESSAGE_TOO_LARGE');
     // The refused case is not remembered as published, so the record is not skipped next time.
-    expect(store.forConnector('fake').get('case', 'SR2')).toBeUndefined();
-    expect(store.forConnector('fake').checkpoint()).toEqual({ offset: 5 });
+    expect(await store.forConnector('fake').get('case', 'SR2')).toBeUndefined();
+    expect(await store.forConnector('fake').checkpoint()).toEqual({ offset: 5 });
   });
 });

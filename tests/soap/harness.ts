@@ -72,7 +72,7 @@ export interface Harness {
   dir: string;
   state: StateStore;
   publisher: FailingPublisher;
-  checkpoint(): Record<string, unknown> | undefined;
+  checkpoint(): Promise<Record<string, unknown> | undefined>;
   events(): CaseEvent[];
   deadLetters(): DeadLetter[];
   /** Last event per case reference. */

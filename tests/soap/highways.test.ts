@@ -159,7 +159,7 @@ describe.each(['wsdl', 'raw'] as const)('highways enquiries (%s mode)', (mode) =
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('SOAP fault soap:Server: Database connection pool exhausted');
     expect(h.gw.runners.get(`highways-${mode}`)?.status).not.toBe('failed'); // retriable: backs off, not stopped
-    expect(h.checkpoint()).toBeUndefined();
+    expect(await h.checkpoint()).toBeUndefined();
     expect(h.events()).toHaveLength(0);
     expect((await h.run()).status).toBe('ok');
     expect(h.events()).toHaveLength(3);
@@ -175,7 +175,7 @@ describe.each(['wsdl', 'raw'] as const)('highways enquiries (%s mode)', (mode) =
     expect(letters[0]).toMatchObject({ stage: 'source', position: { operation: 'GetEnquiry', key: String(multi) } });
     expect(letters[0]!.reason).toContain(`Enquiry ${multi} does not exist`);
     expect([...h.byRef().keys()].sort()).toEqual([String(late), String(lone)].sort());
-    expect(h.checkpoint()).toMatchObject({ complete: true });
+    expect(await h.checkpoint()).toMatchObject({ complete: true });
   });
 
   it('refuses wrong WS-Security credentials with a clear, non-retriable error', async () => {
@@ -198,7 +198,7 @@ describe('highways: windows', () => {
       ['2025-07-01T04:59:00', '2025-07-01T09:00:00'],
       ['2025-07-01T08:59:00', '2025-07-01T12:59:30'],
     ]);
-    expect(h.checkpoint()).toMatchObject({ windowStart: '2025-07-01T07:59:00.000Z', windowEnd: '2025-07-01T11:59:30.000Z', complete: true });
+    expect(await h.checkpoint()).toMatchObject({ windowStart: '2025-07-01T07:59:00.000Z', windowEnd: '2025-07-01T11:59:30.000Z', complete: true });
     expect(h.byRef().size).toBe(3);
     // Caught up: a run with no time passed asks nothing.
     sim.calls.length = 0;

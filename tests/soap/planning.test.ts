@@ -140,7 +140,7 @@ describe('planning (changed references, then details) with HTTP Basic', () => {
     const failed = await h.run();
     expect(failed).toMatchObject({ status: 'failed' });
     expect(failed.error).toContain('SOAP fault soap:Server: Server is busy');
-    expect(h.checkpoint()).toBeUndefined();
+    expect(await h.checkpoint()).toBeUndefined();
     expect((await h.run()).status).toBe('ok');
     expect(new Set(h.events().map((e) => e.subject)).size).toBe(7);
   });

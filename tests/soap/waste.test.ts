@@ -117,7 +117,7 @@ describe('waste services (token login, updates since, history)', () => {
     expect(text).not.toContain('jane.resident@example.org');
     expect(text).not.toContain('07700 900123');
 
-    expect(h.checkpoint()).toEqual({ v: 1, windowStart: '2025-07-01T00:00:00.000Z', windowEnd: '2025-07-01T11:59:30.000Z', page: 3, seen: 10, complete: true });
+    expect(await h.checkpoint()).toEqual({ v: 1, windowStart: '2025-07-01T00:00:00.000Z', windowEnd: '2025-07-01T11:59:30.000Z', page: 3, seen: 10, complete: true });
   });
 
   it('publishes a real status change, nothing for a status row that changes nothing, and asks from the last window end minus the overlap', async () => {
@@ -141,7 +141,7 @@ describe('waste services (token login, updates since, history)', () => {
     // previous end 11:59:30Z minus 2m overlap = 11:57:30Z = 12:57:30 BST.
     expect(listCalls()[0]?.args.LastUpdated).toBe('2025-07-01T12:57:30');
     // The history operation ignores its date and returned every row; only the latest was used.
-    expect(h.checkpoint()).toMatchObject({ windowEnd: '2025-07-01T12:09:30.000Z', complete: true });
+    expect(await h.checkpoint()).toMatchObject({ windowEnd: '2025-07-01T12:09:30.000Z', complete: true });
   });
 
   it('logs in again when the session token expires and carries on', async () => {
@@ -165,7 +165,7 @@ describe('waste services (token login, updates since, history)', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('simulated broker outage');
     expect(h.events()).toHaveLength(4);
-    expect(h.checkpoint()).toMatchObject({ page: 1, seen: 4, complete: false });
+    expect(await h.checkpoint()).toMatchObject({ page: 1, seen: 4, complete: false });
 
     sim.calls.length = 0;
     expect((await h.run()).status).toBe('ok');
@@ -183,14 +183,14 @@ describe('waste services (token login, updates since, history)', () => {
     const dir = tempDir();
     h = await openHarness(wasteConnector(sim.served!.wsdlUrl), { clock, env, dir });
     await h.run();
-    const committed = h.checkpoint();
+    const committed = await h.checkpoint();
     await h.close();
 
     clock.set('2025-07-01T13:00:00Z');
     sim.setStatus(51_688, 'CLOSED', new Date('2025-07-01T12:30:00Z'));
     sim.calls.length = 0;
     h = await openHarness(wasteConnector(sim.served!.wsdlUrl), { clock, env, dir });
-    expect(h.checkpoint()).toEqual(committed);
+    expect(await h.checkpoint()).toEqual(committed);
     expect((await h.run()).status).toBe('ok');
     expect(listCalls()[0]?.args.LastUpdated).toBe('2025-07-01T12:57:30');
     const events = h.events();
@@ -204,7 +204,7 @@ describe('waste services (token login, updates since, history)', () => {
     const summary = await h.run();
     expect(summary.status).toBe('failed');
     expect(summary.error).toContain('supplier error -99: The system is busy');
-    expect(h.checkpoint()).toBeUndefined();
+    expect(await h.checkpoint()).toBeUndefined();
     expect((await h.run()).status).toBe('ok');
     expect(h.events()).toHaveLength(10);
   });

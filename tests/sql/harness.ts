@@ -111,10 +111,11 @@ export function sqlConfig(connection: Record<string, unknown>, read: Record<stri
 export function deps(state?: ConnectorState): SourceDeps {
   const none: ConnectorState = {
     connector: 'sql-test',
-    checkpoint: () => undefined,
-    get: () => undefined,
-    entries: () => [][Symbol.iterator](),
-    commit: () => {},
+    checkpoint: async () => undefined,
+    get: async () => undefined,
+    getMany: async () => new Map(),
+    entries: async function* () {},
+    commit: async () => {},
   };
   return { connector: 'sql-test', clock: systemClock, logger: silentLogger(), state: state ?? none, baseDir: process.cwd() };
 }
@@ -126,11 +127,11 @@ export function deps(state?: ConnectorState): SourceDeps {
 export async function poll(source: Source, state: ConnectorState, opts: { maxBatches?: number } = {}): Promise<{ records: SourceRecord[]; batches: SourceBatch[] }> {
   const records: SourceRecord[] = [];
   const batches: SourceBatch[] = [];
-  const ctx: ReadContext = { checkpoint: state.checkpoint(), signal: new AbortController().signal };
+  const ctx: ReadContext = { checkpoint: await state.checkpoint(), signal: new AbortController().signal };
   for await (const batch of source.read(ctx)) {
     batches.push(batch);
     records.push(...batch.records);
-    state.commit({ checkpoint: batch.checkpoint });
+    await state.commit({ checkpoint: batch.checkpoint });
     await batch.ack();
     if (opts.maxBatches !== undefined && batches.length >= opts.maxBatches) break;
     if (batches.length > 10_000) throw new Error('runaway poll');

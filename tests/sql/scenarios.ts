@@ -116,12 +116,12 @@ export function defineSqlScenarios(db: DbName): void {
       const first = source(read, { batchSize: 5 });
       const seen: string[] = [];
       // Two batches committed, the third read but never committed (the process died before publishing it).
-      const it1 = first.read({ checkpoint: st.checkpoint(), signal: new AbortController().signal })[Symbol.asyncIterator]();
+      const it1 = first.read({ checkpoint: await st.checkpoint(), signal: new AbortController().signal })[Symbol.asyncIterator]();
       for (let i = 0; i < 3; i++) {
         const { value } = await it1.next();
         const b = value as SourceBatch;
         seen.push(...keysOf(b.records));
-        if (i < 2) st.commit({ checkpoint: b.checkpoint });
+        if (i < 2) await st.commit({ checkpoint: b.checkpoint });
       }
       await it1.return?.(undefined);
       await first.close();
@@ -278,7 +278,7 @@ export function defineSqlScenarios(db: DbName): void {
         { id: [...ids][0], final: false, onMissing: 'close', maxCloseShare: 0.5 },
         { id: [...ids][0], final: true, onMissing: 'close', maxCloseShare: 0.5 },
       ]);
-      expect(st.checkpoint()).toMatchObject({ mode: 'snapshot', done: true });
+      expect(await st.checkpoint()).toMatchObject({ mode: 'snapshot', done: true });
       // The next run is a new snapshot of the whole table.
       await sleep(5);
       const next = await poll(src, st);
@@ -305,7 +305,7 @@ export function defineSqlScenarios(db: DbName): void {
       const st = state('snapresume');
       const read = { mode: 'snapshot', table: t, key: 'id' };
       const first = await poll(source(read, { batchSize: 3 }), st, { maxBatches: 1 });
-      const cp = st.checkpoint() as SnapshotCheckpoint;
+      const cp = (await st.checkpoint()) as SnapshotCheckpoint;
       expect(cp).toMatchObject({ mode: 'snapshot', done: false });
       expect(String(cp.afterKey)).toBe('3');
       const rest = await poll(source(read, { batchSize: 3 }), st);

@@ -44,18 +44,18 @@ export function registerForget(program: Command): void {
       try {
         for (const f of files) {
           const sha256 = await sha256File(f);
-          const entry = state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
+          const entry = await state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
           if (!entry) {
             results.push({ file: f, sha256, outcome: 'unknown', forgotten: false, note: 'not in the ledger: it will be read when dropped' });
           } else if (entry.outcome === 'processed' && !opts.force) {
             results.push({ file: f, sha256, outcome: entry.outcome, forgotten: false, note: `processed as ${entry.name} at ${entry.finishedAt}; use --force to read it again` });
           } else {
-            state.commit({ writes: [{ op: 'delete', namespace: LEDGER_NAMESPACE, key: sha256 }] });
+            await state.commit({ writes: [{ op: 'delete', namespace: LEDGER_NAMESPACE, key: sha256 }] });
             results.push({ file: f, sha256, outcome: entry.outcome, forgotten: true, note: `was ${entry.outcome} as ${entry.name}${entry.reason ? ` (${entry.reason})` : ''}` });
           }
         }
       } finally {
-        store.close();
+        await store.close();
       }
       if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
       else for (const r of results) process.stdout.write(`${r.forgotten ? 'forgotten' : 'kept     '}  ${r.file}: ${r.note}\n`);

@@ -58,8 +58,8 @@ export function registerPreview(program: Command): void {
       // Never create a state file: a preview of a connector that never ran starts from nothing.
       const base: StateStore | undefined = !opts.fromStart && existsSync(statePath) ? openSqliteStateStore(statePath) : undefined;
       const committed = base?.forConnector(name);
-      const hadCheckpoint = committed?.checkpoint() !== undefined;
-      const ledgerSize = committed ? countEntries(committed.entries('file-ledger')) : 0;
+      const hadCheckpoint = (await committed?.checkpoint()) !== undefined;
+      const ledgerSize = committed ? await countEntries(committed.entries('file-ledger')) : 0;
 
       const printEvents = (events: OutgoingCaseEvent[]) => {
         for (const e of events) process.stdout.write(opts.json ? JSON.stringify(e.event) + '\n' : `${JSON.stringify(e.event, null, 2)}\n`);
@@ -115,8 +115,8 @@ function previewConfig(loaded: LoadedConfig, name: string): LoadedConfig {
   return { ...loaded, config: { ...loaded.config, connectors } };
 }
 
-function countEntries(it: Iterable<unknown>): number {
+async function countEntries(it: AsyncIterable<unknown>): Promise<number> {
   let n = 0;
-  for (const entry of it) if (entry) n++;
+  for await (const entry of it) if (entry) n++;
   return n;
 }

@@ -231,7 +231,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     const knownHash = knownHashes.get(key);
     if (knownHash !== undefined) {
       // Seen unchanged in an earlier scan of this process: no need to fetch and hash it again.
-      const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
+      const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, knownHash);
       if (seen && !readAgain(file, seen, cp)) {
         yield* handleSeen(file, seen, cp.last?.sha256);
         return;
@@ -254,7 +254,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         // Unreadable bytes (permissions, I/O error): no hash to key the ledger with. Reject by name,
         // once: if it could not even be moved aside, later scans only retry the move.
         const unreadableKey = sha256Hex(`unreadable ${key}`);
-        const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, unreadableKey);
+        const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, unreadableKey);
         if (seen) yield* handleSeen(file, seen, undefined);
         else yield rejectWholeBatch(file, unreadableKey, `the file cannot be read: ${(e as Error).message}`, cp);
         return;
@@ -267,7 +267,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         return;
       }
 
-      const seen = state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
+      const seen = await state.get<LedgerEntry>(LEDGER_NAMESPACE, sha256);
       if (seen && !readAgain(file, seen, cp)) {
         yield* handleSeen(file, seen, cp.last?.sha256);
         return;
