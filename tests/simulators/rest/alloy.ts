@@ -93,8 +93,8 @@ export interface AlloySimulator {
   close(): Promise<void>;
 }
 
-export async function startAlloySimulator(opts: { enquiries?: number; apiKey?: string } = {}): Promise<AlloySimulator> {
-  const enquiries = generateEnquiries(opts.enquiries ?? 13);
+export async function startAlloySimulator(opts: { enquiries?: number; apiKey?: string; /** Time of the generated data (default 2025-11-03T09:00:00Z). */ baseTime?: string } = {}): Promise<AlloySimulator> {
+  const enquiries = generateEnquiries(opts.enquiries ?? 13, opts.baseTime);
   const apiKey = opts.apiKey ?? 'alloy-api-key-0f9e8d7c';
   const bad = (res: Parameters<typeof sendJson>[0], message: string) => sendJson(res, 400, { errorCode: 'AqsValidation', message });
 

@@ -165,8 +165,8 @@ export function matches(row: Record<string, unknown>, conds: Cond[]): boolean {
   });
 }
 
-export async function startDynamics365Simulator(opts: { incidents?: number; clientId?: string; clientSecret?: string; tenant?: string } = {}): Promise<Dynamics365Simulator> {
-  const incidents = generateIncidents(opts.incidents ?? 12);
+export async function startDynamics365Simulator(opts: { incidents?: number; clientId?: string; clientSecret?: string; tenant?: string; /** Time of the generated data (default 2025-11-03T09:00:00Z). */ baseTime?: string } = {}): Promise<Dynamics365Simulator> {
+  const incidents = generateIncidents(opts.incidents ?? 12, opts.baseTime);
   const tenant = opts.tenant ?? 'c0a8b1e2-0000-4c5d-9e8f-council00001';
   let api: SimServer | undefined;
   const tokensRef: { issuer?: TokenIssuer } = {};

@@ -187,8 +187,8 @@ export interface SalesforceSimulator {
   close(): Promise<void>;
 }
 
-export async function startSalesforceSimulator(opts: { cases?: number; batchSize?: number; clientId?: string; clientSecret?: string } = {}): Promise<SalesforceSimulator> {
-  const cases = generateSfCases(opts.cases ?? 11);
+export async function startSalesforceSimulator(opts: { cases?: number; batchSize?: number; clientId?: string; clientSecret?: string; /** Time of the generated data (default 2025-11-03T09:00:00Z). */ baseTime?: string } = {}): Promise<SalesforceSimulator> {
+  const cases = generateSfCases(opts.cases ?? 11, opts.baseTime);
   const tokens = createTokenIssuer({ flavour: 'salesforce', clients: { [opts.clientId ?? '3MVG9casebridge.Connected.App']: opts.clientSecret ?? 'F3C0A5E1D2B4sf-secret' } });
   const locators = new Map<string, { rows: SfCase[]; fields: string[] }>();
   const defaultBatch = opts.batchSize ?? 2000;

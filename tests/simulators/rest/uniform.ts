@@ -89,8 +89,8 @@ export interface UniformSimulator {
   close(): Promise<void>;
 }
 
-export async function startUniformSimulator(opts: { requests?: number; username?: string; password?: string; database?: string } = {}): Promise<UniformSimulator> {
-  const data = generateUniformRequests(opts.requests ?? 9);
+export async function startUniformSimulator(opts: { requests?: number; username?: string; password?: string; database?: string; /** Time of the generated data (default 2025-11-03T09:00:00Z). */ baseTime?: string } = {}): Promise<UniformSimulator> {
+  const data = generateUniformRequests(opts.requests ?? 9, opts.baseTime);
   const sessions = new Set<string>();
   const user = opts.username ?? 'CASEBRIDGE';
   const password = opts.password ?? "Un1form'P@ss&word";
