@@ -98,8 +98,7 @@ async function child(dir: string): Promise<void> {
     if (rows >= ((rssByTenth.length + 1) * expectedRows) / 10) rssByTenth.push(Math.round(process.memoryUsage().rss / 1048576));
     rejects += b.rejects?.length ?? 0;
     await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
-    b.onOutcome?.({ published: b.records.length, deadLettered: b.rejects?.length ?? 0, skipped: 0 });
-    await b.ack();
+    await b.ack({ status: 'committed', published: b.records.length, deadLettered: b.rejects?.length ?? 0, skipped: 0 });
   }
   const seconds = (performance.now() - t0) / 1000;
   await source.close();

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     let n = 0;
     for await (const b of source.read({ checkpoint: undefined, signal: new AbortController().signal })) {
       n += b.records.length;
-      await b.ack();
+      await b.ack({ status: 'committed', published: b.records.length, deadLettered: 0, skipped: 0 });
     }
     const s = (performance.now() - t) / 1000;
     await source.close();
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
         const t = performance.now();
         let code = 'none';
         try {
-          for await (const b of source.read({ checkpoint: undefined, signal: new AbortController().signal })) await b.ack();
+          for await (const b of source.read({ checkpoint: undefined, signal: new AbortController().signal })) await b.ack({ status: 'committed', published: b.records.length, deadLettered: 0, skipped: 0 });
         } catch (e) {
           code = (e as { code?: string }).code ?? 'error';
         }

@@ -27,7 +27,8 @@ export interface PreviewLimit {
 
 /**
  * Wraps a source so its batches are never acknowledged (no file moved, no 200 to a supplier) and
- * the read stops after `limit.max` records. `onOutcome` is kept: it only decides what ack would do. A batch cut short is no longer a snapshot's last one,
+ * the read stops after `limit.max` records. A committed outcome reaches the source as `previewed`: it
+ * may count (that decides what a real ack would do) but acts on nothing. A batch cut short is no longer a snapshot's last one,
  * so a limited preview never shows cases "disappearing" that were merely not read.
  */
 export function limitedNoAckSource(factory: SourceFactory<ConnectorConfig>, limit: PreviewLimit): SourceFactory<ConnectorConfig> {
@@ -49,8 +50,7 @@ export function limitedNoAckSource(factory: SourceFactory<ConnectorConfig>, limi
             records,
             rejects,
             ...(batch.snapshot && cut ? { snapshot: { ...batch.snapshot, final: false } } : {}),
-            ack: async () => undefined,
-            nack: async () => undefined,
+            ack: (outcome) => (outcome.status === 'committed' ? batch.ack({ ...outcome, status: 'previewed' }) : Promise.resolve()),
           };
           yield previewBatch;
           if (limit.seen >= limit.max) {

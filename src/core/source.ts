@@ -3,7 +3,7 @@
  *
  * A source yields batches through an async iterator. It NEVER commits its own position: the
  * runtime publishes a batch's events, commits `batch.checkpoint` in the state store, and only
- * then calls `batch.ack()` (move the file, reply 200 to the supplier, ...). A crash anywhere in
+ * then calls `batch.ack({ status: 'committed', ... })` (move the file, reply 200 to the supplier, ...). A crash anywhere in
  * between repeats the batch; it never loses it.
  */
 import type { SourcePosition } from './position.js';
@@ -54,15 +54,14 @@ export interface SourceBatch {
    * or when it would close more than `maxCloseShare` of the open cases (normalize/snapshot-diff.ts).
    */
   snapshot?: { id: string; final: boolean; onMissing: 'close' | 'ignore'; incomplete?: string; maxCloseShare?: number };
-  /** Called after the checkpoint (and stateWrites) committed. Must be idempotent. */
-  ack(): Promise<void>;
-  /** Called when the batch could not be published; the source may retry later (push: reply 5xx). */
-  nack?(error: Error): Promise<void>;
   /**
-   * Called when the batch was published but some records were dead-lettered, before ack, so a
-   * file source can decide to reject a file whose rejections pass its threshold.
+   * The runtime's one answer about this batch, given exactly once per batch it handles: after the
+   * checkpoint (and stateWrites) committed (`committed`), or when the batch could not be published
+   * (`failed`: the source may retry later; push replies 5xx). The counts arrive BEFORE the source
+   * acts on them, so a file source can still decide to reject a file whose rejections pass its
+   * threshold. Must be idempotent: a second call does nothing more (see `ackOnce`).
    */
-  onOutcome?(outcome: BatchOutcome): void;
+  ack(outcome: BatchOutcome): Promise<void>;
   /** Set on the batch that rejects a whole input (a file set aside), so the run summary can list it. */
   rejectedFile?: { file: string; reason: string };
   /** Things the source noticed while reading this batch that council IT should hear about. */
@@ -76,12 +75,48 @@ export interface SourceWarning {
   message: string;
 }
 
-export interface BatchOutcome {
+/** How many records of a batch became events, dead letters, or nothing (filtered, unchanged). */
+export interface BatchCounts {
   published: number;
   deadLettered: number;
   skipped: number;
 }
 
+/**
+ * What became of a batch. `committed`: its events and dead letters are durable and its checkpoint
+ * committed; the source may now act (move the file, reply 200). `failed`: nothing was committed;
+ * the batch will be read again. `previewed`: processed by `casebridge preview`, nothing written
+ * anywhere; the source may count (it decides what a real ack would do) but must not act.
+ */
+export type BatchOutcome =
+  | ({ status: 'committed' } & BatchCounts)
+  | ({ status: 'previewed' } & BatchCounts)
+  | { status: 'failed'; error: Error };
+
+/**
+ * Makes a batch's ack idempotent: concurrent calls share one run, a call after it succeeded does
+ * nothing, and a call after it failed (e.g. the file move failed) tries again.
+ */
+export function ackOnce(act: (outcome: BatchOutcome) => Promise<void>): (outcome: BatchOutcome) => Promise<void> {
+  let running: Promise<void> | undefined;
+  let done = false;
+  return (outcome) => {
+    if (done) return Promise.resolve();
+    running ??= act(outcome).then(
+      () => {
+        done = true;
+      },
+      (err: unknown) => {
+        running = undefined;
+        throw err;
+      },
+    );
+    return running;
+  };
+}
+
+/** An ack for batches whose source has nothing to do when told the outcome (SQL, REST, SOAP polls). */
+export const ignoreOutcome = (_outcome: BatchOutcome): Promise<void> => Promise.resolve();
 
 export interface ReadContext {
   /** Last committed checkpoint, or undefined on first run. */

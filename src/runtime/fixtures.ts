@@ -29,6 +29,7 @@ import type { DeadLetter } from '../core/dead-letter.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { prepareBatch } from './pipeline.js';
 import { fixedClock } from '../core/clock.js';
+import { ignoreOutcome } from '../core/source.js';
 import { openSqliteStateStore } from './sqlite-state-store.js';
 import { compileMapping } from '../normalize/compile-mapping.js';
 import type { ConfigLocate } from '../normalize/normalizer.js';
@@ -207,7 +208,7 @@ async function runFixtureFile(
       const fetchedAt = step.fetchedAt ?? new Date(base + i * 60_000).toISOString();
       const position = step.position ?? { file: basename(file), line: lines[i] ?? i + 1 };
       const prepared = await prepareBatch(
-        { records: [{ raw: step.input, position, fetchedAt }], ack: async () => undefined },
+        { records: [{ raw: step.input, position, fetchedAt }], ack: ignoreOutcome },
         { connector, council, normalize, state, clock: fixedClock(fetchedAt) },
       );
       state.commit({ writes: prepared.writes });

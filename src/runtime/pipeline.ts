@@ -238,19 +238,18 @@ function deadLetter(raw: Omit<DeadLetter, 'id'>): DeadLetter {
 export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Promise<BatchResult> {
   const prepared = await prepareBatch(batch, deps);
   if (deps.signal?.aborted) {
-    await batch.nack?.(new Error('gateway shutting down')).catch(() => undefined);
+    await batch.ack({ status: 'failed', error: new Error('gateway shutting down') }).catch(() => undefined);
     throw new CasebridgeError('shutting down before publishing; batch left uncommitted', { code: 'aborted' });
   }
   try {
     if (prepared.events.length) await publishOrIsolate(prepared, deps);
     if (prepared.deadLetters.length) await deps.publisher.deadLetter(prepared.deadLetters);
   } catch (err) {
-    await batch.nack?.(err as Error).catch(() => undefined);
+    await batch.ack({ status: 'failed', error: err as Error }).catch(() => undefined);
     throw err;
   }
   await deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
-  batch.onOutcome?.({ published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
-  await batch.ack();
+  await batch.ack({ status: 'committed', published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
   const by: Record<string, number> = {};
   for (const d of prepared.deadLetters) by[d.stage] = (by[d.stage] ?? 0) + 1;
   return { ...prepared.result, deadLetteredBy: by, ...(batch.rejectedFile ? { rejectedFile: batch.rejectedFile } : {}) };

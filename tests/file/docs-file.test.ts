@@ -206,7 +206,8 @@ describe(`${DOC} examples, run`, () => {
     expect(existsSync(join(drop, name))).toBe(true);
 
     writeFileSync(join(drop, `${name}.done`), '');
-    await until(() => existsSync(join(drop, 'processed', name)), 10_000);
+    // The file and its marker are moved one after the other: wait for both, not the first.
+    await until(() => existsSync(join(drop, 'processed', name)) && existsSync(join(drop, 'processed', `${name}.done`)), 30_000);
     expect(existsSync(join(drop, 'processed', name))).toBe(true);
     expect(existsSync(join(drop, 'processed', `${name}.done`))).toBe(true);
     expect(existsSync(join(drop, name))).toBe(false);

@@ -65,8 +65,7 @@ export async function drain(
     out.rejects.push(...(b.rejects ?? []));
     await state.commit({ ...(b.checkpoint ? { checkpoint: b.checkpoint } : {}), writes: b.stateWrites ?? [] });
     const dl = (b.rejects?.length ?? 0) + (opts.deadLetter?.(b) ?? 0);
-    b.onOutcome?.({ published: b.records.length - (opts.deadLetter?.(b) ?? 0), deadLettered: dl, skipped: 0 });
-    if (!opts.ackFails) await b.ack();
+    if (!opts.ackFails) await b.ack({ status: 'committed', published: b.records.length - (opts.deadLetter?.(b) ?? 0), deadLettered: dl, skipped: 0 });
     n++;
   }
   return out;

@@ -10,6 +10,7 @@ import { createFileSource } from '../../src/connectors/file/index.js';
 import { LEDGER_NAMESPACE, type LedgerEntry } from '../../src/connectors/file/file-source.js';
 import { deps, drain, fileConfig, openState, tempDir } from './harness.js';
 import { collect } from '../helpers/collect.js';
+import { committed } from '../helpers/outcome.js';
 
 const HEADER = '"History Date/Time","Recorded Date","CRNo","Stage Desc.","Date Cleared","Inspection","LCA","Action Due","Event Type","Stage"';
 function historyRow(i: number, stage = 1): string {
@@ -48,8 +49,7 @@ describe('after publishing', () => {
     for await (const b of source.read({ checkpoint: await state.checkpoint(), signal: new AbortController().signal })) {
       const presentBeforeAck = existsSync(join(dir, 'h.csv'));
       await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
-      b.onOutcome?.({ published: b.records.length, deadLettered: 0, skipped: 0 });
-      await b.ack();
+      await b.ack(committed(b));
       seen.push({ records: b.records.length, final: !!b.stateWrites?.length, presentBeforeAck, presentAfterAck: existsSync(join(dir, 'h.csv')) });
     }
     expect(seen).toEqual([
@@ -216,7 +216,7 @@ describe('watch mode', () => {
     const run = (async () => {
       for await (const b of source.read({ checkpoint: await state.checkpoint(), signal: ac.signal })) {
         await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
-        await b.ack();
+        await b.ack(committed(b));
         for (const r of b.records) got.push({ file: r.position.file! });
       }
     })();

@@ -13,6 +13,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { deps, drain, fileConfig, openState, tempDir } from './harness.js';
 import { startSftpServer, type TestSftpServer } from './sftp-server.js';
+import { committed } from '../helpers/outcome.js';
 
 const HEADER = 'CRNo,Stage,Stage Desc.,History Date/Time';
 function csv(from: number, rows: number, pad = ''): string {
@@ -64,7 +65,7 @@ describe('SFTP', () => {
       const name = cp.current?.name ?? cp.last!.name;
       const before = existsSync(join(inbox, name));
       await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
-      await b.ack();
+      await b.ack(committed(b));
       seen.push(`${name}:${b.records.length}:${before ? 'there' : 'gone'}->${existsSync(join(inbox, name)) ? 'there' : 'gone'}`);
     }
     // Each file stays on the server until the ack of its own last batch.

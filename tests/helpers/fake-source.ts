@@ -30,11 +30,8 @@ export function fakeSource(rows: FakeRow[], size: number, journal: string[]): So
         yield {
           records: slice.map((r, i) => fakeRecord(r, start + i)),
           checkpoint: { offset: end },
-          ack: async () => {
-            journal.push(`ack:${end}`);
-          },
-          nack: async () => {
-            journal.push(`nack:${end}`);
+          ack: async (outcome) => {
+            journal.push(`${outcome.status === 'committed' ? 'ack' : outcome.status}:${end}`);
           },
         };
       }

@@ -1,15 +1,16 @@
-/** The inbox between HTTP handlers and read(): replies follow ack/nack/timeout, never before. */
+/** The inbox between HTTP handlers and read(): replies follow the ack's outcome or a timeout, never before. */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyHmac } from '../../src/connectors/push/auth.js';
 import { HmacAuth } from '../../src/connectors/push/config.js';
 import { Inbox } from '../../src/connectors/push/inbox.js';
 import type { SourceRecord } from '../../src/core/source.js';
+import { committed, failed } from '../helpers/outcome.js';
 
 const rec = (ref: string): SourceRecord => ({ raw: { ref }, position: { operation: 'POST /x', receivedAt: '2025-11-03T14:05:00Z' }, fetchedAt: '2025-11-03T14:05:00Z' });
 
 describe('push inbox', () => {
-  it('hands batches over in arrival order and settles each submission from its own ack or nack', async () => {
+  it('hands batches over in arrival order and settles each submission from its own ack (committed or failed)', async () => {
     const inbox = new Inbox(10, 5000);
     const a = inbox.submit([rec('a')], []);
     const b = inbox.submit([rec('b')], []);
@@ -18,12 +19,12 @@ describe('push inbox', () => {
     const second = await inbox.take(signal);
     expect(first!.records[0]!.raw.ref).toBe('a');
     expect(second!.records[0]!.raw.ref).toBe('b');
-    await second!.nack!(new Error('broker down'));
-    await first!.ack();
+    await second!.ack(failed('broker down'));
+    await first!.ack(committed(first!));
     expect(await a.outcome).toEqual({ ok: true });
     expect(await b.outcome).toMatchObject({ ok: false, status: 503, retryAfterSeconds: 30 });
     // A late second answer changes nothing.
-    await second!.ack();
+    await second!.ack(committed(second!));
     expect(await b.outcome).toMatchObject({ ok: false });
     expect(inbox.pending).toBe(0);
   });

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { startRepairsSimulator, type RepairsSimulator } from '../simulators/rest/housing-repairs.js';
 import { openHarness, restConnector, type Harness } from './helpers.js';
+import { committed } from '../helpers/outcome.js';
 
 let sim: RepairsSimulator;
 let elsewhere: { url: string; hits: number; close(): Promise<void> };
@@ -58,7 +59,7 @@ async function drain(s: Source, checkpoint?: Checkpoint): Promise<{ batches: Sou
   try {
     for await (const b of s.read({ checkpoint, signal: new AbortController().signal })) {
       batches.push(b);
-      await b.ack();
+      await b.ack(committed(b));
     }
     return { batches };
   } catch (err) {

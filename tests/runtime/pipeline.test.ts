@@ -7,7 +7,8 @@ import { createMetrics } from '../../src/runtime/metrics.js';
 import { processBatch } from '../../src/runtime/pipeline.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import type { StateStore } from '../../src/core/state-store.js';
-import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { fakeNormalize, fakeRecord, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import type { BatchOutcome } from '../../src/core/source.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 
 const council = { gss: 'E09000019', name: 'Islington' };
@@ -119,7 +120,7 @@ describe('pipeline ordering', () => {
     expect(failed.error).toContain('broker unavailable');
     expect(r.status).toBe('backing_off');
     expect(await store.forConnector('fake').checkpoint()).toEqual({ offset: 2 });
-    expect(journal.slice(-2)).toEqual(['publish.fail', 'nack:4']);
+    expect(journal.slice(-2)).toEqual(['publish.fail', 'failed:4']);
     expect(journal).not.toContain('ack:4');
 
     const again = await r.runOnce(new AbortController().signal);
@@ -173,13 +174,32 @@ describe('pipeline ordering', () => {
     const batch = {
       records: [],
       checkpoint: { offset: 99 },
-      ack: async () => void journal.push('ack'),
+      ack: async (outcome: BatchOutcome) => void journal.push(`ack:${outcome.status}`),
     };
     await expect(
       processBatch(batch, { connector: 'fake', council, normalize: fakeNormalize, publisher: memoryPublisher(journal), state: store.forConnector('fake'), clock: fixedClock('2025-01-01T00:00:00Z'), signal: abort.signal }),
     ).rejects.toThrow(/shutting down/);
     expect(await store.forConnector('fake').checkpoint()).toBeUndefined();
-    expect(journal).not.toContain('ack');
+    expect(journal).toEqual(['ack:failed']);
+  });
+
+  it('tells the source what became of its batch in one ack, counts included, after the commit', async () => {
+    const journal: string[] = [];
+    const { store } = runner(rows, 2, journal);
+    const outcomes: BatchOutcome[] = [];
+    const state = store.forConnector('fake');
+    const batch = {
+      records: [fakeRecord({ ref: 'A', status: 'received', updatedAt: '2025-11-03T10:00:00Z' }, 0), fakeRecord({ ref: 'B', status: 'received', code: 'ZZ', updatedAt: '2025-11-03T10:00:00Z', bad: true }, 1)],
+      checkpoint: { offset: 2 },
+      ack: async (outcome: BatchOutcome) => {
+        // The checkpoint is already committed when the source hears the outcome.
+        journal.push(`checkpoint:${JSON.stringify(await state.checkpoint())}`);
+        outcomes.push(outcome);
+      },
+    };
+    await processBatch(batch, { connector: 'fake', council, normalize: fakeNormalize, publisher: memoryPublisher(journal), state, clock: fixedClock('2025-11-03T11:00:00Z') });
+    expect(outcomes).toEqual([{ status: 'committed', published: 1, deadLettered: 1, skipped: 0 }]);
+    expect(journal.at(-1)).toBe('checkpoint:{"offset":2}');
   });
 });
 

@@ -18,6 +18,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { startHostile, type Hostile } from '../simulators/soap/hostile.js';
 import { wsdlText } from '../simulators/soap/serve.js';
 import { tempDir } from './harness.js';
+import { committed } from '../helpers/outcome.js';
 
 const SECRET = `casebridge-secret-${process.pid}-${Date.now()}`;
 const ENVELOPES = join(import.meta.dirname, 'envelopes');
@@ -72,7 +73,7 @@ async function readAll(cfg: SoapConnectorConfig): Promise<Outcome> {
   try {
     for await (const b of source.read({ checkpoint: undefined, signal: new AbortController().signal })) {
       records.push(...b.records);
-      await b.ack();
+      await b.ack(committed(b));
     }
   } catch (e) {
     if (!(e instanceof CasebridgeError)) throw e;

@@ -12,6 +12,7 @@ import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from 
 import type { ConnectorState } from '../../src/core/state-store.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { systemClock } from '../../src/core/clock.js';
+import { committed } from '../helpers/outcome.js';
 
 export type DbName = 'postgres' | 'mariadb';
 
@@ -132,7 +133,7 @@ export async function poll(source: Source, state: ConnectorState, opts: { maxBat
     batches.push(batch);
     records.push(...batch.records);
     await state.commit({ checkpoint: batch.checkpoint });
-    await batch.ack();
+    await batch.ack(committed(batch));
     if (opts.maxBatches !== undefined && batches.length >= opts.maxBatches) break;
     if (batches.length > 10_000) throw new Error('runaway poll');
   }

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import picomatch from 'picomatch';
-import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject, StateWrite } from '../../core/source.js';
+import { ackOnce, type Checkpoint, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceReject, type StateWrite } from '../../core/source.js';
 import { describeError, isRetriable } from '../../core/errors.js';
 import { durationMs } from '../../core/units.js';
 import { sha256Hex } from '../../event/identity.js';
@@ -193,7 +193,6 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
   function rejectWholeBatch(file: DroppedFile, sha256: string, reason: string, cp: FileCheckpoint, stats: Partial<FileStats> = {}, samples: string[] = [], unreadable = false): SourceBatch {
     const text = reasonFile(file, sha256, reason, stats, samples);
     const reject: SourceReject = { reason: `file ${file.name} rejected: ${reason}`, original: { file: file.name, size: file.size, sha256 }, position: { file: file.name } };
-    let acked = false;
     return {
       records: [],
       // A file refused whole (never read, or unreadable part-way such as a DTD) is a dead letter of
@@ -202,12 +201,11 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       rejectedFile: { file: file.name, reason },
       checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'rejected', at: clock.now().toISOString() } } as Checkpoint,
       stateWrites: [ledgerWrite(file, sha256, 'rejected', stats, reason)],
-      async ack() {
-        if (acked) return;
+      ack: ackOnce(async (outcome) => {
+        if (outcome.status !== 'committed') return;
         await afterAction(file, 'rejected', sha256, text);
-        acked = true;
         log.warn({ file: file.name, reason }, `file rejected: ${reason}`);
-      },
+      }),
     };
   }
 
@@ -386,11 +384,12 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
           },
         } as Checkpoint,
         ...(config.mode === 'snapshot' ? { snapshot: { ...listing, final: false } } : {}),
-        async ack() {},
-        onOutcome(o) {
-          stats.deadLettered += o.deadLettered;
-          stats.published += o.published;
-        },
+        // Counted before the file's next batch is read: the reject threshold looks at them.
+        ack: ackOnce(async (outcome) => {
+          if (outcome.status === 'failed') return;
+          stats.deadLettered += outcome.deadLettered;
+          stats.published += outcome.published;
+        }),
       };
       records = [];
       rejects = [];
@@ -452,18 +451,16 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
 
     // The file's last batch: no records, just "this file is done". Every earlier batch is
     // published and its outcome known when the runtime pulls this one.
-    let acked = false;
     yield {
       records: [],
       checkpoint: { ...cp, current: undefined, last: { name: file.name, sha256, outcome: 'processed', at: clock.now().toISOString() } } as Checkpoint,
       stateWrites: [ledgerWrite(file, sha256, 'processed', stats)],
       ...(config.mode === 'snapshot' ? { snapshot: { ...listing, final: true } } : {}),
-      async ack() {
-        if (acked) return;
+      ack: ackOnce(async (outcome) => {
+        if (outcome.status !== 'committed') return;
         await afterAction(file, 'processed', sha256);
-        acked = true;
         log.info({ file: file.name, records: stats.records, rejects: stats.rejects, published: stats.published }, 'file read');
-      },
+      }),
     };
   }
 

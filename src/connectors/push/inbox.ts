@@ -1,8 +1,8 @@
 /**
  * Notifications waiting to be published. The HTTP handler submits one batch per request and waits;
  * the source's read() takes batches in arrival order and yields them to the runtime. The request
- * is answered from the batch's ack() (published and committed → success), nack() (publishing
- * failed → error) or a timeout (→ error): the supplier retries on an error, and a retried
+ * is answered from the batch's ack: outcome committed → success, failed (publishing failed) →
+ * error; or a timeout (→ error): the supplier retries on an error, and a retried
  * notification gives the same event ids, so nothing is lost and nothing is doubled downstream.
  */
 import type { SourceBatch, SourceRecord, SourceReject } from '../../core/source.js';
@@ -59,8 +59,11 @@ export class Inbox {
       batch: {
         records,
         ...(rejects.length ? { rejects } : {}),
-        ack: async () => item.settle({ ok: true }),
-        nack: async () => item.settle({ ok: false, status: 503, reason: 'the notification could not be published; retry later', retryAfterSeconds: 30 }),
+        // A preview publishes nothing: the supplier hears nothing until the timeout (retry later).
+        ack: async (outcome) => {
+          if (outcome.status === 'committed') item.settle({ ok: true });
+          else if (outcome.status === 'failed') item.settle({ ok: false, status: 503, reason: 'the notification could not be published; retry later', retryAfterSeconds: 30 });
+        },
       },
     };
     const timer = setTimeout(

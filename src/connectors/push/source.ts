@@ -1,7 +1,7 @@
 /**
  * A push connector: an HTTP listener (one per connector) that receives a supplier's notifications
  * and yields one batch per notification. It never answers success by itself: the reply waits for
- * the batch's ack() (published and committed) and turns into an error on nack() or timeout, so the
+ * the batch's ack (outcome committed) and turns into an error on a failed outcome or timeout, so the
  * supplier keeps the notification and sends it again.
  */
 import { readFileSync } from 'node:fs';

@@ -11,7 +11,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { durationMs } from '../../core/units.js';
 import { CasebridgeError, ConfigError, isRetriable, SourceError } from '../../core/errors.js';
 import type { SourcePosition } from '../../event/case-event.js';
-import type { Checkpoint, ReadContext, Source, SourceBatch, SourceDeps, SourceRecord, SourceReject } from '../../core/source.js';
+import { ignoreOutcome, type Checkpoint, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord, type SourceReject } from '../../core/source.js';
 import { type RestConnectorConfig, type RestPagination } from './config.js';
 import { byteSize } from '../../core/units.js';
 import { createRestHttp, type JsonResponse } from './http-client.js';
@@ -259,7 +259,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     let run: RunState = { since: now, until: now, pages: 0 };
     let previousPage = new Set<string>();
     let restarts = 0;
-    const ack = async () => undefined;
+    const ack = ignoreOutcome;
     while (!ctx.signal.aborted) {
       if (run.pages >= config.maxPages) {
         throw new SourceError(`more than maxPages (${config.maxPages}) pages in one listing; the API may be looping — raise maxPages if it is genuinely this large`, {
@@ -399,7 +399,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
 }
 
 function* chunks(records: SourceRecord[], rejects: SourceReject[], checkpoint: Checkpoint | undefined, size: number): Generator<SourceBatch> {
-  const ack = async () => undefined;
+  const ack = ignoreOutcome;
   if (records.length <= size) {
     yield { records, ...(rejects.length ? { rejects } : {}), ...(checkpoint ? { checkpoint } : {}), ack };
     return;

@@ -514,8 +514,8 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
             ...(final && warning ? { warnings: [warning] } : {}),
             // Only the page's last chunk moves the position: a crash mid-page repeats the page.
             ...(final ? { checkpoint: next as unknown as Checkpoint } : {}),
-            ack: async () => {
-              if (final) logger.debug({ page, complete: last }, 'window position committed');
+            ack: async (outcome) => {
+              if (final && outcome.status === 'committed') logger.debug({ page, complete: last }, 'window position committed');
             },
           };
           yield batch;

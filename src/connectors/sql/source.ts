@@ -15,7 +15,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { durationMs } from '../../core/units.js';
 import { ConfigError, SourceError, isRetriable, type CasebridgeError } from '../../core/errors.js';
-import type { ReadContext, Source, SourceBatch, SourceDeps, SourceRecord } from '../../core/source.js';
+import { ignoreOutcome, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceRecord } from '../../core/source.js';
 import { isKeyableType, isTimestampType, resolveColumn, resolveResultColumn, resolveTable } from './catalogue.js';
 import { sqlConfigProblems, type SqlConnectorConfig } from './config.js';
 import { keyParamType, type Dialect, type FieldInfo, type LowerBound, type ParamType, type SqlPool } from './dialect.js';
@@ -289,7 +289,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
       afterKey = nextKey;
       lower = 'keyset';
       const checkpoint: IncrementalCheckpoint = { mode: 'incremental', column: plan.updatedAt!, ts: since, key: afterKey, at: toIsoWithOffset(ts, zone) };
-      yield { records, checkpoint, ack: noop };
+      yield { records, checkpoint, ack: ignoreOutcome };
       if (rows.length < batchSize) return;
     }
   }
@@ -333,7 +333,7 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
         checkpoint = { mode: 'snapshot', snapshot: id, done: false, afterKey, at: fetchedAt };
       }
       first = false;
-      yield { records, checkpoint, snapshot: { id, final, onMissing, maxCloseShare: read.maxCloseShare }, ack: noop };
+      yield { records, checkpoint, snapshot: { id, final, onMissing, maxCloseShare: read.maxCloseShare }, ack: ignoreOutcome };
       if (final) return;
     }
   }
@@ -398,7 +398,6 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
   };
 }
 
-const noop = async (): Promise<void> => {};
 
 function keyText(v: unknown): string {
   if (v instanceof DbTimestamp) return v.toString();
