@@ -12,6 +12,7 @@ import type { Checkpoint, Source, SourceBatch } from '../../../src/core/source.j
 import { CaseEvent } from '../../../src/event/case-event.js';
 import { eventSchemas } from '../../../src/event/json-schema.js';
 import { openSqliteStateStore } from '../../../src/runtime/sqlite-state-store.js';
+import { committed } from '../../helpers/outcome.js';
 
 export function directSource(connector: Record<string, unknown>, opts: { clock?: Clock } = {}): Source {
   const config = RestConnectorConfig.parse(connector);
@@ -30,7 +31,7 @@ export async function drain(s: Source, opts: { checkpoint?: Checkpoint; between?
   try {
     for await (const b of s.read({ checkpoint: opts.checkpoint, signal: new AbortController().signal })) {
       batches.push(b);
-      await b.ack();
+      await b.ack(committed(b));
       opts.between?.(batches.length);
     }
     return { batches };
