@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeadLetter } from '../core/dead-letter.js';
-import { PublishError } from '../core/errors.js';
+import { ConfigError, PublishError } from '../core/errors.js';
 import type { OutgoingEvent, Publisher, PublisherHealth } from '../core/publisher.js';
 
 export interface LocalLogOptions {
@@ -68,7 +68,9 @@ class RotatingLog {
    */
   private async write(text: string): Promise<void> {
     const buf = Buffer.from(text, 'utf8');
-    if (!this.handle || (this.size > 0 && this.size + buf.length > this.opts.rotateBytes)) await this.rotate();
+    if (!this.handle) await this.rotate();
+    // Also right after resuming a file from an earlier run, which may already be nearly full.
+    if (this.size > 0 && this.size + buf.length > this.opts.rotateBytes) await this.rotate();
     const h = this.handle!;
     if (this.untrimmed) {
       await h.truncate(this.size);
@@ -152,7 +154,16 @@ export function createLocalLogPublisher(opts: LocalLogOptions): Publisher & { re
   return {
     dir: opts.dir,
     async start() {
-      mkdirSync(opts.dir, { recursive: true });
+      try {
+        mkdirSync(opts.dir, { recursive: true });
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        // A file in the way or a folder we may not write stays wrong until a person changes it.
+        if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+          throw new ConfigError(`publisher.dir ${opts.dir} cannot be used as the event log folder: ${code}`, { cause, context: { field: 'publisher.dir', file: opts.dir } });
+        }
+        throw new PublishError(`cannot create the event log folder ${opts.dir}: ${(cause as Error).message}`, { cause, retriable: true, code: 'local_log_write' });
+      }
       events = new RotatingLog(opts.dir, 'events', opts);
       letters = new RotatingLog(opts.dir, 'dead-letters', opts);
     },

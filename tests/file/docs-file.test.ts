@@ -19,6 +19,7 @@ import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { memoryPublisher, type MemoryPublisher } from '../helpers/memory-publisher.js';
 import { tempDir } from './harness.js';
+import { until } from '../helpers/until.js';
 
 const DOC = 'docs/file.md';
 const MARKER = '# file-example';
@@ -112,10 +113,6 @@ async function gatewayFor(loaded: LoadedConfig): Promise<{ gateway: Gateway; pub
   return { gateway, publisher };
 }
 
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; waited < ms && !cond(); waited += 100) await new Promise((r) => setTimeout(r, 100));
-}
-
 describe(`${DOC} examples`, () => {
   it('has the three complete examples the page promises', () => {
     expect(examples.length).toBeGreaterThanOrEqual(3);
@@ -198,16 +195,23 @@ describe(`${DOC} examples, run`, () => {
     expect(bytes.includes(0x93) && bytes.includes(0xa3)).toBe(true); // “ and £ as Windows writes them
     writeFileSync(join(drop, name), bytes);
 
+    // An earlier export that is complete (its marker is there) but has no rows: once the watcher
+    // has moved it, it has looked at the folder with our file in it — the signal that it skipped it.
+    const earlier = 'CRM_History_20251103_1400.csv';
+    writeFileSync(join(drop, earlier), iconv.encode(csv.split('\r\n')[0] + '\r\n', 'windows-1252'));
+    writeFileSync(join(drop, `${earlier}.done`), '');
+
     const { gateway, publisher } = await gatewayFor(loaded);
     await gateway.start();
+    await until(() => existsSync(join(drop, 'processed', earlier)), 'the complete earlier export to be moved');
+    expect(existsSync(join(drop, 'processed', earlier))).toBe(true);
     // No marker yet: the file is not complete, whatever its age.
-    await new Promise((r) => setTimeout(r, 1500));
     expect(publisher.events).toEqual([]);
     expect(existsSync(join(drop, name))).toBe(true);
 
     writeFileSync(join(drop, `${name}.done`), '');
     // The file and its marker are moved one after the other: wait for both, not the first.
-    await until(() => existsSync(join(drop, 'processed', name)) && existsSync(join(drop, 'processed', `${name}.done`)), 30_000);
+    await until(() => existsSync(join(drop, 'processed', name)) && existsSync(join(drop, 'processed', `${name}.done`)), 'the file and its marker to be moved once the marker appeared');
     expect(existsSync(join(drop, 'processed', name))).toBe(true);
     expect(existsSync(join(drop, 'processed', `${name}.done`))).toBe(true);
     expect(existsSync(join(drop, name))).toBe(false);

@@ -137,3 +137,15 @@ export function track<T>(p: Promise<T>): { settled(): boolean; promise: Promise<
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The positive signal before a "still no reply" check: an unauthenticated request to the same
+ * receiver, sent after the held one was taken in, is refused (401) straight away. The receiver is
+ * answering; if it had answered the held request early, that reply would have been written before
+ * this request was even sent.
+ */
+export async function receiverAnswersOthers(url: string): Promise<number> {
+  const res = await fetch(url, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+  await res.arrayBuffer();
+  return res.status;
+}

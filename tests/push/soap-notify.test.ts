@@ -9,7 +9,7 @@ import soap from 'soap';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CaseEvent } from '../../src/event/case-event.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
-import { sleep, soapConnector, startPushGateway, track, type PushHarness } from './helpers.js';
+import { receiverAnswersOthers, soapConnector, startPushGateway, track, type PushHarness } from './helpers.js';
 
 let h: PushHarness | undefined;
 afterEach(async () => {
@@ -81,7 +81,7 @@ describe('push SOAP: NotifyCaseUpdated through the soap client', () => {
     const publishing = h.nextPublish();
     const call = track<[{ Acknowledged: boolean }]>(c.NotifyCaseUpdatedAsync({ CaseNotification: notification('HR-25-004102', 'APPOINTED', '2025-11-03T15:00:00') }));
     await publishing;
-    await sleep(300);
+    expect(await receiverAnswersOthers(h.url)).toBe(401);
     expect(call.settled()).toBe(false);
     gate.release();
     const [result] = await call.promise;

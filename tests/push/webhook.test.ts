@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CaseEvent } from '../../src/event/case-event.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { renderCase, generateCases } from '../simulators/rest/housing-repairs.js';
-import { signedHeaders, sleep, startPushGateway, track, webhookConnector, webhookSecret, type PushHarness } from './helpers.js';
+import { signedHeaders, receiverAnswersOthers, startPushGateway, track, webhookConnector, webhookSecret, type PushHarness } from './helpers.js';
 
 const env = { REPAIRS_WEBHOOK_SECRET: webhookSecret };
 const cases = generateCases(5, '2025-11-03T09:00:00Z');
@@ -47,7 +47,7 @@ describe('push webhook: acknowledged only after publishing', () => {
     const body = notification(1);
     const reply = track(post(h.url, body, signedHeaders(body)));
     await publishing;
-    await sleep(300);
+    expect(await receiverAnswersOthers(h.url)).toBe(401);
     expect(reply.settled()).toBe(false);
     expect(publisher.events).toHaveLength(0);
     gate.release();

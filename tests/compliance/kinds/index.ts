@@ -1,0 +1,9 @@
+/** Every connector kind the compliance suite runs. A new kind adds its adapter file and one line here. */
+import { localFolder, sftpFolder } from './file.js';
+import { rest } from './rest.js';
+import { soap } from './soap.js';
+import { push } from './push.js';
+import { mariadb, postgres } from './sql.js';
+import type { SourceKind } from './types.js';
+
+export const SOURCE_KINDS: SourceKind[] = [localFolder, sftpFolder, postgres, mariadb, soap, rest, push];
