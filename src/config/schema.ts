@@ -9,6 +9,7 @@ import { Lookups } from '../normalize/mapping-schema.js';
 import { connectorConfigSchemas } from '../connectors/registry.js';
 import { KafkaPublisherConfig } from '../publish/kafka/config.js';
 import { Duration, Secret } from '../core/units.js';
+import { StateConfig } from './state.js';
 
 export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
@@ -33,13 +34,7 @@ export const GatewayConfig = z
     version: z.literal(1).describe('Config format version'),
     councils: z.array(Council.extend({ topic: z.string().optional().describe('Override the topic for this council') }).strict()).min(1),
     lookups: Lookups.optional().describe('Lookup tables shared by every connector'),
-    state: z
-      .object({
-        type: z.literal('sqlite').default('sqlite'),
-        path: z.string().min(1).default('./var/state.sqlite').describe('Relative to the config file'),
-      })
-      .strict()
-      .default({ type: 'sqlite', path: './var/state.sqlite' }),
+    state: StateConfig.default({ type: 'sqlite', path: './var/state.sqlite' }),
     publisher: PublisherConfig.default({ type: 'local-log', dir: './var/events', rotateBytes: 64 * 1024 * 1024, fsync: true }),
     http: z
       .object({

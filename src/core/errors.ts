@@ -62,6 +62,17 @@ export class PublishError extends CasebridgeError {}
 /** The state store could not read or commit. */
 export class StateError extends CasebridgeError {}
 
+/**
+ * A commit was refused because this instance no longer holds the connector's lease (another
+ * instance took over, or the lease was never held). Never retriable for this holder: retrying
+ * cannot succeed, and the batch will be read again by the new holder.
+ */
+export class FencedError extends StateError {
+  constructor(message: string, opts: { cause?: unknown; context?: ErrorContext } = {}) {
+    super(message, { code: 'fenced', ...opts, retriable: false });
+  }
+}
+
 export function isRetriable(err: unknown): boolean {
   return err instanceof CasebridgeError && err.retriable;
 }

@@ -34,8 +34,29 @@ export interface ConnectorState extends ConnectorStateView {
   commit(update: StateUpdate): Promise<void>;
 }
 
+/**
+ * The lease a commit must still hold: the instance's id and the lease's fencing token (which grows
+ * by one every time the lease changes holder, and is never reused).
+ */
+export interface Fence {
+  holder: string;
+  token: number;
+}
+
+export interface ConnectorStateOptions {
+  /**
+   * Given: every commit checks, in its own transaction, that this lease is still the connector's
+   * current one, and is refused with a FencedError when it is not — so an instance that was paused
+   * past its lease can never commit after another took over. Returning undefined means "I hold no
+   * lease now", and the commit is refused too. Only a shared store (PostgreSQL) can fence.
+   */
+  fence?: () => Fence | undefined;
+  /** Called once per refused commit, before the FencedError is thrown (for a metric). */
+  onFenced?: (fence: Fence | undefined) => void;
+}
+
 export interface StateStore {
-  forConnector(connector: string): ConnectorState;
+  forConnector(connector: string, options?: ConnectorStateOptions): ConnectorState;
   /** Release the store; safe to call twice. */
   close(): Promise<void>;
 }

@@ -2,7 +2,6 @@
  * The gateway: one state store, one publisher, one runner per enabled connector, and the HTTP
  * endpoint. Everything it needs can be passed in, so tests run it with fakes or real parts alike.
  */
-import { resolve } from 'node:path';
 import { durationMs } from '../core/units.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConnectorConfig } from '../config/schema.js';
@@ -19,7 +18,7 @@ import { ConfigError, describeError, isRetriable } from '../core/errors.js';
 import { startHttpServer, type StatusReport } from './http-server.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
-import { openSqliteStateStore } from './sqlite-state-store.js';
+import { openStateStore } from './state/open-state-store.js';
 import type { StateStore } from '../core/state-store.js';
 
 export interface GatewayOptions {
@@ -101,8 +100,15 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.log.level });
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true });
-  const stateStore = opts.stateStore ?? openSqliteStateStore(resolve(baseDir, config.state.path));
-  const publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils, connectors: config.connectors.map((c) => ({ name: c.name, council: c.council })) }));
+  const stateStore = opts.stateStore ?? (await openStateStore(config.state, { baseDir, onPoolError: (err) => logger.warn(`state store connection failed: ${err.message}`) }));
+  let publisher: Publisher;
+  try {
+    publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils, connectors: config.connectors.map((c) => ({ name: c.name, council: c.council })) }));
+  } catch (err) {
+    // A PostgreSQL pool left open would keep the process alive after the failed start.
+    if (!opts.stateStore) await stateStore.close().catch(() => undefined);
+    throw err;
+  }
   const publishTimeoutMs = opts.publishTimeoutMs ?? (config.publisher.type === 'kafka' ? durationMs(config.publisher.requestTimeout) : 30_000);
   const inFlight = trackInFlight(publisher);
   const compileMapping = opts.compileMapping ?? defaultCompileMapping;
@@ -244,7 +250,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         for (const r of runners.values()) await within(r.close().catch((e: Error) => logger.warn(`closing ${r.name}: ${e.message}`)));
         if (!(await within(publisher.close().catch((e: Error) => logger.warn(`closing publisher: ${e.message}`))))) logger.warn('publisher did not close within shutdownGrace');
         // A run still inside a hung publish never commits after this: the store is closed under it.
-        stateStore.close();
+        await within(stateStore.close().catch((e: Error) => logger.warn(`closing state store: ${e.message}`)));
         await within(httpClose?.() ?? Promise.resolve());
       })();
       return stopping;

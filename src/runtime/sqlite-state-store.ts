@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError } from '../core/errors.js';
-import type { Checkpoint, ConnectorState, StateStore, StateWrite } from '../core/state-store.js';
+import type { Checkpoint, ConnectorState, ConnectorStateOptions, StateStore, StateWrite } from '../core/state-store.js';
 
 const RESTORE_HINT = 'restore it from a copy made with `casebridge state backup`, or delete it to start afresh (every source is then read again from the start)';
 
@@ -104,7 +104,15 @@ export function openSqliteStateStore(path: string): StateStore {
   let closed = false;
   const parse = <T>(text: string): T => JSON.parse(text) as T;
   return {
-    forConnector(connector: string): ConnectorState {
+    forConnector(connector: string, options?: ConnectorStateOptions): ConnectorState {
+      // One file belongs to one process: there is no lease to check, and pretending to fence
+      // would promise a guarantee this store cannot give.
+      if (options?.fence) {
+        throw new StateError(`connector ${connector}: fencing needs a shared state store (state.type: postgres); the SQLite file cannot hold leases`, {
+          code: 'state_no_fencing',
+          context: { connector },
+        });
+      }
       return {
         connector,
         async checkpoint() {

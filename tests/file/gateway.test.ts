@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import { openTestStateStore } from '../helpers/state-store.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { tempDir } from './harness.js';
 
@@ -32,7 +32,7 @@ ${connector}
 async function gatewayFor(dir: string, yaml: string) {
   const loaded = parseConfigText(yaml, join(dir, 'casebridge.yaml'), dir, {});
   const publisher = memoryPublisher();
-  const stateStore = openSqliteStateStore(join(dir, 'state.sqlite'));
+  const stateStore = await openTestStateStore(dir);
   const gateway = await createGateway({ loaded, publisher, stateStore, http: false, logger: silentLogger() });
   await gateway.open();
   cleanups.push(() => gateway.stop());

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { IncrementalCheckpoint, SnapshotCheckpoint } from '../../src/connectors/sql/source.js';
 import type { Source, SourceBatch } from '../../src/core/source.js';
 import { ConfigError, SourceError } from '../../src/core/errors.js';
-import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import { openTestStateStore } from '../helpers/state-store.js';
 import type { StateStore } from '../../src/core/state-store.js';
 import { deps, keysOf, openHarness, poll, sleep, sqlConfig, uniqueName, type DbName, type Harness } from './harness.js';
 
@@ -27,13 +27,13 @@ export function defineSqlScenarios(db: DbName): void {
 
   beforeAll(async () => {
     h = await openHarness(db);
-    store = openSqliteStateStore(join(mkdtempSync(join(tmpdir(), `cb-sql-${db}-`)), 'state.sqlite'));
+    store = await openTestStateStore(mkdtempSync(join(tmpdir(), `cb-sql-${db}-`)));
   });
   afterAll(async () => {
     for (const s of sources) await s.close();
     for (const t of tables) await h.exec(`DROP TABLE IF EXISTS ${h.q(t)}`);
     await h.close();
-    store.close();
+    await store.close();
   });
 
   /** A cases table: id, ref, status, updated_at (zone-less unless `zoned`). */

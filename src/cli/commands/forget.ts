@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { LEDGER_NAMESPACE, type LedgerEntry } from '../../connectors/file/index.js';
-import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
+import { openStateStore } from '../../runtime/state/open-state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
@@ -36,9 +36,11 @@ export function registerForget(program: Command): void {
       const connector = config.connectors.find((c) => c.name === name);
       if (!connector) throw new ExitError(EXIT.usage, `no connector named "${name}" in ${file} (have: ${config.connectors.map((c) => c.name).join(', ')})`);
       if (connector.type !== 'file') throw new ExitError(EXIT.usage, `connector "${name}" is a ${connector.type} connector; only file connectors keep a ledger`);
-      const statePath = resolve(baseDir, config.state.path);
-      if (!existsSync(statePath)) throw new ExitError(EXIT.failed, `no state store at ${statePath}: nothing has been read yet`);
-      const store = openSqliteStateStore(statePath);
+      if (config.state.type === 'sqlite') {
+        const statePath = resolve(baseDir, config.state.path);
+        if (!existsSync(statePath)) throw new ExitError(EXIT.failed, `no state store at ${statePath}: nothing has been read yet`);
+      }
+      const store = await openStateStore(config.state, { baseDir });
       const state = store.forConnector(name);
       const results: { file: string; sha256: string; outcome: string; forgotten: boolean; note: string }[] = [];
       try {

@@ -13,7 +13,7 @@ import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../core/logger.js';
 import { createMetrics } from '../../runtime/metrics.js';
 import { overlayStateStore } from '../../runtime/overlay-state-store.js';
-import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
+import { openStateStore } from '../../runtime/state/open-state-store.js';
 import type { StateStore } from '../../core/state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
@@ -54,9 +54,9 @@ export function registerPreview(program: Command): void {
       const max = Number(opts.limit);
       if (!Number.isInteger(max) || max < 1) throw new ExitError(EXIT.usage, `--limit takes a positive whole number, not ${opts.limit}`);
 
-      const statePath = resolve(baseDir, config.state.path);
       // Never create a state file: a preview of a connector that never ran starts from nothing.
-      const base: StateStore | undefined = !opts.fromStart && existsSync(statePath) ? openSqliteStateStore(statePath) : undefined;
+      const fresh = opts.fromStart || (config.state.type === 'sqlite' && !existsSync(resolve(baseDir, config.state.path)));
+      const base: StateStore | undefined = fresh ? undefined : await openStateStore(config.state, { baseDir });
       const committed = base?.forConnector(name);
       const hadCheckpoint = (await committed?.checkpoint()) !== undefined;
       const ledgerSize = committed ? await countEntries(committed.entries('file-ledger')) : 0;

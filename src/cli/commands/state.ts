@@ -2,18 +2,24 @@
  * `casebridge state check CONFIG` and `casebridge state backup CONFIG DEST`: the state file holds
  * every checkpoint, so an operator needs to know it is sound and to copy it safely while the
  * gateway runs (SQLite's online backup, not a file copy that can catch a half-written page).
+ * `casebridge state migrate --from sqlite:PATH --to postgres:URL` moves the state to PostgreSQL.
  */
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeError } from '../../core/errors.js';
+import { copySqliteToPostgres, countPostgres } from '../../runtime/state/copy-sqlite-to-postgres.js';
+import { describePostgresUrl, openPostgresStateStore } from '../../runtime/state/postgres-state-store.js';
 import { damagedStateError, integrityProblems, refuseBadStateFile } from '../../runtime/sqlite-state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
 function statePathOf(file: string): string {
   const { config, baseDir } = loadOrExit(file);
+  if (config.state.type !== 'sqlite') {
+    throw new ExitError(EXIT.usage, `${file} keeps its state in PostgreSQL: check and back it up with PostgreSQL's own tools (pg_dump --schema=${config.state.schema}); this command reads the SQLite state file`);
+  }
   const path = resolve(baseDir, config.state.path);
   if (!existsSync(path)) throw new ExitError(EXIT.failed, `no state file at ${path}: nothing has been read yet`);
   return path;
@@ -42,7 +48,7 @@ function failWith(err: unknown): never {
 }
 
 export function registerState(program: Command): void {
-  const state = program.command('state').description('Check or back up the state file (checkpoints, processed-file ledger, case memory)');
+  const state = program.command('state').description('Check, back up or migrate the state (checkpoints, processed-file ledger, case memory)');
 
   state
     .command('check')
@@ -100,5 +106,57 @@ export function registerState(program: Command): void {
       const copy = openChecked(target);
       copy.close();
       process.stdout.write(`backed up ${path} to ${target} (${statSync(target).size} bytes, integrity check passed)\n`);
+    });
+
+  state
+    .command('migrate')
+    .description('Copy every checkpoint and remembered entry from a SQLite state file to PostgreSQL (stop the gateway first)')
+    .requiredOption('--from <sqlite:PATH>', 'the SQLite state file, e.g. sqlite:./var/state.sqlite')
+    .requiredOption('--to <postgres:URL>', 'the PostgreSQL database, e.g. "postgres:$CASEBRIDGE_STATE_URL" (postgres://user:password@host:5432/db)')
+    .option('--schema <name>', 'schema holding the casebridge tables (as state.schema in the config)', 'casebridge')
+    .option('--force', 'replace state the target already holds for these connectors')
+    .option('--json', 'machine-readable result')
+    .action(async (opts: { from: string; to: string; schema: string; force?: boolean; json?: boolean }) => {
+      const from = /^sqlite:(.+)$/.exec(opts.from)?.[1];
+      if (!from) throw new ExitError(EXIT.usage, `--from takes sqlite:PATH (the state file), not ${opts.from}`);
+      const url = /^postgres(ql)?:\/\//.test(opts.to) ? opts.to : /^postgres:(postgres(ql)?:\/\/.*)$/.exec(opts.to)?.[1];
+      if (!url) throw new ExitError(EXIT.usage, '--to takes postgres:URL with a postgres:// or postgresql:// URL');
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new ExitError(EXIT.usage, `--schema takes a lower-case PostgreSQL identifier (letters, digits, _), not ${opts.schema}`);
+      const path = resolve(from);
+      if (!existsSync(path)) throw new ExitError(EXIT.failed, `no state file at ${path}`);
+      const where = `${describePostgresUrl(url)} (schema ${opts.schema})`;
+      let target;
+      try {
+        target = await openPostgresStateStore({ url, schema: opts.schema, poolSize: 2 });
+      } catch (err) {
+        failWith(err);
+      }
+      try {
+        const result = await copySqliteToPostgres(path, target, { force: opts.force ?? false });
+        // Counted again from a fresh connection, after the copy committed.
+        const after = await countPostgres(target.pool, target, result.connectors.map((c) => c.connector));
+        const verified = result.connectors.every((c) => {
+          const t = after.find((a) => a.connector === c.connector);
+          return t?.checkpoints === c.checkpoints && t.entries === c.entries;
+        });
+        if (!verified) throw new ExitError(EXIT.failed, `copied to ${where}, but the counts read back differ from ${path}: ${JSON.stringify(after)}`);
+        const total = result.connectors.reduce((a, c) => ({ checkpoints: a.checkpoints + c.checkpoints, entries: a.entries + c.entries }), { checkpoints: 0, entries: 0 });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ from: path, to: where, ...result, total, verified }, null, 2) + '\n');
+        } else {
+          process.stdout.write(`copied ${path} to ${where}: ${total.checkpoints} checkpoints, ${total.entries} remembered entries\n`);
+          for (const c of result.connectors) process.stdout.write(`  ${c.connector}: ${c.checkpoints} checkpoint, ${c.entries} entries\n`);
+          if (!result.connectors.length) process.stdout.write('  the state file holds nothing yet\n');
+          if (result.replaced.checkpoints || result.replaced.entries) {
+            process.stdout.write(`replaced what the target held for these connectors (--force): ${result.replaced.checkpoints} checkpoints, ${result.replaced.entries} entries\n`);
+          }
+          process.stdout.write('verified: the counts read back from PostgreSQL match the file. Now set state: { type: postgres, url: ... } in the config.\n');
+        }
+      } catch (err) {
+        if (err instanceof ExitError) throw err;
+        failWith(err);
+      } finally {
+        await target.close();
+      }
     });
 }

@@ -1,0 +1,34 @@
+/**
+ * Where the gateway keeps checkpoints and per-source memory: one SQLite file (the embedded
+ * default, one process) or PostgreSQL (shared by several gateways, with connector leases).
+ */
+import { z } from 'zod';
+import { Secret } from '../core/units.js';
+
+export const SqliteStateConfig = z
+  .object({
+    type: z.literal('sqlite').default('sqlite'),
+    path: z.string().min(1).default('./var/state.sqlite').describe('Relative to the config file'),
+  })
+  .strict();
+export type SqliteStateConfig = z.infer<typeof SqliteStateConfig>;
+
+export const PostgresStateConfig = z
+  .object({
+    type: z.literal('postgres'),
+    // The scheme is checked when the store opens: `validate` without the secret sets a placeholder here.
+    url: Secret.describe(
+      'Connection URL, e.g. ${env:CASEBRIDGE_STATE_URL} (holds the password: keep it out of the file)',
+    ),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL identifier (letters, digits, _)')
+      .default('casebridge')
+      .describe('Schema holding the casebridge tables; created and migrated at start'),
+    poolSize: z.number().int().min(1).max(100).default(10).describe('Connections the store may open'),
+  })
+  .strict();
+export type PostgresStateConfig = z.infer<typeof PostgresStateConfig>;
+
+export const StateConfig = z.discriminatedUnion('type', [SqliteStateConfig, PostgresStateConfig]);
+export type StateConfig = z.infer<typeof StateConfig>;

@@ -1,0 +1,21 @@
+/** Opens the state store a gateway config names. */
+import { resolve } from 'node:path';
+import { ConfigError } from '../../core/errors.js';
+import type { StateStore } from '../../core/state-store.js';
+import type { StateConfig } from '../../config/state.js';
+import { openSqliteStateStore } from '../sqlite-state-store.js';
+import { openPostgresStateStore } from './postgres-state-store.js';
+
+export interface OpenStateStoreOptions {
+  /** The config file's folder: a relative SQLite path is relative to it. */
+  baseDir: string;
+  onPoolError?: (err: Error) => void;
+}
+
+export async function openStateStore(config: StateConfig, opts: OpenStateStoreOptions): Promise<StateStore> {
+  if (config.type === 'sqlite') return openSqliteStateStore(resolve(opts.baseDir, config.path));
+  if (!/^postgres(ql)?:\/\//.test(config.url)) {
+    throw new ConfigError('state.url must be a postgres:// or postgresql:// URL', { context: { field: 'state.url' } });
+  }
+  return openPostgresStateStore({ url: config.url, schema: config.schema, poolSize: config.poolSize, ...(opts.onPoolError ? { onPoolError: opts.onPoolError } : {}) });
+}
