@@ -22,7 +22,7 @@ import { fixedClock } from '../../src/core/clock.js';
 import { createGateway } from '../../src/runtime/gateway.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startHostile } from '../../tests/simulators/soap/hostile.js';
-import { WasteSimulator } from '../../tests/simulators/soap/waste.js';
+import { BartecSimulator } from '../../tests/simulators/soap/bartec.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, page: { type: 'string', default: '100' } } });
 const N = Number(values.requests);
@@ -64,7 +64,7 @@ const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
 
 async function main(): Promise<void> {
   const clock = fixedClock(T0);
-  const sim = new WasteSimulator({ pageSize: PAGE, now: () => clock.now() });
+  const sim = new BartecSimulator({ pageSize: PAGE, now: () => clock.now() });
   for (let i = 0; i < N; i++) {
     const r = sim.addRequest({ at: new Date(Date.parse('2025-07-01T00:00:00Z') + i * 1000), uprn: String(5_300_000_000 + i) });
     if (i % 3 === 0) sim.setStatus(r.ServiceRequestID, 'IN PROGRESS', new Date(Date.parse('2025-07-01T06:00:00Z') + i * 1000));

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeError } from '../core/errors.js';
 import { registerForget } from './commands/forget.js';
+import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError()
     .exitOverride();
+  registerInit(program);
   registerValidate(program);
   registerRun(program);
   registerPreview(program);

@@ -69,3 +69,11 @@ export const connectorBase = z.object({
     .default({ rawText: 'omit' }),
   mapping: Mapping,
 });
+
+/** What a council writes under `mapping:` (before defaults). */
+export type MappingInput = z.input<typeof Mapping>;
+
+/** A connector kind that knows its supplier's fields (open311) ships a mapping used when the config gives none. */
+export function mappingOrBuiltIn(builtIn: MappingInput) {
+  return Mapping.prefault(builtIn);
+}

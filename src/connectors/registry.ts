@@ -4,6 +4,8 @@
  */
 import { FileConnectorConfig } from './file/config.js';
 import { createFileSource } from './file/index.js';
+import { Open311ConnectorConfig } from './open311/config.js';
+import { createOpen311Source } from './open311/index.js';
 import { PushConnectorConfig } from './push/config.js';
 import { createPushSource } from './push/index.js';
 import { RestConnectorConfig } from './rest/config.js';
@@ -14,7 +16,7 @@ import { SqlConnectorConfig } from './sql/config.js';
 import { createSqlSource } from './sql/index.js';
 import type { SourceFactory } from '../core/source.js';
 
-export const connectorConfigSchemas = [FileConnectorConfig, SqlConnectorConfig, SoapConnectorConfig, RestConnectorConfig, PushConnectorConfig] as const;
+export const connectorConfigSchemas = [FileConnectorConfig, SqlConnectorConfig, SoapConnectorConfig, RestConnectorConfig, PushConnectorConfig, Open311ConnectorConfig] as const;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const sourceFactories: Record<string, SourceFactory<any>> = {
@@ -23,4 +25,5 @@ export const sourceFactories: Record<string, SourceFactory<any>> = {
   soap: createSoapSource,
   rest: createRestSource,
   push: createPushSource,
+  open311: createOpen311Source,
 };

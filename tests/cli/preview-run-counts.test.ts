@@ -13,9 +13,9 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { startRepairsSimulator } from '../simulators/rest/housing-repairs.js';
-import { HighwaysSimulator } from '../simulators/soap/highways.js';
-import { PlanningSimulator } from '../simulators/soap/planning.js';
-import { WasteSimulator } from '../simulators/soap/waste.js';
+import { ConfirmSimulator } from '../simulators/soap/confirm.js';
+import { UniformSimulator } from '../simulators/soap/uniform.js';
+import { BartecSimulator } from '../simulators/soap/bartec.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'cb-preview-counts-'));
@@ -100,20 +100,20 @@ describe('preview counts what run publishes', () => {
 
     const now = Date.now();
     const hoursAgo = (h: number) => new Date(now - h * 3_600_000);
-    const waste = new WasteSimulator({ pageSize: 4 });
+    const waste = new BartecSimulator({ pageSize: 4 });
     for (let i = 0; i < 10; i++) {
       const r = waste.addRequest({ at: hoursAgo(40 - i * 3), serviceType: 'MISSED BIN', serviceClass: 'WASTE', uprn: String(5_300_012_000 + i), easting: 530_000 + i * 150, northing: 185_000 + i * 90 });
       if (i % 3 === 0) waste.setStatus(r.ServiceRequestID, 'IN PROGRESS', hoursAgo(30 - i * 2));
       if (i % 2 === 0) waste.touch(r.ServiceRequestID, hoursAgo(5)); // a history row that changes nothing
     }
-    const highways = new HighwaysSimulator();
+    const highways = new ConfirmSimulator();
     for (let i = 0; i < 6; i++) {
       const e = highways.addEnquiry({ at: hoursAgo(70 - i * 8), subject: 'PHOL', x: 530_400 + i * 120, y: 186_000 - i * 80 });
       // The same status logged again a day later: the enquiry is listed in two daily windows.
       highways.logStatus(e.EnquiryNumber, 'INP', hoursAgo(60 - i * 8), 'Inspection booked');
       highways.logStatus(e.EnquiryNumber, 'INP', hoursAgo(30 - i * 4), 'Internal: rota change');
     }
-    const planning = new PlanningSimulator();
+    const planning = new UniformSimulator();
     for (let i = 0; i < 4; i++) planning.addApplication({ at: hoursAgo(70 - i * 10), type: 'FUL', proposal: `Proposal ${i + 1}` });
     const servers = [await waste.start({ port: 0 }), await highways.start({ port: 0 }), await planning.start({ port: 0 })];
     const repairs = await startRepairsSimulator({ port: 0, token: 'preview-token', cases: 12, baseTime: hoursAgo(24).toISOString() });

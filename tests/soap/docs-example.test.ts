@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createGateway } from '../../src/runtime/gateway.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { WasteSimulator } from '../simulators/soap/waste.js';
+import { BartecSimulator } from '../simulators/soap/bartec.js';
 import { WSDL_DIR } from '../simulators/soap/serve.js';
 import { tempDir } from './harness.js';
 
@@ -16,9 +16,9 @@ const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const marker = doc.indexOf('<!-- soap-doc-example');
 const block = /```yaml\n([\s\S]*?)```/.exec(doc.slice(marker))![1]!;
 
-let sim: WasteSimulator;
+let sim: BartecSimulator;
 beforeAll(async () => {
-  sim = new WasteSimulator();
+  sim = new BartecSimulator();
   for (let i = 0; i < 3; i++) sim.addRequest({ at: new Date(Date.now() - (3 - i) * 3_600_000) });
   sim.setStatus(51_688, 'CLOSED', new Date(Date.now() - 30 * 60_000));
   await sim.start();
@@ -32,7 +32,7 @@ describe('README SOAP example', () => {
     expect(block).toContain('name: islington-waste');
     const dir = tempDir('cb-soap-doc-');
     mkdirSync(join(dir, 'wsdl'));
-    copyFileSync(join(WSDL_DIR, 'waste-services.wsdl'), join(dir, 'wsdl', 'waste-services.wsdl'));
+    copyFileSync(join(WSDL_DIR, 'bartec-collective.wsdl'), join(dir, 'wsdl', 'bartec-collective.wsdl'));
     const text = block.replace('http://127.0.0.1:8081/WasteServices/Service.asmx', sim.served!.url);
     expect(text).not.toBe(block);
     const loaded = parseConfigText(text, join(dir, 'casebridge.yaml'), dir, { WASTE_PASSWORD: 'waste-secret' });

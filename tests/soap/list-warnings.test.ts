@@ -8,7 +8,7 @@ import { fixedClock } from '../../src/core/clock.js';
 import { summaryTable } from '../../src/cli/output.js';
 import { emptyListWarning } from '../../src/connectors/soap/response-checks.js';
 import { spawnCli } from '../helpers/cli.js';
-import { WasteSimulator } from '../simulators/soap/waste.js';
+import { BartecSimulator } from '../simulators/soap/bartec.js';
 import { openHarness, type Harness } from './harness.js';
 import { stringify } from 'yaml';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,12 +21,12 @@ const env = { WASTE_PASSWORD: 'waste-secret' };
 const RULES = { code: '*.Errors.Result', message: '*.Errors.Message', success: ['0'], retriable: [], sessionExpired: [] };
 const NO_RULES = { success: ['0'], retriable: [], sessionExpired: [] };
 
-let sim: WasteSimulator;
+let sim: BartecSimulator;
 let wsdl: string;
 let h: Harness | undefined;
 beforeEach(async () => {
   clock.set(T0);
-  sim = new WasteSimulator({ pageSize: 4, now: () => clock.now() });
+  sim = new BartecSimulator({ pageSize: 4, now: () => clock.now() });
   for (let i = 0; i < 3; i++) sim.addRequest({ at: new Date(Date.parse('2025-07-01T08:00:00Z') + i * 60_000), uprn: String(5_300_012_000 + i) });
   wsdl = (await sim.start()).wsdlUrl;
 });

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaseEvent } from '../../src/event/case-event.js';
 import { createLogger } from '../../src/core/logger.js';
-import { WorksheetsSimulator } from '../simulators/soap/worksheets.js';
+import { WhitespaceSimulator } from '../simulators/soap/whitespace.js';
 import { WSDL_DIR } from '../simulators/soap/serve.js';
 import { ISLINGTON, openHarness, type Harness } from './harness.js';
 
@@ -43,8 +43,8 @@ function capturedLogger() {
   return { lines, logger: createLogger({ level: 'info', destination }) };
 }
 
-async function setup(extra: Record<string, unknown> = {}): Promise<{ sim: WorksheetsSimulator; h: Harness; log: Record<string, unknown>[] }> {
-  const sim = new WorksheetsSimulator(4);
+async function setup(extra: Record<string, unknown> = {}): Promise<{ sim: WhitespaceSimulator; h: Harness; log: Record<string, unknown>[] }> {
+  const sim = new WhitespaceSimulator(4);
   const served = await sim.start();
   cleanups.push(() => sim.stop());
   const { lines, logger } = capturedLogger();
@@ -55,7 +55,7 @@ async function setup(extra: Record<string, unknown> = {}): Promise<{ sim: Worksh
       council: ISLINGTON.gss,
       system: { supplier: 'Example Works', product: 'Works Manager' },
       retry: { initial: '10ms', max: '50ms' },
-      wsdl: `${WSDL_DIR}/worksheets.wsdl`,
+      wsdl: `${WSDL_DIR}/whitespace-worksheets.wsdl`,
       endpoint: served.url,
       timeout: '5s',
       list: {
@@ -184,7 +184,7 @@ describe('SOAP full listing (list-only supplier)', () => {
   });
 
   it('refuses {{since}} in a full listing, which has no time window', async () => {
-    const sim = new WorksheetsSimulator();
+    const sim = new WhitespaceSimulator();
     const served = await sim.start();
     cleanups.push(() => sim.stop());
     const h = await openHarness({
@@ -192,7 +192,7 @@ describe('SOAP full listing (list-only supplier)', () => {
       type: 'soap',
       council: ISLINGTON.gss,
       system: { supplier: 'Example Works' },
-      wsdl: `${WSDL_DIR}/worksheets.wsdl`,
+      wsdl: `${WSDL_DIR}/whitespace-worksheets.wsdl`,
       endpoint: served.url,
       list: { operation: 'GetOpenWorksheets', args: { PageNumber: '{{since}}' }, records: '*.Worksheets.Worksheet' },
       snapshot: {},

@@ -1,12 +1,12 @@
 /** SOAP list paging stops on the supplier's page count (paging.totalPages), as it does on a record count (paging.total). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { WasteSimulator } from '../simulators/soap/waste.js';
+import { BartecSimulator } from '../simulators/soap/bartec.js';
 import { openHarness, type Harness } from './harness.js';
 
 const T0 = '2025-07-01T12:00:00Z';
 const clock = fixedClock(T0);
-let sim: WasteSimulator;
+let sim: BartecSimulator;
 let h: Harness | undefined;
 
 function connector(wsdl: string, paging: Record<string, unknown>): Record<string, unknown> {
@@ -38,7 +38,7 @@ function connector(wsdl: string, paging: Record<string, unknown>): Record<string
 
 beforeEach(async () => {
   clock.set(T0);
-  sim = new WasteSimulator({ pageSize: 4, now: () => clock.now() });
+  sim = new BartecSimulator({ pageSize: 4, now: () => clock.now() });
   // 12 requests in pages of 4: exactly three full pages, so nothing but a count can tell page 3 is the last.
   for (let i = 0; i < 12; i++) sim.addRequest({ at: new Date(Date.parse('2025-07-01T08:00:00Z') + i * 60_000) });
   await sim.start();

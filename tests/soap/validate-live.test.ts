@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
-import { WasteSimulator } from '../simulators/soap/waste.js';
+import { BartecSimulator } from '../simulators/soap/bartec.js';
 
-let sim: WasteSimulator;
+let sim: BartecSimulator;
 let wsdlUrl: string;
 let dir: string;
 beforeEach(async () => {
-  sim = new WasteSimulator({ pageSize: 4, now: () => new Date('2025-07-01T12:00:00Z') });
+  sim = new BartecSimulator({ pageSize: 4, now: () => new Date('2025-07-01T12:00:00Z') });
   wsdlUrl = (await sim.start()).wsdlUrl;
   dir = mkdtempSync(join(tmpdir(), 'cb-live-'));
 });

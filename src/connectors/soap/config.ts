@@ -40,6 +40,8 @@ export const LoginCall = z
     ...callFields,
     token: PathText.describe('Path to the session token in the login result, e.g. LoginResult.Token'),
     ttl: Duration.optional().describe('Log in again after this long even without an expiry error'),
+    wsdl: z.string().min(1).optional().describe('Suppliers whose login is a separate authentication service (Bartec): that service\'s WSDL, file or URL'),
+    endpoint: z.url({ protocol: /^https?$/ }).optional().describe('Address of the separate authentication service (overrides the address in session.wsdl)'),
   })
   .strict();
 export type LoginCall = z.infer<typeof LoginCall>;

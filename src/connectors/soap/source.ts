@@ -145,7 +145,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
 
   // Hosts a call may go to: the WSDL host, the endpoint host, and what the council allowed.
   const hosts = new Set(config.allowHosts);
-  for (const u of [config.wsdl, config.endpoint]) {
+  for (const u of [config.wsdl, config.endpoint, config.session?.wsdl, config.session?.endpoint]) {
     if (u && /^https?:\/\//i.test(u)) hosts.add(new URL(u).host);
   }
 
@@ -169,6 +169,20 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     return transport;
   };
 
+  // A login on a separate authentication service gets its own transport (same guards and limits).
+  const separateAuth = config.session !== undefined && (config.session.wsdl !== undefined || config.session.endpoint !== undefined);
+  let authTransport: SoapTransport | undefined;
+  const getAuthTransport = (): SoapTransport => {
+    const main = getTransport();
+    if (!separateAuth) return main;
+    if (authTransport) return authTransport;
+    const session = config.session as LoginCall;
+    const authConfig = { ...config, wsdl: session.wsdl ?? config.wsdl, endpoint: session.endpoint ?? (session.wsdl ? undefined : config.endpoint) };
+    const tdeps = { config: authConfig, baseDir: deps.baseDir, http: http as GuardedHttp, rules, alwaysArray: new Set(config.alwaysArray), connector };
+    authTransport = config.mode === 'raw' ? createRawTransport(tdeps) : createWsdlTransport(tdeps);
+    return authTransport;
+  };
+
   // ---------------------------------------------------------------------------------------------
   // session token
 
@@ -182,7 +196,7 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
     const ctx = { ...baseContext, operation: call.request.operation };
     let result: unknown;
     try {
-      result = await getTransport().invoke(call.request, {}, signal, ctx);
+      result = await getAuthTransport().invoke(call.request, {}, signal, ctx);
     } catch (e) {
       throw classify(e, ctx, signal);
     }
@@ -531,18 +545,21 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
   return {
     async check() {
       const t = getTransport();
-      const calls = [loginCall, listCall, detailCall].filter((c) => c !== undefined).map((c) => ({ kind: c.kind, operation: c.request.operation, args: c.request.args }));
+      const calls = [separateAuth ? undefined : loginCall, listCall, detailCall].filter((c) => c !== undefined).map((c) => ({ kind: c.kind, operation: c.request.operation, args: c.request.args }));
       // Credentials are proved by the first run, not here: a refused login should stop this
       // connector with its message, not hold up the gateway's start.
       await t.prepare(calls);
+      if (separateAuth && loginCall) await getAuthTransport().prepare([{ kind: loginCall.kind, operation: loginCall.request.operation, args: loginCall.request.args }]);
     },
     read,
     async close() {
       if (closed) return;
       closed = true;
       transport?.close();
+      authTransport?.close();
       http?.close();
       transport = undefined;
+      authTransport = undefined;
       http = undefined;
     },
   };

@@ -1,10 +1,10 @@
 /**
- * The soap kind: the highways enquiries simulator (tests/simulators/soap/highways.ts) over WS-Security,
+ * The soap kind: the Confirm (highways enquiries) simulator (tests/simulators/soap/confirm.ts) over WS-Security,
  * read in time windows (status changes between two times, then GetEnquiry per enquiry).
  */
 import { join } from 'node:path';
 import { freePort } from '../../push/helpers.js';
-import { HighwaysSimulator } from '../../simulators/soap/highways.js';
+import { ConfirmSimulator } from '../../simulators/soap/confirm.js';
 import { WSDL_DIR } from '../../simulators/soap/serve.js';
 import type { LiveSupplier, SourceKind } from './types.js';
 
@@ -24,7 +24,7 @@ export const soap: SourceKind = {
   rereads: 'overlap',
   checkpoint: 'position',
   async start(n, batchSize): Promise<LiveSupplier> {
-    const sim = new HighwaysSimulator();
+    const sim = new ConfirmSimulator();
     const served = await sim.start();
     const started = Date.now();
     const addAt = (k: number, at: (i: number) => Date) => Array.from({ length: k }, (_, i) => String(sim.addEnquiry({ at: at(i) }).EnquiryNumber));
@@ -36,7 +36,7 @@ export const soap: SourceKind = {
       system: { supplier: 'Example Highways', product: 'Enquiries' },
       batchSize,
       endpoint,
-      wsdl: join(WSDL_DIR, 'highways-enquiries.wsdl'),
+      wsdl: join(WSDL_DIR, 'confirm-enquiries.wsdl'),
       auth: { type: 'wsse', username: 'casebridge', password: '${env:HIGHWAYS_PASSWORD}', passwordType: 'PasswordText' },
       timeout: '10s',
       window: { start: new Date(started - 3 * 3_600_000).toISOString(), maxSpan: '1d', lag: '30s', overlap: '1m' },

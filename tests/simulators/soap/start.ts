@@ -10,9 +10,9 @@
  * Stops cleanly on Ctrl-C / SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { HighwaysSimulator } from './highways.js';
-import { PlanningSimulator } from './planning.js';
-import { WasteSimulator } from './waste.js';
+import { ConfirmSimulator } from './confirm.js';
+import { UniformSimulator } from './uniform.js';
+import { BartecSimulator } from './bartec.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +28,7 @@ const dataNow = values['base-time'] ? Date.parse(values['base-time']) : Date.now
 if (Number.isNaN(dataNow)) throw new Error(`--base-time must be an ISO time, got ${values['base-time']}`);
 const hoursAgo = (h: number) => new Date(dataNow - h * 3_600_000);
 
-const waste = new WasteSimulator({ tokenTtlMs: 20 * 60_000 });
+const waste = new BartecSimulator({ tokenTtlMs: 20 * 60_000 });
 const wasteIds: number[] = [];
 const types = ['GW NEW SUBSCRIPTION', 'MISSED BIN', 'BULKY COLLECTION', 'LEAF REMOVAL'];
 for (let i = 0; i < 12; i++) {
@@ -39,7 +39,7 @@ for (let i = 0; i < 12; i++) {
   if (i === 5) waste.touch(r.ServiceRequestID, hoursAgo(6)); // a history row that changes nothing
 }
 
-const highways = new HighwaysSimulator();
+const highways = new ConfirmSimulator();
 const enquiries: number[] = [];
 for (let i = 0; i < 6; i++) {
   const e = highways.addEnquiry({ at: hoursAgo(30 - i * 4), subject: ['PHOL', 'SLOT', 'GULY'][i % 3] as string, x: 530_400 + i * 120, y: 186_000 - i * 80 });
@@ -48,7 +48,7 @@ for (let i = 0; i < 6; i++) {
   if (i % 2 === 0) highways.logStatus(e.EnquiryNumber, 'INP', hoursAgo(19 - i * 2), 'Internal: rota change'); // same code again
 }
 
-const planning = new PlanningSimulator();
+const planning = new UniformSimulator();
 const apps: string[] = [];
 for (let i = 0; i < 5; i++) apps.push(planning.addApplication({ at: hoursAgo(70 - i * 10), type: ['FUL', 'HOU', 'LBC'][i % 3] as string, proposal: `Demo proposal ${i + 1}` }).ReferenceValue);
 planning.setStatus(apps[0] as string, 'VAL', hoursAgo(20));

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { WASTE_ERRORS, WasteSimulator } from '../simulators/soap/waste.js';
+import { WASTE_ERRORS, BartecSimulator } from '../simulators/soap/bartec.js';
 import { openHarness, tempDir, type Harness } from './harness.js';
 
 const T0 = '2025-07-01T12:00:00Z'; // 13:00 in London (BST)
@@ -68,13 +68,13 @@ export function wasteConnector(wsdl: string, extra: Record<string, unknown> = {}
 
 const env = { WASTE_PASSWORD: 'waste-secret' };
 
-let sim: WasteSimulator;
+let sim: BartecSimulator;
 let h: Harness | undefined;
 const clock = fixedClock(T0);
 
 beforeEach(async () => {
   clock.set(T0);
-  sim = new WasteSimulator({ pageSize: 4, now: () => clock.now(), tokenTtlMs: 10 * 60_000 });
+  sim = new BartecSimulator({ pageSize: 4, now: () => clock.now(), tokenTtlMs: 10 * 60_000 });
   for (let i = 0; i < 10; i++) sim.addRequest({ at: new Date(Date.parse('2025-07-01T08:00:00Z') + i * 60_000), uprn: String(5_300_012_000 + i) });
   await sim.start();
 });
@@ -252,5 +252,39 @@ describe('waste services in raw mode (envelope templates, no WSDL)', () => {
     expect((await h.run()).status).toBe('ok');
     expect(sim.calls.filter((c) => c.op === 'Login')).toHaveLength(2);
     expect(h.byRef().get('SR00051697')?.type).toBe('uk.casebridge.case.closed.v1');
+  });
+});
+
+describe('Bartec: login on a separate authentication service (session.wsdl)', () => {
+  const separate = (): Record<string, unknown> =>
+    wasteConnector(sim.served!.wsdlUrl, {
+      session: { wsdl: sim.authServed!.wsdlUrl, operation: 'Authenticate', args: { user: 'casebridge', password: '${env:WASTE_PASSWORD}' }, token: 'AuthenticateResult.Token.TokenString' },
+    });
+
+  it('gets the token from the authentication service, and a new one from there when the API says it expired', async () => {
+    await sim.startAuth();
+    h = await openHarness(separate(), { clock, env });
+    expect((await h.run()).status).toBe('ok');
+    expect(h.events()).toHaveLength(10);
+    expect(sim.calls.filter((c) => c.op === 'Authenticate')).toHaveLength(1);
+    expect(sim.calls.some((c) => c.op === 'Login')).toBe(false);
+
+    // Every token the API knows is forgotten: the next call gets -2, one new Authenticate, the call is repeated.
+    sim.expireAllTokens();
+    clock.set('2025-07-01T12:10:00Z');
+    sim.setStatus(51_690, 'IN PROGRESS', new Date('2025-07-01T12:05:00Z'));
+    const second = await h.run();
+    expect(second.status, second.error).toBe('ok');
+    expect(sim.calls.filter((c) => c.op === 'Authenticate')).toHaveLength(2);
+    expect(h.events().at(-1)?.data.case.status.code).toBe('IN PROGRESS');
+  });
+
+  it('a refused login at the authentication service stops the connector with a non-retriable message', async () => {
+    await sim.startAuth();
+    h = await openHarness(separate(), { clock, env: { WASTE_PASSWORD: 'not-the-password' } });
+    const summary = await h.run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatch(/login refused: .*Invalid username or password/);
+    expect(summary.error).not.toContain('not-the-password');
   });
 });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { PlanningSimulator } from '../simulators/soap/planning.js';
+import { UniformSimulator } from '../simulators/soap/uniform.js';
 import { makeCerts, type TestCerts } from './certs.js';
 import { openHarness, tempDir, type Harness } from './harness.js';
 
@@ -59,11 +59,11 @@ function planningConnector(wsdl: string, extra: Record<string, unknown> = {}): R
 }
 
 const clock = fixedClock(T0);
-let sim: PlanningSimulator;
+let sim: UniformSimulator;
 let h: Harness | undefined;
 let refs: string[];
 
-function seed(s: PlanningSimulator): string[] {
+function seed(s: UniformSimulator): string[] {
   const out: string[] = [];
   for (let i = 0; i < 7; i++) out.push(s.addApplication({ at: new Date(Date.parse('2025-11-01T09:00:00Z') + i * 3_600_000), proposal: `Proposal ${i}` }).ReferenceValue);
   return out;
@@ -78,7 +78,7 @@ afterEach(async () => {
 describe('planning (changed references, then details) with HTTP Basic', () => {
   beforeEach(async () => {
     clock.set(T0);
-    sim = new PlanningSimulator();
+    sim = new UniformSimulator();
     refs = seed(sim);
     await sim.start();
   });
@@ -161,7 +161,7 @@ describe('planning with a client certificate over HTTPS', () => {
   });
   beforeEach(async () => {
     clock.set(T0);
-    sim = new PlanningSimulator({
+    sim = new UniformSimulator({
       basicAuth: false,
       tls: { key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert), ca: readFileSync(certs.caCert), requestCert: true },
     });

@@ -1,5 +1,5 @@
 /**
- * Simulated planning applications system (SOAP, HTTP Basic, list changed references then fetch
+ * Simulated Idox Uniform planning (SOAP, HTTP Basic, list changed references then fetch
  * each). Applications carry no update time; `changes` records when each reference changed, which
  * only the list operation reveals.
  */
@@ -36,7 +36,7 @@ const STATUS_WORDS: Record<string, string> = {
   WDN: 'Withdrawn',
 };
 
-export interface PlanningSimulatorOptions {
+export interface UniformSimulatorOptions {
   username?: string;
   password?: string;
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer; requestCert?: boolean };
@@ -44,7 +44,7 @@ export interface PlanningSimulatorOptions {
   basicAuth?: boolean;
 }
 
-export class PlanningSimulator {
+export class UniformSimulator {
   readonly applications = new Map<string, PlanningApplication>();
   /** When each reference changed (server knows; the application record does not say). */
   readonly changes: { ref: string; at: Date }[] = [];
@@ -55,7 +55,7 @@ export class PlanningSimulator {
   private readonly faults = new FaultOnce();
   served: Served | undefined;
 
-  constructor(private readonly opts: PlanningSimulatorOptions = {}) {
+  constructor(private readonly opts: UniformSimulatorOptions = {}) {
     this.username = opts.username ?? 'casebridge';
     this.password = opts.password ?? 'planning-secret';
   }
@@ -128,7 +128,7 @@ export class PlanningSimulator {
 
   async start(opts: { port?: number } = {}): Promise<Served> {
     this.served = await serve({
-      wsdlFile: 'planning.wsdl',
+      wsdlFile: 'uniform-planning.wsdl',
       path: '/PlanningService/Service.asmx',
       services: this.services(),
       ...(this.opts.basicAuth === false ? {} : { basicAuth: { username: this.username, password: this.password } }),

@@ -1,5 +1,5 @@
 /**
- * Simulated works-management system that only lists what is open ("get open worksheets"), a
+ * Simulated Whitespace-style works management that only lists what is open ("get open worksheets"), a
  * page at a time with a total count. A finished worksheet is simply no longer listed; a worksheet
  * can come back (re-opened). Tests script the listing between polls and can make one page fail or
  * go missing.
@@ -13,9 +13,14 @@ export interface Worksheet {
   StatusText?: string;
   Description?: string;
   Address?: string;
+  ServiceId?: string;
+  ServiceName?: string;
+  Uprn?: string;
+  WorksheetCreatedDate?: string;
+  WorksheetDueDate?: string;
 }
 
-export class WorksheetsSimulator {
+export class WhitespaceSimulator {
   /** The open worksheets, in listing order. */
   readonly open = new Map<string, Worksheet>();
   readonly calls: { page: number }[] = [];
@@ -66,8 +71,9 @@ export class WorksheetsSimulator {
     };
   }
 
-  async start(): Promise<Served> {
-    this.served = await serve({ wsdlFile: 'worksheets.wsdl', path: '/WorksService/Service.asmx', services: this.services() });
+  /** `wsse`: Whitespace authenticates every call with a WS-Security UsernameToken. */
+  async start(opts: { wsse?: { username: string; password: string } } = {}): Promise<Served> {
+    this.served = await serve({ wsdlFile: 'whitespace-worksheets.wsdl', path: '/WorksService/Service.asmx', services: this.services(), ...(opts.wsse ? { wsse: opts.wsse } : {}) });
     return this.served;
   }
 

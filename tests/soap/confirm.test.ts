@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { HighwaysSimulator } from '../simulators/soap/highways.js';
+import { ConfirmSimulator } from '../simulators/soap/confirm.js';
 import { WSDL_DIR } from '../simulators/soap/serve.js';
 import { openHarness, type Harness } from './harness.js';
 
@@ -37,7 +37,7 @@ const mapping = {
   },
 };
 
-function highwaysConnector(sim: HighwaysSimulator, mode: 'wsdl' | 'raw', extra: Record<string, unknown> = {}): Record<string, unknown> {
+function highwaysConnector(sim: ConfirmSimulator, mode: 'wsdl' | 'raw', extra: Record<string, unknown> = {}): Record<string, unknown> {
   const common = {
     name: `highways-${mode}`,
     type: 'soap',
@@ -56,7 +56,7 @@ function highwaysConnector(sim: HighwaysSimulator, mode: 'wsdl' | 'raw', extra: 
   if (mode === 'wsdl') {
     return {
       ...common,
-      wsdl: join(WSDL_DIR, 'highways-enquiries.wsdl'),
+      wsdl: join(WSDL_DIR, 'confirm-enquiries.wsdl'),
       list: { operation: 'GetEnquiryStatusChanges', args: { LoggedTimeFrom: '{{since}}', LoggedTimeTo: '{{until}}' }, records: 'GetEnquiryStatusChangesResult.UpdatedEnquiry', key: 'EnquiryNumber' },
       detail: { operation: 'GetEnquiry', args: { EnquiryNumber: '{{ref}}' }, records: 'GetEnquiryResult.Enquiry', listAs: 'StatusChange', concurrency: 2, skipCodes: ['Client'] },
       ...extra,
@@ -85,7 +85,7 @@ function highwaysConnector(sim: HighwaysSimulator, mode: 'wsdl' | 'raw', extra: 
   };
 }
 
-let sim: HighwaysSimulator;
+let sim: ConfirmSimulator;
 let h: Harness | undefined;
 const clock = fixedClock(T0);
 let late: number;
@@ -94,7 +94,7 @@ let lone: number;
 
 beforeEach(async () => {
   clock.set(T0);
-  sim = new HighwaysSimulator();
+  sim = new ConfirmSimulator();
   late = sim.addEnquiry({ at: new Date('2025-07-01T08:15:00Z') }).EnquiryNumber;
   multi = sim.addEnquiry({ at: new Date('2025-07-01T09:00:00Z'), description: 'Street light out', subject: 'SLOT', service: 'LGHT', x: 531_200, y: 185_400 }).EnquiryNumber;
   sim.logStatus(multi, 'INP', new Date('2025-07-01T10:00:00Z'), 'Inspector assigned');

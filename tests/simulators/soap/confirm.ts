@@ -1,5 +1,5 @@
 /**
- * Simulated highways enquiry system (SOAP, WS-Security UsernameToken, "status changes between two
+ * Simulated Confirm (highways enquiries; SOAP, WS-Security UsernameToken, "status changes between two
  * times", then one enquiry at a time). Tests mutate `enquiries` through the helpers.
  */
 import type soap from 'soap';
@@ -27,12 +27,12 @@ export interface Enquiry {
   logs: StatusLogRow[];
 }
 
-export interface HighwaysSimulatorOptions {
+export interface ConfirmSimulatorOptions {
   username?: string;
   password?: string;
 }
 
-export class HighwaysSimulator {
+export class ConfirmSimulator {
   readonly enquiries = new Map<number, Enquiry>();
   readonly calls: { op: string; args: Record<string, unknown> }[] = [];
   /** Enquiries the status-change list still reports but GetEnquiry refuses (deleted or restricted). */
@@ -43,7 +43,7 @@ export class HighwaysSimulator {
   private readonly faults = new FaultOnce();
   served: Served | undefined;
 
-  constructor(opts: HighwaysSimulatorOptions = {}) {
+  constructor(opts: ConfirmSimulatorOptions = {}) {
     this.username = opts.username ?? 'casebridge';
     this.password = opts.password ?? 'highways-secret';
   }
@@ -118,7 +118,7 @@ export class HighwaysSimulator {
 
   async start(opts: { port?: number } = {}): Promise<Served> {
     this.served = await serve({
-      wsdlFile: 'highways-enquiries.wsdl',
+      wsdlFile: 'confirm-enquiries.wsdl',
       path: '/EnquiryService/EnquiryService.svc',
       services: this.services(),
       wsse: { username: this.username, password: this.password },

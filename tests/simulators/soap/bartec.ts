@@ -1,5 +1,5 @@
 /**
- * Simulated waste-services system (SOAP, token login, "updates since", history per request).
+ * Simulated Bartec Collective (waste; SOAP, token login, "updates since", history per request).
  * The data set is plain in-memory objects that tests mutate through the helper methods; every
  * call is recorded in `calls` so tests can assert what the connector sent.
  */
@@ -61,7 +61,7 @@ export const WASTE_ERRORS = {
   busy: { Result: -99, Message: 'The system is busy, please try again later' },
 } as const;
 
-export interface WasteSimulatorOptions {
+export interface BartecSimulatorOptions {
   tokenTtlMs?: number;
   pageSize?: number;
   username?: string;
@@ -70,7 +70,7 @@ export interface WasteSimulatorOptions {
   now?: () => Date;
 }
 
-export class WasteSimulator {
+export class BartecSimulator {
   readonly requests = new Map<number, WasteRequest>();
   readonly calls: { op: string; args: Record<string, unknown> }[] = [];
   readonly tokens = new Map<string, number>();
@@ -84,7 +84,7 @@ export class WasteSimulator {
   private readonly password: string;
   served: Served | undefined;
 
-  constructor(opts: WasteSimulatorOptions = {}) {
+  constructor(opts: BartecSimulatorOptions = {}) {
     this.tokenTtlMs = opts.tokenTtlMs ?? 20 * 60_000;
     this.pageSize = opts.pageSize ?? 25;
     this.now = opts.now ?? (() => new Date());
@@ -242,12 +242,41 @@ export class WasteSimulator {
     };
   }
 
+  /** Bartec's login lives on a separate authentication service: Authenticate(user, password) → Token.TokenString. */
+  authServices(): soap.IServices {
+    return {
+      AuthenticationService: {
+        AuthenticateSoap: {
+          Authenticate: (args: Record<string, unknown>) => {
+            this.calls.push({ op: 'Authenticate', args: { user: args.user } });
+            const fail = this.takeFailure('Authenticate');
+            if (fail) return { AuthenticateResult: { Errors: fail } };
+            if (args.user !== this.username || args.password !== this.password) return { AuthenticateResult: { Errors: WASTE_ERRORS.badLogin } };
+            const token = randomBytes(16).toString('hex');
+            const now = this.now();
+            this.tokens.set(token, now.getTime());
+            return { AuthenticateResult: { Errors: WASTE_ERRORS.ok, Token: { TokenString: token, ExpiryDate: ukLocalMillis(new Date(now.getTime() + this.tokenTtlMs)) } } };
+          },
+        },
+      },
+    };
+  }
+
+  authServed: Served | undefined;
+
+  /** The authentication service on its own port (and address), as Bartec runs it. */
+  async startAuth(opts: { port?: number } = {}): Promise<Served> {
+    this.authServed = await serve({ wsdlFile: 'bartec-auth.wsdl', path: '/Auth/Authenticate.asmx', services: this.authServices(), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+    return this.authServed;
+  }
+
   async start(opts: { port?: number } = {}): Promise<Served> {
-    this.served = await serve({ wsdlFile: 'waste-services.wsdl', path: '/WasteServices/Service.asmx', services: this.services(), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+    this.served = await serve({ wsdlFile: 'bartec-collective.wsdl', path: '/WasteServices/Service.asmx', services: this.services(), ...(opts.port !== undefined ? { port: opts.port } : {}) });
     return this.served;
   }
 
   async stop(): Promise<void> {
+    await this.authServed?.close();
     await this.served?.close();
   }
 }
