@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeError } from '../core/errors.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerForget } from './commands/forget.js';
 import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerForget(program);
   registerTrack(program);
   registerState(program);
+  registerFleet(program);
   return program;
 }
 

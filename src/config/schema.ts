@@ -10,6 +10,7 @@ import { connectorConfigSchemas } from '../connectors/registry.js';
 import { KafkaPublisherConfig } from '../publish/kafka/config.js';
 import { Duration, Secret } from '../core/units.js';
 import { StateConfig } from './state.js';
+import { FleetConfig } from './fleet.js';
 
 export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
@@ -50,10 +51,14 @@ export const GatewayConfig = z
       .strict()
       .default({ level: 'info' }),
     shutdownGrace: Duration.default('30s').describe('How long a graceful shutdown waits for in-flight batches'),
+    fleet: FleetConfig.optional().describe('Share the connectors between several gateway instances with this config (needs state.type: postgres)'),
     connectors: z.array(ConnectorConfig).min(1),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.fleet && cfg.state.type !== 'postgres') {
+      ctx.addIssue({ code: 'custom', path: ['fleet'], message: `fleet needs state.type: postgres (the instances share leases and checkpoints there); state.type is ${cfg.state.type}` });
+    }
     const gss = new Set(cfg.councils.map((c) => c.gss));
     const names = new Set<string>();
     cfg.connectors.forEach((c, i) => {

@@ -13,11 +13,11 @@ import type { CompileMapping, ConfigLocate, Normalizer } from '../normalize/norm
 import type { Publisher } from '../core/publisher.js';
 import { backoffDelay, sleep } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
-import { CasebridgeError, describeError, isRetriable } from '../core/errors.js';
+import { CasebridgeError, FencedError, describeError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import { processBatch, type BatchResult } from './pipeline.js';
-import { readOnly, type StateStore } from '../core/state-store.js';
+import { readOnly, type Fence, type StateStore } from '../core/state-store.js';
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 
@@ -66,6 +66,11 @@ export interface ConnectorRunnerDeps {
   /** The config file and where its paths sit (LoadedConfig.locate), so reject reasons give file:line. */
   configFile?: string;
   locateConfig?: ConfigLocate;
+  /**
+   * Set when the connector runs under a fleet lease: every commit carries the lease's fence (the
+   * store refuses it once another instance holds the lease), and a refusal stops this run.
+   */
+  lease?: { fence(): Fence | undefined; fenced(): void };
 }
 
 export class ConnectorRunner extends EventEmitter {
@@ -75,6 +80,8 @@ export class ConnectorRunner extends EventEmitter {
   /** The error behind lastError (typed, with context), e.g. for a supplier's Retry-After hint. */
   lastFailure: unknown;
   lastSuccessAt: Date | undefined;
+  /** Age of the newest case change published, when it was published (also the lag gauge). */
+  lagSeconds: number | undefined;
   readonly totals: RunTotals = { read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 };
 
   private source: Source | undefined;
@@ -213,8 +220,19 @@ export class ConnectorRunner extends EventEmitter {
     let openListing: string | undefined;
     try {
       const source = this.prepare();
-      const state = this.deps.stateStore.forConnector(this.name);
-      const deps = { connector: this.name, council: this.deps.council, normalize: this.normalize!, publisher: this.deps.publisher, state, clock: this.deps.clock, signal, rawText: this.config.deadLetters?.rawText ?? 'omit' };
+      const lease = this.deps.lease;
+      const state = this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined);
+      const deps = {
+        connector: this.name,
+        council: this.deps.council,
+        normalize: this.normalize!,
+        publisher: this.deps.publisher,
+        state,
+        clock: this.deps.clock,
+        signal,
+        rawText: this.config.deadLetters?.rawText ?? 'omit',
+        ...(lease ? { leaseHeld: () => lease.fence() !== undefined } : {}),
+      };
       for await (const batch of source.read({ checkpoint: await state.checkpoint(), signal })) {
         if (signal.aborted) break;
         const t0 = Date.now();
@@ -245,6 +263,16 @@ export class ConnectorRunner extends EventEmitter {
       // The missing cases of a listing that failed part-way may be on the pages never read.
       if (openListing !== undefined) this.noteListing(run, 'incomplete', `the listing failed part-way (${message}); cases missing from it were NOT closed`);
       metrics.connectorUp.labels(this.name).set(0);
+      if (err instanceof FencedError) {
+        // Another instance holds the lease now: this one stops the connector without committing;
+        // the batch is read again by the new holder from the last committed position.
+        metrics.fencingRejections.labels(this.name).inc();
+        this.log.warn({ err: errorForLog(err) }, `${this.name}: commit refused, the lease is no longer ours (${message}); stopping here, the holder of the lease carries on`);
+        this.deps.lease?.fenced();
+        this.status = 'stopped';
+        this.lastError = undefined;
+        return { connector: this.name, status: 'aborted', durationMs: Date.now() - started, ...run, ...files() };
+      }
       if (signal.aborted && isAbort(err)) {
         this.status = 'stopped';
         return { connector: this.name, status: 'aborted', durationMs: Date.now() - started, ...run, ...files() };
@@ -290,7 +318,10 @@ export class ConnectorRunner extends EventEmitter {
       const [kind, resolution] = key.split(':') as [string, string];
       metrics.clockChanges.labels(this.name, kind, resolution).inc(n);
     }
-    if (r.newestChangeAt !== undefined) metrics.lagSeconds.labels(this.name).set(Math.max(0, (this.deps.clock.now().getTime() - r.newestChangeAt) / 1000));
+    if (r.newestChangeAt !== undefined) {
+      this.lagSeconds = Math.max(0, (this.deps.clock.now().getTime() - r.newestChangeAt) / 1000);
+      metrics.lagSeconds.labels(this.name).set(this.lagSeconds);
+    }
   }
 
   /** Start the schedule (interval, cron) or the continuous read loop; stops when the signal aborts. */

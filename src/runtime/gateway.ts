@@ -20,6 +20,8 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { openStateStore } from './state/open-state-store.js';
 import type { StateStore } from '../core/state-store.js';
+import { startFleet, type Fleet } from './fleet/fleet.js';
+import type { LeaseStore } from './fleet/lease-store.js';
 
 export interface GatewayOptions {
   loaded: LoadedConfig;
@@ -37,6 +39,8 @@ export interface GatewayOptions {
   only?: string[];
   /** A publish pending longer than this makes the gateway not ready (default: the Kafka requestTimeout, else 30s). */
   publishTimeoutMs?: number;
+  /** The fleet's lease tables (default: opened from state.url when the config has `fleet`). */
+  leaseStore?: LeaseStore;
 }
 
 export interface Gateway {
@@ -58,6 +62,8 @@ export interface Gateway {
   /** Publishes still pending when stop() gave up on them (0 after a clean stop). */
   readonly abandoned: number;
   readonly signal: AbortSignal;
+  /** Set while running with `fleet:` in the config. */
+  readonly fleet: Fleet | undefined;
 }
 
 interface PendingPublish {
@@ -100,7 +106,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.log.level });
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true });
-  const stateStore = opts.stateStore ?? (await openStateStore(config.state, { baseDir, onPoolError: (err) => logger.warn(`state store connection failed: ${err.message}`) }));
+  const stateStore = opts.stateStore ?? (await openStateStore(config.state, { baseDir, onPoolError: (err) => logger.warn(`state store connection failed: ${err.message}`), ...(config.fleet ? { idleInTransactionTimeoutMs: durationMs(config.fleet.leaseTtl) } : {}) }));
   let publisher: Publisher;
   try {
     publisher = opts.publisher ?? (await createPublisher(config.publisher, { baseDir, logger, clock, councils: config.councils, connectors: config.connectors.map((c) => ({ name: c.name, council: c.council })) }));
@@ -116,6 +122,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const councils = new Map(config.councils.map((c) => [c.gss, c]));
 
   const runners = new Map<string, ConnectorRunner>();
+  let fleet: Fleet | undefined;
   config.connectors.forEach((c, index) => {
     if (!c.enabled || (opts.only && !opts.only.includes(c.name))) return;
     const factory = (opts.sourceFactories ?? sourceFactories)[c.type];
@@ -135,6 +142,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         compileMapping,
         sourceFactory: factory,
         index,
+        ...(config.fleet && c.type !== 'push' ? { lease: { fence: () => fleet?.fence(c.name), fenced: () => fleet?.fenced(c.name) } } : {}),
         configFile: opts.loaded.file,
         ...(opts.loaded.locate ? { locateConfig: opts.loaded.locate } : {}),
       }),
@@ -166,7 +174,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       totals: { ...r.totals, skippedBy: { ...r.totals.skippedBy } },
     }));
     const ready = health.ok && connectors.every((c) => c.status !== 'failed' && c.status !== 'backing_off');
-    return { ready, publisher: health, connectors };
+    const fleetView = fleet?.view();
+    return { ready, publisher: health, connectors, ...(fleetView ? { fleet: fleetView } : {}) };
   };
 
   const open = async () => {
@@ -199,8 +208,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     get abandoned() {
       return abandoned;
     },
+    get fleet() {
+      return fleet;
+    },
     open,
     async runAllOnce({ retry = true } = {}) {
+      if (config.fleet) {
+        throw new ConfigError('run --once cannot take part in a fleet (it would run connectors other instances hold under their leases): run without --once, or remove fleet: from the config', { context: { field: 'fleet' } });
+      }
       await open();
       if (abort.signal.aborted) {
         return [...runners.values()].map((r) => ({ connector: r.name, status: 'aborted' as const, durationMs: 0, read: 0, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, batches: 0 }));
@@ -228,7 +243,22 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       await open();
       if (abort.signal.aborted) return;
-      for (const r of runners.values()) r.startSchedule(abort.signal);
+      if (!config.fleet) {
+        for (const r of runners.values()) r.startSchedule(abort.signal);
+        return;
+      }
+      // Push receivers run on every instance; everything else only where its lease is held.
+      for (const r of runners.values()) if (r.config.type === 'push') r.startSchedule(abort.signal);
+      fleet = await startFleet({
+        config: config.fleet,
+        state: config.state,
+        runners: [...runners.values()].filter((r) => r.config.type !== 'push'),
+        signal: abort.signal,
+        logger,
+        metrics,
+        httpUrl: () => httpUrl,
+        ...(opts.leaseStore ? { leaseStore: opts.leaseStore } : {}),
+      });
     },
     status,
     stop() {
@@ -238,6 +268,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         const deadline = Date.now() + durationMs(config.shutdownGrace);
         const within = <T>(p: Promise<T>) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, deadline - Date.now())).unref())]);
         await within(Promise.all([...runners.values()].map((r) => r.drain())));
+        // Every connector has stopped: hand the leases back so the other instances take over at once.
+        await within(fleet?.stop() ?? Promise.resolve());
         const left = inFlight.pending();
         if (left.length) {
           abandoned = left.length;

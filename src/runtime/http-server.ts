@@ -3,7 +3,8 @@
  *   GET /healthz  200 while the process serves requests (liveness)
  *   GET /readyz   200 when the publisher is healthy and no connector is stopped or backing off, else 503
  *   GET /metrics  Prometheus text format
- *   GET /status   JSON: every connector's status, totals, last success and last error
+ *   GET /status   JSON: every connector's status, totals, last success and last error; with a fleet,
+ *                 who holds which connector (lease age, lag) across every instance
  * Bodies pass through the one masking function (mask.ts): error texts echo supplier messages,
  * which can hold credentials. With `token`, /status and /metrics need `Authorization: Bearer …`.
  */
@@ -13,11 +14,14 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { RunTotals } from './connector-runner.js';
 import { maskSecrets } from '../core/mask.js';
+import type { FleetView } from './fleet/fleet-view.js';
 
 export interface StatusReport {
   ready: boolean;
   publisher: { ok: boolean; detail?: string };
   connectors: Array<{ name: string; status: string; lastSuccessAt?: string; lastError?: string; totals: RunTotals }>;
+  /** With `fleet:`: which instance holds which connector, lease age and lag, as the lease table shows it. */
+  fleet?: FleetView;
 }
 
 function bearerMatches(req: IncomingMessage, token: string): boolean {

@@ -17,6 +17,10 @@ export interface GatewayMetrics {
   closesWithheld: Counter<'connector' | 'reason'>;
   fileEntriesSkipped: Counter<'connector' | 'kind'>;
   publishAbandoned: Counter<'connector'>;
+  leaseAcquisitions: Counter<'connector'>;
+  leaseLosses: Counter<'connector' | 'reason'>;
+  fencingRejections: Counter<'connector'>;
+  leaseHolder: Gauge<'connector' | 'holder'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -63,6 +67,20 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
       labelNames: ['connector'],
       registers,
     }),
+    leaseAcquisitions: new Counter({ name: 'casebridge_lease_acquisitions_total', help: 'Connector leases this instance acquired (fleet)', labelNames: ['connector'], registers }),
+    leaseLosses: new Counter({
+      name: 'casebridge_lease_losses_total',
+      help: 'Connector leases this instance stopped holding (reason: taken, renewal-failed, rebalance, fenced)',
+      labelNames: ['connector', 'reason'],
+      registers,
+    }),
+    fencingRejections: new Counter({
+      name: 'casebridge_fencing_rejections_total',
+      help: 'Commits the state store refused because this instance no longer held the lease (nothing was committed)',
+      labelNames: ['connector'],
+      registers,
+    }),
+    leaseHolder: new Gauge({ name: 'casebridge_lease_holder', help: '1 for the instance holding each connector\'s lease, as last read from the lease table', labelNames: ['connector', 'holder'], registers }),
     batchDuration: new Histogram({
       name: 'casebridge_batch_duration_seconds',
       help: 'Time from batch read to ack',

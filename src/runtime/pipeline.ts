@@ -15,7 +15,7 @@ import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
 import type { Publisher } from '../core/publisher.js';
 import type { OutgoingCaseEvent } from '../normalize/build-event.js';
 import type { Clock } from '../core/clock.js';
-import { CasebridgeError } from '../core/errors.js';
+import { CasebridgeError, FencedError } from '../core/errors.js';
 import { maskDeep, maskSecrets } from '../core/mask.js';
 import type { ConnectorState } from '../core/state-store.js';
 
@@ -55,6 +55,12 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** Raw text of unparseable rows in dead letters: omitted (default) or kept (config `deadLetters.rawText`). */
   rawText?: 'omit' | 'keep';
+  /**
+   * Under a fleet lease: whether the lease is still held. Checked before publishing, so an
+   * instance that lost its lease (e.g. paused while reading) does not publish a batch the new
+   * holder publishes too; the commit's fence is what guarantees nothing is committed.
+   */
+  leaseHeld?: () => boolean;
 }
 
 /** The part of a batch that needs no I/O: decide what to publish and what to remember. */
@@ -240,6 +246,10 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
   if (deps.signal?.aborted) {
     await batch.ack({ status: 'failed', error: new Error('gateway shutting down') }).catch(() => undefined);
     throw new CasebridgeError('shutting down before publishing; batch left uncommitted', { code: 'aborted' });
+  }
+  if (deps.leaseHeld && !deps.leaseHeld()) {
+    await batch.ack({ status: 'failed', error: new Error('lease lost') }).catch(() => undefined);
+    throw new FencedError(`${deps.connector}: the lease was lost before publishing; batch left for the instance holding it now`, { context: { connector: deps.connector } });
   }
   try {
     if (prepared.events.length) await publishOrIsolate(prepared, deps);

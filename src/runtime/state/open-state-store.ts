@@ -10,6 +10,8 @@ export interface OpenStateStoreOptions {
   /** The config file's folder: a relative SQLite path is relative to it. */
   baseDir: string;
   onPoolError?: (err: Error) => void;
+  /** PostgreSQL: end sessions idle inside a transaction this long (a fleet passes its lease TTL). */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export async function openStateStore(config: StateConfig, opts: OpenStateStoreOptions): Promise<StateStore> {
@@ -17,5 +19,5 @@ export async function openStateStore(config: StateConfig, opts: OpenStateStoreOp
   if (!/^postgres(ql)?:\/\//.test(config.url)) {
     throw new ConfigError('state.url must be a postgres:// or postgresql:// URL', { context: { field: 'state.url' } });
   }
-  return openPostgresStateStore({ url: config.url, schema: config.schema, poolSize: config.poolSize, ...(opts.onPoolError ? { onPoolError: opts.onPoolError } : {}) });
+  return openPostgresStateStore({ url: config.url, schema: config.schema, poolSize: config.poolSize, ...(opts.onPoolError ? { onPoolError: opts.onPoolError } : {}), ...(opts.idleInTransactionTimeoutMs ? { idleInTransactionTimeoutMs: opts.idleInTransactionTimeoutMs } : {}) });
 }

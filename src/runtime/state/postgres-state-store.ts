@@ -20,6 +20,12 @@ export interface PostgresStateStoreOptions {
   pageSize?: number;
   /** An idle pooled connection failed (the pool replaces it); for logging. */
   onPoolError?: (err: Error) => void;
+  /**
+   * The server ends a session left idle inside a transaction this long. A fleet sets it to the
+   * lease TTL: an instance paused mid-commit holds a share lock on its lease row, and without
+   * this the instance taking over would wait on that lock for as long as the pause lasts.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export interface PostgresStateStore extends StateStore {
@@ -60,7 +66,11 @@ export async function openPostgresStateStore(opts: PostgresStateStoreOptions): P
   } catch {
     // pg reports an unusable URL when it connects, below.
   }
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    ...(opts.idleInTransactionTimeoutMs ? { options: `-c idle_in_transaction_session_timeout=${Math.max(1, Math.round(opts.idleInTransactionTimeoutMs))}` } : {}),
+  });
   pool.on('error', (err) => opts.onPoolError?.(err));
   try {
     const client = await pool.connect();
