@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Council } from '../event/case-event.js';
 import { Lookups } from '../normalize/mapping-schema.js';
-import { connectorConfigSchemas } from '../connectors/registry.js';
+import { connectorConfigSchemas } from '../connectors/schemas.js';
 import { KafkaPublisherConfig } from '../publish/kafka/config.js';
 import { Duration, Secret } from '../core/units.js';
 import { StateConfig } from './state.js';

@@ -1,29 +1,28 @@
 /**
- * Every connector kind: its config schema (composed into the gateway config's discriminated union)
- * and its source factory. Adding a kind means adding one line here and one folder.
+ * Every connector kind's source factory, loaded on first use: a gateway with one CSV connector
+ * never loads the SQL, SOAP or SFTP drivers, and `casebridge --help` loads none. Adding a kind
+ * means adding one line here, one in schemas.ts and one folder.
  */
-import { FileConnectorConfig } from './file/config.js';
-import { createFileSource } from './file/index.js';
-import { Open311ConnectorConfig } from './open311/config.js';
-import { createOpen311Source } from './open311/index.js';
-import { PushConnectorConfig } from './push/config.js';
-import { createPushSource } from './push/index.js';
-import { RestConnectorConfig } from './rest/config.js';
-import { createRestSource } from './rest/index.js';
-import { SoapConnectorConfig } from './soap/config.js';
-import { createSoapSource } from './soap/index.js';
-import { SqlConnectorConfig } from './sql/config.js';
-import { createSqlSource } from './sql/index.js';
 import type { SourceFactory } from '../core/source.js';
 
-export const connectorConfigSchemas = [FileConnectorConfig, SqlConnectorConfig, SoapConnectorConfig, RestConnectorConfig, PushConnectorConfig, Open311ConnectorConfig] as const;
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const sourceFactories: Record<string, SourceFactory<any>> = {
-  file: createFileSource,
-  sql: createSqlSource,
-  soap: createSoapSource,
-  rest: createRestSource,
-  push: createPushSource,
-  open311: createOpen311Source,
+type AnyFactory = SourceFactory<any>;
+
+export const sourceLoaders: Record<string, () => Promise<AnyFactory>> = {
+  file: async () => (await import('./file/index.js')).createFileSource as AnyFactory,
+  sql: async () => (await import('./sql/index.js')).createSqlSource as AnyFactory,
+  soap: async () => (await import('./soap/index.js')).createSoapSource as AnyFactory,
+  rest: async () => (await import('./rest/index.js')).createRestSource as AnyFactory,
+  push: async () => (await import('./push/index.js')).createPushSource as AnyFactory,
+  open311: async () => (await import('./open311/index.js')).createOpen311Source as AnyFactory,
 };
+
+/** The factories of the given kinds (unknown kinds are left out; the caller reports them). */
+export async function loadSourceFactories(kinds: Iterable<string>): Promise<Record<string, AnyFactory>> {
+  const out: Record<string, AnyFactory> = {};
+  for (const kind of new Set(kinds)) {
+    const load = sourceLoaders[kind];
+    if (load) out[kind] = await load();
+  }
+  return out;
+}
