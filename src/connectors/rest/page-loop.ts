@@ -25,7 +25,8 @@ export interface PageLoopOptions {
   paging: Paging;
   recordsPath: string;
   watermark?: NonNullable<RestSince['watermark']> | undefined;
-  getJson(url: URL, signal: AbortSignal): Promise<JsonResponse>;
+  /** One page's request (`run` says which page; a POST body or filter may carry its values) and its JSON answer. */
+  getJson(url: URL, signal: AbortSignal, run: RunState): Promise<JsonResponse>;
   /** The array of items in a response; throws when there is none. */
   recordsOf(res: JsonResponse, url: URL): unknown[];
   clock: Clock;
@@ -60,7 +61,7 @@ export async function* pageLoop(start: RunState, opts: PageLoopOptions, signal: 
     const url = paging.urlFor(run);
     let res: JsonResponse;
     try {
-      res = await opts.getJson(url, signal);
+      res = await opts.getJson(url, signal, run);
     } catch (err) {
       if (cursorExpired(err, run, opts.pagination) && restarts < MAX_CURSOR_RESTARTS) {
         restarts++;

@@ -44,7 +44,7 @@ export function createPaging(opts: PagingOptions): Paging {
     const url = new URL(opts.listingPath, origin);
     for (const [k, v] of Object.entries(opts.query)) url.searchParams.set(k, String(v));
     if (since) {
-      url.searchParams.set(since.param, formatSince(run.since, since.format, since.zone));
+      if (since.param) url.searchParams.set(since.param, formatSince(run.since, since.format, since.zone));
       if (since.untilParam) url.searchParams.set(since.untilParam, formatSince(run.until, since.format, since.zone));
     }
     switch (pagination.style) {
@@ -87,6 +87,7 @@ export function createPaging(opts: PagingOptions): Paging {
         return next;
       }
       case 'cursor': {
+        if (pagination.hasMorePath !== undefined && !truthy(getAtPath(res.body, pagination.hasMorePath))) return undefined;
         const c = getAtPath(res.body, pagination.path);
         if (c === undefined || c === null || c === '' || c === false) return undefined;
         const cursor = String(c);

@@ -22,6 +22,9 @@ import { createPaging } from './paging.js';
 import type { RunState } from './run-state.js';
 import { pageLoop, type PageLoopOptions } from './page-loop.js';
 import { checkWindow, readCaFile } from './setup.js';
+import { formatSince } from './since.js';
+import { createRequestBuilder, type PageValues } from './query/request.js';
+import { checkGraphqlAnswer } from './graphql.js';
 
 export type { RunState };
 export { nextFromLinkHeader } from './paging.js';
@@ -40,7 +43,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
   const since = config.since;
   const base = new URL(config.baseUrl);
   const origin = base.origin;
-  const operation = `GET ${config.path}`;
+  const operation = `${config.graphql || config.method === 'POST' ? 'POST' : 'GET'} ${config.path}`;
   const overlapMs = since ? durationMs(since.overlap) : 0;
   const http = createRestHttp({
     connector,
@@ -53,9 +56,32 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     retryAfterMaxMs: durationMs(config.retryAfterMax),
     ...(ca ? { ca } : {}),
     logger,
+    clock,
   });
+  const buildRequest = createRequestBuilder(config);
   const paging = createPaging({ connector, origin, listingPath: `${base.pathname.replace(/\/+$/, '')}${config.path}`, query: config.query, since, pagination: config.pagination, operation, display: http.display });
   let closed = false;
+
+  const pagination = config.pagination;
+  function pageValues(run: RunState): PageValues {
+    return {
+      ...(since ? { since: formatSince(run.since, since.format, since.zone), until: formatSince(run.until, since.format, since.zone) } : {}),
+      ...(pagination.style === 'page' ? { page: run.page ?? pagination.first } : {}),
+      ...(pagination.style === 'offset' ? { offset: run.offset ?? 0 } : {}),
+      ...(pagination.style !== 'none' ? { size: pagination.size } : {}),
+      ...(run.cursor !== undefined ? { cursor: run.cursor } : {}),
+      // paging.urlFor gives the stored next link itself, which already carries the query.
+      ...(pagination.style === 'next-link' && run.next !== undefined ? { nextLink: true } : {}),
+    };
+  }
+
+  /** One page's request (filter, POST body or GraphQL rendered from the page's values) and answer. */
+  async function exchange(url: URL, run: RunState, signal: AbortSignal): Promise<JsonResponse> {
+    const req = buildRequest(url, pageValues(run));
+    const res = await http.send(req, signal);
+    if (config.graphql) checkGraphqlAnswer(res.body, config.graphql, { connector, operation, url: http.display(req.url) });
+    return res;
+  }
 
   function recordsOf(res: JsonResponse, url: URL): unknown[] {
     const items = getAtPath(res.body, config.records);
@@ -75,7 +101,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     paging,
     recordsPath: config.records,
     watermark: scope === 'run' ? since?.watermark : undefined,
-    getJson: (url, signal) => http.getJson(url, signal),
+    getJson: (url, signal, run) => exchange(url, run, signal),
     recordsOf,
     clock,
     logger,
@@ -124,9 +150,10 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     async check() {
       // Ask for changes since now: a small answer that still proves the URL, credentials and
       // records path. A supplier that is merely down is not a reason to refuse to start.
-      const url = paging.firstPageUrl(startRun(clock.now().toISOString(), overlapMs, clock.now()));
+      const probe = startRun(clock.now().toISOString(), overlapMs, clock.now());
+      const url = paging.firstPageUrl(probe);
       try {
-        recordsOf(await http.getJson(url, AbortSignal.timeout(durationMs(config.timeout) + 1000)), url);
+        recordsOf(await exchange(url, probe, AbortSignal.timeout(durationMs(config.timeout) + 1000)), url);
       } catch (err) {
         if (!isRetriable(err)) throw err;
         logger.warn({ err: { message: (err as Error).message } }, 'start-up check could not reach the supplier; the first run will try again');
@@ -135,7 +162,7 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
     async close() {
       if (closed) return;
       closed = true;
-      http.close();
+      await http.close();
     },
   };
 }
