@@ -73,7 +73,7 @@ const store = openSqliteStateStore(join(dir, 'state.sqlite'));
 const stateStore: StateStore = {
   forConnector(c) {
     const st = store.forConnector(c);
-    return { ...st, connector: c, checkpoint: () => st.checkpoint(), entries: (ns) => st.entries(ns), get: timed('get', (ns: string, k: string) => st.get(ns, k)) as never, commit: timed('commit', (u) => st.commit(u)) };
+    return { ...st, connector: c, checkpoint: () => st.checkpoint(), entries: (ns) => st.entries(ns), get: timed('get', (ns: string, k: string) => st.get(ns, k)) as never, getMany: timed('get', (ns: string, ks: readonly string[]) => st.getMany(ns, ks)) as never, commit: timed('commit', (u) => st.commit(u)) };
   },
   close: () => store.close(),
 };
@@ -95,7 +95,7 @@ process.stdout.write(
     `${what}: ${summary!.published} events from ${rows} rows in ${(wall / 1000).toFixed(2)} s = ${Math.round(rows / (wall / 1000))} rows/s; ${summary!.batches} batches`,
     `CPU ${(cpu.user / 1e6).toFixed(2)} s user + ${(cpu.system / 1e6).toFixed(2)} s system = ${Math.round(((cpu.user + cpu.system) / 1e3 / rows) * 1000)} µs/row`,
     `publish (await Kafka acks=all): ${ms(t.publish)}`,
-    `state get (change detection):   ${ms(t.get)}`,
+    `state get/getMany (change detection): ${ms(t.get)}`,
     `state commit (SQLite, fsync):    ${ms(t.commit)}`,
     `everything else (read, parse, map, validate, build, ack): ${ms(wall - t.publish - t.get - t.commit)}`,
   ].join('\n') + '\n',

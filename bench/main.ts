@@ -17,6 +17,8 @@ import { fileLatencyScenario, sqlLatencyScenario } from './scenarios/latency.js'
 import { memoryScenario } from './scenarios/memory.js';
 import { publishScenario } from './scenarios/publish.js';
 import { sqlScenario } from './scenarios/sql.js';
+import { startupScenario } from './scenarios/startup.js';
+import { prepareBase } from './lib/base-build.js';
 import { trackIngestScenario, trackLookupScenario } from './scenarios/track.js';
 
 const settings = loadSettings();
@@ -40,8 +42,18 @@ const machine = machineInfo({ kafkaVersion: settings.kafkaVersion, postgres: awa
 const kafka = await benchKafka(settings.brokers);
 const tmp = mkdtempSync(join(settings.tmp, 'casebridge-bench-'));
 const ctx: BenchContext = { settings, kafka, tmp, log };
+if (settings.baseRef !== 'none' && settings.scenarios.some((x) => x === 'csv' || x === 'sql' || x === 'startup')) {
+  try {
+    ctx.base = prepareBase(settings.baseRef, log);
+    log(`base: ${ctx.base.ref} = ${ctx.base.sha} at ${ctx.base.dir}`);
+  } catch (e) {
+    ctx.baseProblem = (e as Error).message.slice(0, 400);
+    log(`base: ${ctx.baseProblem}`);
+  }
+}
 
-const runners: Record<ScenarioId, ((c: BenchContext) => Promise<ScenarioResult>)[]> = {
+const runners: Record<ScenarioId, ((c: BenchContext) => Promise<ScenarioResult | ScenarioResult[]>)[]> = {
+  startup: [startupScenario],
   publish: [publishScenario],
   csv: [csvScenario],
   sql: [sqlScenario],
@@ -57,7 +69,7 @@ try {
     for (const run of runners[id]) {
       log(`scenario ${run.name.replace(/Scenario$/, '')}`);
       try {
-        scenarios.push(await run(ctx));
+        scenarios.push(...[await run(ctx)].flat());
       } catch (e) {
         // One broken scenario must not hide the others' figures; the table says what failed.
         failed = true;
@@ -77,12 +89,13 @@ try {
   }
 } finally {
   await kafka.close();
+  ctx.base?.dispose();
   rmSync(tmp, { recursive: true, force: true });
 }
 
 machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 const finished = new Date();
-const { kafkaClasspath: _cp, kcatProblem, tmp: _tmp, ...shown } = settings;
+const { kafkaClasspath: _cp, connectClasspath: _ccp, kcatProblem, tmp: _tmp, ...shown } = settings;
 const report: BenchReport = {
   startedAt: started.toISOString(),
   finishedAt: finished.toISOString(),

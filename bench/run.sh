@@ -3,6 +3,20 @@
 #
 #   bash bench/run.sh                       every scenario, defaults (about 10–15 minutes on 2 cores)
 #   BENCH_SCENARIOS=publish,csv bash bench/run.sh
+#   BENCH_SCENARIOS=startup,csv,sql BENCH_REPEATS=5 BENCH_CSV_ROWS=50000 bash bench/run.sh
+#
+# Scenarios: startup, publish, csv, sql, memory, latency, track (all by default).
+#
+# The pipeline scenarios (csv, sql, startup) also run the build of a base git ref, interleaved with
+# this tree, and report the ratio: BENCH_BASE_REF (default: the commit in bench/base-ref, main
+# before issue #16's optimisations; `none` skips it). It is checked out with `git worktree add` into
+# .cache/bench-base/<sha> (node_modules symlinked from here, `npm run build`) and kept for the next
+# run; BENCH_BASE_CLEAN=1 removes it afterwards.
+#
+# The CSV scenario also runs a bare Node baseline (csv-parse → JSON → kafkajs), kcat and Kafka
+# Connect FileStreamSource (fetched once by bench/connect/fetch.sh from Maven Central with mvn);
+# BENCH_CSV_PEERS=0 runs only casebridge and its base. BENCH_CONNECT_TIMEOUT (180 s) bounds a
+# Connect run. BENCH_STARTUP_RUNS (10) runs of `casebridge --help` and `node -e 0`.
 #
 # Prepares what the scenarios need, then runs bench/main.ts, which writes bench/results/latest.md
 # and latest.json:
@@ -76,6 +90,13 @@ if ! command -v kcat >/dev/null 2>&1; then
     fi
   fi
   [[ -n "${BENCH_KCAT_PROBLEM:-}" ]] && say "$BENCH_KCAT_PROBLEM"
+fi
+
+if cp="$(bash bench/connect/fetch.sh 2>/tmp/casebridge-bench-connect.log)"; then
+  export BENCH_CONNECT_CLASSPATH="$cp"
+else
+  export BENCH_CONNECT_PROBLEM="could not fetch Kafka Connect from Maven Central: $(tail -3 /tmp/casebridge-bench-connect.log | tr '\n' ' ')"
+  say "$BENCH_CONNECT_PROBLEM"
 fi
 
 pg_url="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"

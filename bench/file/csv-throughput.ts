@@ -68,7 +68,7 @@ interface ChildReport {
 /** Child: read one folder through the real source and report. */
 async function child(dir: string): Promise<void> {
   const { FileConnectorConfig } = await import('../../src/connectors/file/config.js');
-  const { createFileSource } = await import('../../src/connectors/file/index.js');
+  const { createFileSource } = await import('../../src/connectors/file/create.js');
   const { openSqliteStateStore } = await import('../../src/runtime/sqlite-state-store.js');
   const { silentLogger } = await import('../../src/core/logger.js');
   const { systemClock } = await import('../../src/core/clock.js');

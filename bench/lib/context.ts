@@ -1,5 +1,6 @@
 /** What every scenario gets from the orchestrator. */
 import { resolve } from 'node:path';
+import type { BaseBuild } from './base-build.js';
 import type { BenchKafka } from './kafka.js';
 import { repoRoot, type Settings } from './settings.js';
 import type { Side } from './result.js';
@@ -11,6 +12,10 @@ export interface BenchContext {
   /** A temp folder of this bench run; removed at the end. */
   tmp: string;
   log(message: string): void;
+  /** The base ref's build, when BENCH_BASE_REF is not 'none' and it built. */
+  base?: BaseBuild;
+  /** Why there is no base build. */
+  baseProblem?: string;
 }
 
 export const CLI = resolve(repoRoot, 'dist/cli/main.js');

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { resolve } from 'node:path';
+import { defaultBaseRef } from './base-build.js';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -19,7 +20,7 @@ function text(name: string, fallback: string): string {
   return raw === undefined || raw === '' ? fallback : raw;
 }
 
-export const ALL_SCENARIOS = ['publish', 'csv', 'sql', 'memory', 'latency', 'track'] as const;
+export const ALL_SCENARIOS = ['startup', 'publish', 'csv', 'sql', 'memory', 'latency', 'track'] as const;
 export type ScenarioId = (typeof ALL_SCENARIOS)[number];
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -51,6 +52,15 @@ export interface Settings {
   trackCases: number;
   trackSeconds: number;
   tmp: string;
+  /** The git ref built beside the working tree and run interleaved with it ('none': skip). */
+  baseRef: string;
+  /** Run the bare Node baseline and Kafka Connect in the CSV scenario (0: skip them). */
+  csvPeers: boolean;
+  /** Start-up scenario: runs of each command. */
+  startupRuns: number;
+  connectClasspath: string;
+  connectProblem: string | undefined;
+  connectTimeoutSeconds: number;
   kafkaClasspath: string;
   kafkaVersion: string;
   kcatProblem: string | undefined;
@@ -85,6 +95,12 @@ export function loadSettings(): Settings {
     trackCases: Math.max(1000, int('BENCH_TRACK_CASES', 100_000)),
     trackSeconds: Math.max(2, int('BENCH_TRACK_SECONDS', 10)),
     tmp: text('BENCH_TMP', os.tmpdir()),
+    baseRef: text('BENCH_BASE_REF', defaultBaseRef()),
+    csvPeers: int('BENCH_CSV_PEERS', 1) !== 0,
+    startupRuns: Math.max(1, int('BENCH_STARTUP_RUNS', 10)),
+    connectClasspath: text('BENCH_CONNECT_CLASSPATH', ''),
+    connectProblem: process.env.BENCH_CONNECT_PROBLEM || undefined,
+    connectTimeoutSeconds: Math.max(10, int('BENCH_CONNECT_TIMEOUT', 180)),
     kafkaClasspath: text('BENCH_KAFKA_CLASSPATH', ''),
     kafkaVersion: text('BENCH_KAFKA_VERSION', 'unknown'),
     kcatProblem: process.env.BENCH_KCAT_PROBLEM || undefined,

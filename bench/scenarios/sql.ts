@@ -7,9 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { assertOk, jsonDocument, lastJson, runMeasured } from '../lib/proc.js';
-import { CLI, TSX, makeSide, scenarioScript, type BenchContext, type RunJson } from '../lib/context.js';
+import { CLI, TSX, failedSide, makeSide, scenarioScript, type BenchContext, type RunJson } from '../lib/context.js';
 import { uniqueTopic } from '../lib/kafka.js';
 import type { ScenarioResult } from '../lib/result.js';
+import { median } from '../lib/stats.js';
 import { parsePgUrl, repairsInsertSql, repairsTableSql, sqlGatewayConfig } from './data.js';
 
 /** Create and fill a repairs table of `rows` rows; returns its name. */
@@ -33,37 +34,50 @@ export async function dropTable(url: string, name: string): Promise<void> {
   await client.query(`DROP TABLE IF EXISTS "${name}"`).finally(() => client.end());
 }
 
-export async function sqlScenario(ctx: BenchContext): Promise<ScenarioResult> {
+async function casebridgeRun(ctx: BenchContext, cli: string, table: string, rows: number, page: number, dir: string): Promise<{ rate: number; detail: Record<string, unknown> }> {
+  const s = ctx.settings;
+  mkdirSync(dir, { recursive: true });
+  const topic = uniqueTopic('sql');
+  await ctx.kafka.createTopic(topic, s.partitions);
+  await ctx.kafka.createTopic(`${topic}.dead`, 1);
+  const cfg = join(dir, 'casebridge.yaml');
+  writeFileSync(cfg, sqlGatewayConfig({ kafka: { brokers: s.brokers, topic }, statePath: join(dir, 'state.sqlite'), pg: parsePgUrl(s.pgUrl), table, lag: '2m', batchSize: page }));
+  try {
+    const r = await runMeasured(process.execPath, [cli, 'run', cfg, '--once', '--json', '--no-progress']);
+    assertOk(r, `casebridge run (sql, ${cli})`);
+    const j = jsonDocument<RunJson>(r.stdout);
+    const c = j.connectors[0]!;
+    const stored = await ctx.kafka.countRecords(topic);
+    if (c.published !== rows || stored !== rows) throw new Error(`sql: expected ${rows} events, ${cli} reported ${c.published} (${c.deadLettered} dead letters) and the topic holds ${stored}`);
+    const rate = rows / (j.elapsedMs / 1000);
+    return { rate, detail: { 'rows/s': rate, 'wall s': r.wallSeconds, 'peak RSS MiB': r.maxRssMb ?? NaN } };
+  } finally {
+    await ctx.kafka.deleteTopics([topic, `${topic}.dead`]);
+  }
+}
+
+export async function sqlScenario(ctx: BenchContext): Promise<ScenarioResult[]> {
   const s = ctx.settings;
   const table = `bench_repairs_${process.pid}`;
   const rows = s.sqlRows;
   const page = 500;
   await createRepairsTable(s.pgUrl, table, rows);
   ctx.log(`sql: table ${table} with ${rows} rows`);
-  const ours: number[] = [];
-  const oursDetail: Record<string, unknown>[] = [];
+  const head = { runs: [] as number[], detail: [] as Record<string, unknown>[] };
+  const base = { runs: [] as number[], detail: [] as Record<string, unknown>[] };
   const peer: number[] = [];
   const peerDetail: Record<string, unknown>[] = [];
   try {
     for (let i = 0; i < s.repeats; i++) {
-      const run = join(ctx.tmp, 'sql', `run-${i}`);
-      mkdirSync(run, { recursive: true });
-      const topic = uniqueTopic('sql');
-      await ctx.kafka.createTopic(topic, s.partitions);
-      await ctx.kafka.createTopic(`${topic}.dead`, 1);
-      const cfg = join(run, 'casebridge.yaml');
-      writeFileSync(cfg, sqlGatewayConfig({ kafka: { brokers: s.brokers, topic }, statePath: join(run, 'state.sqlite'), pg: parsePgUrl(s.pgUrl), table, lag: '2m', batchSize: page }));
-      const r = await runMeasured(process.execPath, [CLI, 'run', cfg, '--once', '--json', '--no-progress']);
-      assertOk(r, 'casebridge run (sql)');
-      const j = jsonDocument<RunJson>(r.stdout);
-      const c = j.connectors[0]!;
-      const stored = await ctx.kafka.countRecords(topic);
-      if (c.published !== rows || stored !== rows) throw new Error(`sql: expected ${rows} events, casebridge reported ${c.published} (${c.deadLettered} dead letters) and the topic holds ${stored}`);
-      const rate = rows / (j.elapsedMs / 1000);
-      ours.push(rate);
-      oursDetail.push({ run: i + 1, 'rows/s': rate, 'wall s': r.wallSeconds, 'peak RSS MiB': r.maxRssMb ?? NaN });
-      await ctx.kafka.deleteTopics([topic, `${topic}.dead`]);
-      ctx.log(`sql run ${i + 1}: casebridge ${Math.round(rate)} rows/s`);
+      const order: ('head' | 'base')[] = i % 2 === 0 ? ['base', 'head'] : ['head', 'base'];
+      for (const which of order) {
+        if (which === 'base' && !ctx.base) continue;
+        const r = await casebridgeRun(ctx, which === 'head' ? CLI : ctx.base!.cli, table, rows, page, join(ctx.tmp, 'sql', `run-${i}`, which));
+        const into = which === 'head' ? head : base;
+        into.runs.push(r.rate);
+        into.detail.push({ run: i + 1, ...r.detail });
+        ctx.log(`sql run ${i + 1}: ${which} ${Math.round(r.rate)} rows/s`);
+      }
 
       const b = await runMeasured(process.execPath, [...TSX, scenarioScript('sql-bare-read.ts'), '--url', s.pgUrl, '--table', table, '--page', String(page)]);
       assertOk(b, 'bare read');
@@ -76,20 +90,33 @@ export async function sqlScenario(ctx: BenchContext): Promise<ScenarioResult> {
   } finally {
     await dropTable(s.pgUrl, table);
   }
-  const cb = makeSide('casebridge run --once', 'rows/s', ours, oursDetail);
+  const cb = makeSide('casebridge run --once (this tree)', 'rows/s', head.runs, head.detail);
   const pe = makeSide('bare keyset read (pg)', 'rows/s', peer, peerDetail);
   const ratio = cb.median / pe.median;
-  return {
-    id: 'sql',
-    title: `SQL initial load → Kafka, ${rows.toLocaleString('en-GB')} rows`,
-    casebridge: cb,
-    peer: pe,
-    ratio,
-    goal: { text: '≥ 0.6', met: ratio >= 0.6 },
-    notes: [
-      `Table: the housing-repairs example's (15 columns, text key, index on (updated_at, job_no)) in PostgreSQL; pages of ${page} rows for both.`,
-      "casebridge: the example's mapping (lookups, ISO dates in Europe/London, address template, postcode, a redacted personal field), lag 2m (default), read-only session; rate = rows / the run's own elapsed time.",
-      'Bare read: one pg.Client, `SELECT … WHERE (updated_at, job_no) > ($1, $2) ORDER BY updated_at, job_no LIMIT 500` until a short page, rows counted and dropped; timed from connect to end.',
-    ],
-  };
+  const perRepeat = base.runs.map((x, i) => head.runs[i]! / x);
+  const baseRatio = ctx.base ? median(perRepeat) : NaN;
+  const notes = [
+    `Table: the housing-repairs example's (15 columns, text key, index on (updated_at, job_no)) in PostgreSQL; pages of ${page} rows for both.`,
+    "casebridge: the example's mapping (lookups, ISO dates in Europe/London, address template, postcode, a redacted personal field), lag 2m (default), read-only session; rate = rows / the run's own elapsed time.",
+  ];
+  return [
+    {
+      id: 'sql-base',
+      title: `SQL initial load → Kafka, ${rows.toLocaleString('en-GB')} rows, vs ${ctx.base ? `base ${ctx.base.ref.slice(0, 12)}` : 'base ref'}`,
+      casebridge: cb,
+      peer: ctx.base ? makeSide(`same, built from ${ctx.base.sha.slice(0, 12)}`, 'rows/s', base.runs, base.detail) : failedSide('base ref', 'rows/s', ctx.baseProblem ?? 'BENCH_BASE_REF=none'),
+      ratio: Number.isFinite(baseRatio) ? baseRatio : undefined,
+      goal: { text: '≥ 2.0', met: Number.isFinite(baseRatio) ? baseRatio >= 2 : undefined },
+      notes: [...notes, `Base: ${ctx.base ? `${ctx.base.ref} = ${ctx.base.sha}` : 'none'}; base and this tree alternate first place; ratio = median of the per-repeat ratios.`],
+    },
+    {
+      id: 'sql',
+      title: `SQL initial load → Kafka, ${rows.toLocaleString('en-GB')} rows, vs bare read`,
+      casebridge: cb,
+      peer: pe,
+      ratio,
+      goal: { text: '≥ 0.6', met: ratio >= 0.6 },
+      notes: [...notes, 'Bare read: one pg.Client, `SELECT … WHERE (updated_at, job_no) > ($1, $2) ORDER BY updated_at, job_no LIMIT 500` until a short page, rows counted and dropped; timed from connect to end.'],
+    },
+  ];
 }

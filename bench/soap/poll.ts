@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import { SoapConnectorConfig } from '../../src/connectors/soap/config.js';
-import { createSoapSource } from '../../src/connectors/soap/index.js';
+import { createSoapSource } from '../../src/connectors/soap/create.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { createGateway } from '../../src/runtime/gateway.js';
 import { silentLogger } from '../../src/core/logger.js';

@@ -5,7 +5,7 @@
 //   node bench/sql/source-only.mjs --url postgres://postgres@127.0.0.1:5432/test --table t --batch 500
 import { performance } from 'node:perf_hooks';
 import { SqlConnectorConfig } from '../../dist/connectors/sql/config.js';
-import { createSqlSource } from '../../dist/connectors/sql/index.js';
+import { createSqlSource } from '../../dist/connectors/sql/create.js';
 import { systemClock } from '../../dist/runtime/clock.js';
 import { silentLogger } from '../../dist/runtime/logger.js';
 

@@ -1,7 +1,9 @@
 /**
  * What a connector kind or publisher kind tells the rest of casebridge about itself, in one value
  * exported from its folder's index.ts: its name in configs (`type:`), its config schema, its
- * factory and where it is documented. The registries (src/connectors/registry.ts,
+ * factory and where it is documented. A connector descriptor is light (schemas and docs only): its
+ * source factory is behind `load()`, a dynamic import, so validating a config or printing --help
+ * loads no driver. The registries (src/connectors/registry.ts,
  * src/publish/registry.ts) are lists of these, so adding a kind is a folder plus one line there.
  */
 import type { z } from 'zod';
@@ -26,7 +28,8 @@ export type KindConfigSchema<Kind extends string> = z.ZodObject<{ type: z.ZodLit
 export interface ConnectorDescriptor<Kind extends string = string, Schema extends KindConfigSchema<Kind> = KindConfigSchema<Kind>, C extends Checkpoint = Checkpoint> {
   kind: Kind;
   configSchema: Schema;
-  create: SourceFactory<z.output<Schema>, C>;
+  /** Loads the source module (and its drivers) on first use and returns the factory. */
+  load: () => Promise<SourceFactory<z.output<Schema>, C>>;
   /** The position the kind's sources commit (the same schema each source carries as `checkpointSchema`). */
   checkpointSchema?: z.ZodType<C>;
   docs: ComponentDocs;

@@ -2,8 +2,9 @@
  * Compiles a connector's mapping once into a plain function: supplier record → case snapshot,
  * skip (filter) or reject (dead letter with a reason). No I/O, no eval.
  *
- * The fast path is synchronous. Only a mapping that uses JSONata (a `filter` or a `jsonata` value)
- * gets an async normalizer: its expressions are evaluated first, then the same synchronous core runs.
+ * The fast path is synchronous. Only a mapping that uses JSONata (a `jsonata` value, or a filter beyond
+ * the plain comparisons simple-filter.ts compiles) gets an async normalizer: its expressions are
+ * evaluated first, then the same synchronous core runs.
  *
  * Reject reasons name the output field, the value and what was expected, plus where the rule sits in
  * the config (connectors[0].mapping.openedAt) — except for personal fields, whose values never appear
@@ -12,6 +13,7 @@
  */
 import { createHmac } from 'node:crypto';
 import jsonata from 'jsonata';
+import { compileSimpleFilter, FALLBACK } from './simple-filter.js';
 import { CaseSnapshot, TERMINAL_STATUSES, type CaseSnapshot as CaseSnapshotT, type ClockChangeApplied, type ClosureReason } from '../event/case-event.js';
 import type { SourceRecord } from '../core/source.js';
 import { ConfigError } from '../core/errors.js';
@@ -569,7 +571,7 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
   const redactPersonal = compileRedactor(st.personalPaths);
   if (!filter && exprs.length === 0) return Object.assign((record: SourceRecord) => core(record, undefined), { redactPersonal });
 
-  return Object.assign(async (record: SourceRecord): Promise<NormalizeResult> => {
+  const withJsonata = async (record: SourceRecord): Promise<NormalizeResult> => {
     if (filter) {
       let keep: unknown;
       try {
@@ -588,5 +590,19 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
       }
     }
     return core(record, j);
-  }, { redactPersonal });
+  };
+  // A filter of plain comparisons needs no JSONata per row, and so no promise per row either.
+  const simple = filter && exprs.length === 0 ? compileSimpleFilter(filter) : undefined;
+  if (simple) {
+    const skip: NormalizeResult = { kind: 'skip', reason: `filter ${JSON.stringify(m.filter)} is not true for this record` };
+    return Object.assign(
+      (record: SourceRecord): NormalizeResult | Promise<NormalizeResult> => {
+        const keep = simple(record.raw);
+        if (keep === FALLBACK) return withJsonata(record);
+        return keep === true ? core(record, undefined) : { ...skip };
+      },
+      { redactPersonal },
+    );
+  }
+  return Object.assign(withJsonata, { redactPersonal });
 };

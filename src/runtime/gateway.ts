@@ -5,7 +5,7 @@
 import { durationMs } from '../core/units.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConnectorConfig } from '../config/schema.js';
-import { sourceFactories } from '../connectors/registry.js';
+import { loadSourceFactories } from '../connectors/registry.js';
 import type { SourceFactory } from '../core/source.js';
 import { compileMapping as defaultCompileMapping } from '../normalize/compile-mapping.js';
 import type { CompileMapping } from '../normalize/normalizer.js';
@@ -122,10 +122,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const councils = new Map(config.councils.map((c) => [c.gss, c]));
 
   const runners = new Map<string, ConnectorRunner>();
+  const wanted = config.connectors.filter((c) => c.enabled && (!opts.only || opts.only.includes(c.name)));
+  // Only the kinds this config uses are loaded, so their drivers stay out of every other gateway.
+  const factories = opts.sourceFactories ?? (await loadSourceFactories(wanted.map((c) => c.type)));
   let fleet: Fleet | undefined;
   config.connectors.forEach((c, index) => {
     if (!c.enabled || (opts.only && !opts.only.includes(c.name))) return;
-    const factory = (opts.sourceFactories ?? sourceFactories)[c.type];
+    const factory = factories[c.type];
     if (!factory) throw new ConfigError(`no source for connector type ${c.type}`, { context: { connector: c.name } });
     const council = councils.get(c.council)!;
     runners.set(

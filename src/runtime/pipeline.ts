@@ -8,9 +8,9 @@ import type { Council } from '../event/case-event.js';
 import type { DeadLetter } from '../core/dead-letter.js';
 import { canonicalJson, sha256Hex } from '../event/identity.js';
 import type { SourceBatch, SourceRecord, SourceWarning, StateWrite } from '../core/source.js';
-import { buildEvent, nextSequence } from '../normalize/build-event.js';
-import { decideChange, visibleFields, type CaseMemory } from '../normalize/change.js';
-import { judgeListing, noLongerListed, type WithheldReason } from '../normalize/snapshot-diff.js';
+import type { CaseMemory } from '../normalize/change.js';
+import { judgeListing, type WithheldReason } from '../normalize/snapshot-diff.js';
+import { CASE_NAMESPACE, SNAPSHOT_NAMESPACE, caseMemoryWrites, closeNoLongerListed, countListingRejects, detectChanges, listingRejectsKey } from '../normalize/case-changes.js';
 import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
 import type { Publisher } from '../core/publisher.js';
 import type { OutgoingCaseEvent } from '../normalize/build-event.js';
@@ -19,8 +19,7 @@ import { CasebridgeError, FencedError } from '../core/errors.js';
 import { maskDeep, maskSecrets } from '../core/mask.js';
 import type { ConnectorState } from '../core/state-store.js';
 
-export const CASE_NAMESPACE = 'case';
-const SNAPSHOT_NAMESPACE = 'snapshot';
+export { CASE_NAMESPACE };
 
 export interface BatchResult {
   read: number;
@@ -74,22 +73,11 @@ export interface PreparedBatch {
 export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 'publisher'>): Promise<PreparedBatch> {
   const { connector, council, normalize, state, clock } = deps;
   const now = clock.now().toISOString();
-  const events: OutgoingCaseEvent[] = [];
   const deadLetters: DeadLetter[] = [];
-  // Cases touched in this batch: later records of one case must see earlier ones.
-  const memory = new Map<string, CaseMemory | null>();
   const result: BatchResult = { read: batch.records.length, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, publishedByType: {}, ...(batch.warnings?.length ? { warnings: batch.warnings } : {}) };
   const skip = (reason: string) => {
     result.skipped++;
     result.skippedBy[reason] = (result.skippedBy[reason] ?? 0) + 1;
-  };
-  // Committed case memory, read once per batch for every case the batch touches.
-  let stored = new Map<string, CaseMemory>();
-  const recall = (ref: string): CaseMemory | undefined => {
-    if (memory.has(ref)) return memory.get(ref) ?? undefined;
-    const m = stored.get(ref);
-    memory.set(ref, m ?? null);
-    return m;
   };
 
   for (const reject of batch.rejects ?? []) {
@@ -97,75 +85,53 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record, at: now }));
   }
 
-  const outcomes: NormalizeResult[] = [];
-  for (const record of batch.records) {
-    try {
-      const r = normalize(record);
-      outcomes.push(r instanceof Promise ? await r : r);
-    } catch (err) {
-      outcomes.push({ kind: 'reject', code: 'mapping_error', reason: `mapping failed: ${(err as Error).message}` });
-    }
-  }
-  const refs = new Set<string>();
-  for (const o of outcomes) if (o.kind === 'case') refs.add(o.snapshot.case.reference);
-  if (refs.size) stored = await state.getMany<CaseMemory>(CASE_NAMESPACE, [...refs]);
+  const outcomes = await normalizeAll(batch.records, normalize);
+  const snapshots = outcomes.flatMap((o) => (o.kind === 'case' ? [o.snapshot] : []));
+  // Committed case memory, read once per batch for every case the batch touches.
+  const refs = [...new Set(snapshots.map((s) => s.case.reference))];
+  const remembered: ReadonlyMap<string, CaseMemory> = refs.length ? await state.getMany<CaseMemory>(CASE_NAMESPACE, refs) : new Map();
+  const detected = detectChanges(snapshots, remembered, batch.snapshot?.id);
+  const { memory } = detected;
+  const events = detected.events;
 
-  for (const [i, record] of batch.records.entries()) {
-    const outcome = outcomes[i]!;
-    if (outcome.kind === 'skip') {
-      skip('filtered');
-      continue;
-    }
+  let nth = 0;
+  outcomes.forEach((outcome, i) => {
+    if (outcome.kind === 'skip') return skip('filtered');
     if (outcome.kind === 'reject') {
       if (outcome.code === 'ambiguous_time' || outcome.code === 'nonexistent_time') countClockChange(result, `${outcome.code.replace('_time', '')}:reject`);
+      const record = batch.records[i]!;
       deadLetters.push(
         deadLetter({ council: council.gss, connector, stage: 'mapping', code: outcome.code, reason: outcome.reason, field: outcome.field, position: record.position, record: normalize.redactPersonal?.(record.raw) ?? record.raw, at: now }),
       );
-      continue;
+      return;
     }
-    const snapshot = outcome.snapshot;
-    for (const c of snapshot.provenance.clockChange ?? []) countClockChange(result, `${c.kind}:${c.resolution}`);
-    const ref = snapshot.case.reference;
-    const prev = recall(ref);
-    const visible = visibleFields(snapshot);
-    const decision = decideChange(snapshot, visible, prev);
-    if (!decision.emit) {
-      skip(decision.reason);
-      if (prev && batch.snapshot && prev.snapshotId !== batch.snapshot.id) memory.set(ref, { ...prev, snapshotId: batch.snapshot.id });
-      continue;
-    }
-    const sequence = nextSequence(prev);
-    const out = buildEvent(snapshot, decision, sequence);
-    events.push(out);
-    memory.set(ref, { snapshot, updatedAt: snapshot.case.updatedAt, lastEventId: out.event.id, sequence, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}) });
-  }
+    for (const c of outcome.snapshot.provenance.clockChange ?? []) countClockChange(result, `${c.kind}:${c.resolution}`);
+    const decision = detected.decisions[nth++]!;
+    if (!decision.emit) skip(decision.reason);
+  });
 
   const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
   if (batch.snapshot) {
-    // A record that was dead-lettered was still in the listing: its case has not disappeared. We
-    // cannot always tell which case it was, so a listing with rejects closes nothing.
     const listing = batch.snapshot;
-    const rejectsKey = `rejects:${listing.id}`;
-    const rejectsSoFar = ((await state.get<number>(SNAPSHOT_NAMESPACE, rejectsKey)) ?? 0) + deadLetters.length;
+    const rejects = countListingRejects(listing.id, listing.final, await state.get<number>(SNAPSHOT_NAMESPACE, listingRejectsKey(listing.id)), deadLetters.length);
     if (listing.final) {
       const verdict = await judgeListing(
-        { snapshotId: listing.id, onMissing: listing.onMissing, rejected: rejectsSoFar, incomplete: listing.incomplete, maxCloseShare: listing.maxCloseShare },
+        { snapshotId: listing.id, onMissing: listing.onMissing, rejected: rejects.soFar, incomplete: listing.incomplete, maxCloseShare: listing.maxCloseShare },
         state.entries<CaseMemory>(CASE_NAMESPACE),
         (ref) => memory.get(ref) ?? undefined,
       );
       if (verdict.action === 'withheld') result.closeWithheld = { reason: verdict.reason, message: verdict.message };
       if (verdict.action === 'close') {
-        const unread = verdict.refs.filter((ref) => !memory.has(ref) && !stored.has(ref));
-        if (unread.length) for (const [ref, m] of await state.getMany<CaseMemory>(CASE_NAMESPACE, unread)) stored.set(ref, m);
-        events.push(...closeNoLongerListed(verdict.refs, listing.id, recall, memory, now));
+        const unread = verdict.refs.filter((ref) => !memory.has(ref));
+        const last = new Map<string, CaseMemory | undefined>(unread.length ? await state.getMany<CaseMemory>(CASE_NAMESPACE, unread) : []);
+        for (const ref of verdict.refs) if (memory.has(ref)) last.set(ref, memory.get(ref) ?? undefined);
+        events.push(...closeNoLongerListed(verdict.refs, last, listing.id, memory, now));
       }
-      if (rejectsSoFar > deadLetters.length) writes.push({ op: 'delete', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey });
-    } else if (deadLetters.length) {
-      writes.push({ op: 'put', namespace: SNAPSHOT_NAMESPACE, key: rejectsKey, value: rejectsSoFar });
     }
+    writes.push(...rejects.writes);
   }
 
-  for (const [ref, m] of memory) if (m) writes.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
+  writes.push(...caseMemoryWrites(memory));
 
   for (const e of events) result.publishedByType[e.event.data.change.kind] = (result.publishedByType[e.event.data.change.kind] ?? 0) + 1;
   result.published = events.length;
@@ -174,34 +140,16 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
   return { events, deadLetters, writes, result };
 }
 
-/**
- * A complete listing no longer shows these open cases: the supplier finished or purged them. Each
- * gets one `closed` event (closure reason `no-longer-listed`) from the last version published,
- * stamped with the time we noticed, and is remembered as closed so the next listing leaves it be.
- */
-function closeNoLongerListed(
-  refs: string[],
-  snapshotId: string,
-  recall: (ref: string) => CaseMemory | undefined,
-  memory: Map<string, CaseMemory | null>,
-  now: string,
-): OutgoingCaseEvent[] {
-  const out: OutgoingCaseEvent[] = [];
-  for (const ref of refs) {
-    const m = recall(ref);
-    if (!m) continue;
-    const status = m.snapshot.case.status;
-    const snapshot = noLongerListed(m.snapshot, now);
-    const sequence = nextSequence(m);
-    const ev = buildEvent(
-      snapshot,
-      { kind: 'closed', fields: ['case.closedAt', 'case.closureReason', 'case.status.lifecycle'], previousStatus: status.lifecycle, previousStatusCode: status.code },
-      sequence,
-    );
-    out.push(ev);
-    // updatedAt stays the supplier's last time: a case listed again with that same time is a
-    // reopening to publish, not an "older" record to skip.
-    memory.set(ref, { snapshot, updatedAt: m.updatedAt, lastEventId: ev.event.id, sequence, snapshotId });
+/** Map every record, in order; a mapping that throws is a rejection, not a failed batch. */
+async function normalizeAll(records: SourceRecord[], normalize: Normalizer): Promise<NormalizeResult[]> {
+  const out: NormalizeResult[] = [];
+  for (const record of records) {
+    try {
+      const r = normalize(record);
+      out.push(r instanceof Promise ? await r : r);
+    } catch (err) {
+      out.push({ kind: 'reject', code: 'mapping_error', reason: `mapping failed: ${(err as Error).message}` });
+    }
   }
   return out;
 }

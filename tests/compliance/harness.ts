@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfigText, type LoadedConfig } from '../../src/config/load.js';
 import type { ConnectorConfig } from '../../src/config/schema.js';
-import { sourceFactories } from '../../src/connectors/registry.js';
+import { loadSourceFactories, sourceLoaders } from '../../src/connectors/registry.js';
 import { systemClock } from '../../src/core/clock.js';
 import { PublishError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -24,6 +24,9 @@ import type { RunSummary } from '../../src/runtime/connector-runner.js';
 import { createGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { COUNCIL, type ConnectorUnderTest, type LiveSupplier, type SourceKind } from './kinds/types.js';
+
+// Every kind, as the registry loads them on first use.
+const sourceFactories = await loadSourceFactories(Object.keys(sourceLoaders));
 
 export interface Workspace {
   dir: string;

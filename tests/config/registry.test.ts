@@ -1,7 +1,7 @@
 /** The registries are built from the descriptors each kind's folder exports. */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { connectorKinds, sourceFactories } from '../../src/connectors/registry.js';
+import { connectorKinds, loadSourceFactories } from '../../src/connectors/registry.js';
 import { GatewayConfig, PublisherConfig } from '../../src/config/schema.js';
 import { publisherKinds } from '../../src/publish/registry.js';
 
@@ -13,10 +13,12 @@ describe('connector and publisher registries', () => {
     expect(existsSync(k.docs.docsPath)).toBe(true);
   });
 
-  it('kinds are unique and every connector kind has a source factory', () => {
+  it('kinds are unique and every connector kind loads a source factory', async () => {
     const names = connectorKinds.map((k) => k.kind);
     expect(new Set(names).size).toBe(names.length);
-    expect(Object.keys(sourceFactories).sort()).toEqual([...names].sort());
+    const factories = await loadSourceFactories(names);
+    expect(Object.keys(factories).sort()).toEqual([...names].sort());
+    for (const f of Object.values(factories)) expect(typeof f).toBe('function');
     const pubs = publisherKinds.map((k) => k.kind);
     expect(new Set(pubs).size).toBe(pubs.length);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigInvalidError, parseConfigText } from '../../src/config/load.js';
 import { formatTypeFromName } from '../../src/connectors/file/format-inference.js';
-import { createFileSource } from '../../src/connectors/file/index.js';
+import { createFileSource } from '../../src/connectors/file/create.js';
 import { deps, drain, fileConfig, openState, tempDir } from './harness.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/file');

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileSource } from '../../src/connectors/file/index.js';
+import { createFileSource } from '../../src/connectors/file/create.js';
 import { deps, drain, fileConfig, openState, tempDir } from './harness.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/file');

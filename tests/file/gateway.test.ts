@@ -4,7 +4,7 @@
  * imply; UK local times on either side of a clock change get the right offsets; the demo config
  * never consumes its bundled samples.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { openTestStateStore } from '../helpers/state-store.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { tempDir } from './harness.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -199,6 +200,48 @@ describe('file connector in the gateway', () => {
     expect(publisher.events.map((e) => e.event.subject)).toEqual(['R9']);
     expect(existsSync(join(drop, 'processed', 'jobs.csv'))).toBe(true);
     await gateway.stop();
+  });
+
+  it('in watch mode, a folder that disappears turns the connector to backing off and /readyz red, and it reads again once the folder is back', async () => {
+    const t = tempDir();
+    cleanups.push(() => t.cleanup());
+    const drop = join(t.dir, 'drop');
+    mkdirSync(drop);
+    const { gateway, publisher } = await gatewayFor(
+      t.dir,
+      configYaml(`
+  - name: watched
+    type: file
+    council: E09000019
+    system: { supplier: Repairs }
+    path: drop
+    watch: true
+    pollInterval: 200ms
+    ready: { stableFor: 0s }
+    retry: { initial: 100ms, max: 500ms, multiplier: 2 }
+    format: { type: csv }
+    mapping:
+      reference: Job
+      status: { code: Status, lookup: repairs }
+      updatedAt: { path: Changed, date: dd/MM/yyyy HH:mm }
+      lookups: { repairs: { entries: { RAISED: { status: received } } } }
+`),
+    );
+    await gateway.start();
+    const watched = () => gateway.status().connectors.find((c) => c.name === 'watched')!;
+    await until(() => watched().status === 'running' || watched().status === 'idle', 'the watched connector to start');
+
+    renameSync(drop, join(t.dir, 'unmounted'));
+    await until(() => watched().status === 'backing_off', 'the connector to back off once its folder is gone');
+    expect(gateway.status().ready).toBe(false);
+    expect(watched().lastError).toMatch(/drop/);
+
+    renameSync(join(t.dir, 'unmounted'), drop);
+    writeFileSync(join(drop, 'jobs.csv'), snapshot([['R10', 'RAISED', '03/11/2025 14:05']]));
+    await until(() => publisher.events.length > 0, 'the file dropped after the folder came back to be published');
+    expect(publisher.events.map((e) => e.event.subject)).toEqual(['R10']);
+    await until(() => watched().status !== 'backing_off', 'the connector to leave backing off');
+    expect(gateway.status().ready).toBe(true);
   });
 
   it('runs the demo config again and again without consuming its bundled samples', async () => {

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileSource } from '../../src/connectors/file/index.js';
+import { createFileSource } from '../../src/connectors/file/create.js';
 import { LEDGER_NAMESPACE, type LedgerEntry } from '../../src/connectors/file/file-source.js';
 import { until } from '../helpers/until.js';
 import { deps, drain, fileConfig, openState, tempDir } from './harness.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSshKeyPair, parseSshKey } from '../helpers/ssh-keys.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileSource } from '../../src/connectors/file/index.js';
+import { createFileSource } from '../../src/connectors/file/create.js';
 import type { FileConnectorConfig } from '../../src/connectors/file/config.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';

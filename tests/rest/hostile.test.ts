@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RestConnectorConfig } from '../../src/connectors/rest/config.js';
-import { createRestSource } from '../../src/connectors/rest/index.js';
+import { createRestSource } from '../../src/connectors/rest/create.js';
 import type { Checkpoint, Source, SourceBatch } from '../../src/core/source.js';
 import { systemClock } from '../../src/core/clock.js';
 import { CasebridgeError, describeError } from '../../src/core/errors.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SoapConnectorConfig } from '../../src/connectors/soap/config.js';
-import { createSoapSource } from '../../src/connectors/soap/index.js';
+import { createSoapSource } from '../../src/connectors/soap/create.js';
 import type { SourceRecord } from '../../src/core/source.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { CasebridgeError } from '../../src/core/errors.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SoapConnectorConfig } from '../../src/connectors/soap/config.js';
 import { faultError, inBodyError, toSourceError } from '../../src/connectors/soap/errors.js';
-import { createSoapSource } from '../../src/connectors/soap/index.js';
+import { createSoapSource } from '../../src/connectors/soap/create.js';
 import { selectAll, selectOne } from '../../src/connectors/soap/path.js';
 import { MissingTemplateValue, placeholdersIn, renderArgs, renderXml } from '../../src/connectors/soap/template.js';
 import { renderTime, widenForClockChange } from '../../src/connectors/soap/times.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigInvalidError, parseConfigText } from '../../src/config/load.js';
-import { createSqlSource } from '../../src/connectors/sql/index.js';
+import { createSqlSource } from '../../src/connectors/sql/create.js';
 import { deps, sqlConfig, PG_CONNECTION } from './harness.js';
 
 const yaml = (read: string, connection = '') => `

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlConnection } from '../../src/connectors/sql/config.js';
-import { createSqlSource } from '../../src/connectors/sql/index.js';
+import { createSqlSource } from '../../src/connectors/sql/create.js';
 import { createMysqlPool } from '../../src/connectors/sql/mysql.js';
 import { createPostgresPool } from '../../src/connectors/sql/postgres.js';
 import { silentLogger } from '../../src/core/logger.js';

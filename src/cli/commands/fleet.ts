@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { describeError } from '../../core/errors.js';
 import { durationMs } from '../../core/units.js';
 import { maskSecrets } from '../../core/mask.js';
-import { openLeaseStore } from '../../runtime/fleet/fleet.js';
 import { fleetView, formatFleetView } from '../../runtime/fleet/fleet-view.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
@@ -23,6 +22,8 @@ export function registerFleet(program: Command): void {
       if (config.state.type !== 'postgres') {
         throw new ExitError(EXIT.usage, `${file}: state.type is ${config.state.type}; a fleet shares its leases through state.type: postgres`);
       }
+      // Loaded here, not at the top, so `casebridge --help` does not load pg.
+      const { openLeaseStore } = await import('../../runtime/fleet/fleet.js');
       const store = openLeaseStore(config.state, { poolSize: 1 });
       try {
         const snapshot = await store.snapshot();

@@ -2,8 +2,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { LEDGER_NAMESPACE, type LedgerEntry } from '../../connectors/file/index.js';
-import { openStateStore } from '../../runtime/state/open-state-store.js';
+import type { LedgerEntry } from '../../connectors/file/index.js';
+import { LEDGER_NAMESPACE } from '../../connectors/file/ledger.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
@@ -40,6 +40,8 @@ export function registerForget(program: Command): void {
         const statePath = resolve(baseDir, config.state.path);
         if (!existsSync(statePath)) throw new ExitError(EXIT.failed, `no state store at ${statePath}: nothing has been read yet`);
       }
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without it.
+      const { openStateStore } = await import('../../runtime/state/open-state-store.js');
       const store = await openStateStore(config.state, { baseDir });
       const state = store.forConnector(name);
       const results: { file: string; sha256: string; outcome: string; forgotten: boolean; note: string }[] = [];

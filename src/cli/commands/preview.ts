@@ -3,17 +3,13 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../../config/load.js';
 import type { ConnectorConfig } from '../../config/schema.js';
-import { sourceFactories } from '../../connectors/registry.js';
+import { loadSourceFactories } from '../../connectors/registry.js';
 import type { SourceFactory } from '../../core/source.js';
 import type { DeadLetter } from '../../core/dead-letter.js';
 import type { OutgoingCaseEvent } from '../../normalize/build-event.js';
 import type { RunSummary } from '../../runtime/connector-runner.js';
 import { describeError } from '../../core/errors.js';
-import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../core/logger.js';
-import { createMetrics } from '../../runtime/metrics.js';
-import { overlayStateStore } from '../../runtime/overlay-state-store.js';
-import { openStateStore } from '../../runtime/state/open-state-store.js';
 import type { StateStore } from '../../core/state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
@@ -54,6 +50,13 @@ export function registerPreview(program: Command): void {
       const max = Number(opts.limit);
       if (!Number.isInteger(max) || max < 1) throw new ExitError(EXIT.usage, `--limit takes a positive whole number, not ${opts.limit}`);
 
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ createGateway }, { createMetrics }, { overlayStateStore }, { openStateStore }] = await Promise.all([
+        import('../../runtime/gateway.js'),
+        import('../../runtime/metrics.js'),
+        import('../../runtime/overlay-state-store.js'),
+        import('../../runtime/state/open-state-store.js'),
+      ]);
       // Never create a state file: a preview of a connector that never ran starts from nothing.
       const fresh = opts.fromStart || (config.state.type === 'sqlite' && !existsSync(resolve(baseDir, config.state.path)));
       const base: StateStore | undefined = fresh ? undefined : await openStateStore(config.state, { baseDir });
@@ -73,7 +76,7 @@ export function registerPreview(program: Command): void {
       };
       const limit: PreviewLimit = { max, seen: 0, reached: false };
       const wrapped = Object.fromEntries(
-        Object.entries(sourceFactories).map(([type, factory]) => [type, limitedNoAckSource(factory as SourceFactory<ConnectorConfig>, limit)]),
+        Object.entries(await loadSourceFactories(loaded.config.connectors.filter((c) => c.name === name).map((c) => c.type))).map(([type, factory]) => [type, limitedNoAckSource(factory as SourceFactory<ConnectorConfig>, limit)]),
       ) as Record<string, SourceFactory<ConnectorConfig>>;
 
       const gateway = await createGateway({

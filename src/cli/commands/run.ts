@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import type { RunSummary } from '../../runtime/connector-runner.js';
-import { createGateway } from '../../runtime/gateway.js';
 import { createLogger } from '../../core/logger.js';
 import { maskSecrets } from '../../core/mask.js';
 import { EXIT } from '../exit-codes.js';
@@ -46,6 +45,8 @@ export function registerRun(program: Command): void {
       const loaded = loadOrExit(file);
       const level = opts.logLevel ?? (opts.once ? 'warn' : loaded.config.log.level);
       const logger = createLogger({ level });
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without it.
+      const { createGateway } = await import('../../runtime/gateway.js');
       let gateway: Awaited<ReturnType<typeof createGateway>>;
       try {
         gateway = await createGateway({

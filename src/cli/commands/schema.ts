@@ -1,9 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { configSchema } from '../../config/json-schema.js';
-import { asyncApiYaml } from '../../event/asyncapi.js';
-import { eventSchemas } from '../../event/json-schema.js';
 
 export function registerSchema(program: Command): void {
   program
@@ -12,7 +9,13 @@ export function registerSchema(program: Command): void {
     .option('--write', 'write the schema files instead of printing them')
     .option('--dir <dir>', 'folder for --write', 'config/schemas')
     .option('--only <which>', 'event | dead-letter | config')
-    .action((opts: { write?: boolean; dir: string; only?: string }) => {
+    .action(async (opts: { write?: boolean; dir: string; only?: string }) => {
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ configSchema }, { asyncApiYaml }, { eventSchemas }] = await Promise.all([
+        import('../../config/json-schema.js'),
+        import('../../event/asyncapi.js'),
+        import('../../event/json-schema.js'),
+      ]);
       let docs = [...eventSchemas(), configSchema()];
       if (opts.only) {
         const want = { event: 'case-event', 'dead-letter': 'dead-letter', config: 'casebridge-config' }[opts.only];

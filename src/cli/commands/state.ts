@@ -4,14 +4,11 @@
  * gateway runs (SQLite's online backup, not a file copy that can catch a half-written page).
  * `casebridge state migrate --from sqlite:PATH --to postgres:URL` moves the state to PostgreSQL.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeError } from '../../core/errors.js';
-import { copySqliteToPostgres, countPostgres } from '../../runtime/state/copy-sqlite-to-postgres.js';
-import { describePostgresUrl, openPostgresStateStore } from '../../runtime/state/postgres-state-store.js';
-import { damagedStateError, integrityProblems, refuseBadStateFile } from '../../runtime/sqlite-state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
@@ -26,9 +23,11 @@ function statePathOf(file: string): string {
 }
 
 /** Opens the state file and runs the full integrity check; throws a StateError naming the file. */
-function openChecked(path: string): Database.Database {
+async function openChecked(path: string): Promise<Database.Database> {
+  // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+  const [{ default: Sqlite }, { damagedStateError, integrityProblems, refuseBadStateFile }] = await Promise.all([import('better-sqlite3'), import('../../runtime/sqlite-state-store.js')]);
   refuseBadStateFile(path);
-  const db = new Database(path, { fileMustExist: true });
+  const db = new Sqlite(path, { fileMustExist: true });
   let problems: string[];
   try {
     problems = integrityProblems(db);
@@ -55,11 +54,11 @@ export function registerState(program: Command): void {
     .description('Run SQLite\'s integrity check on the state file and list each connector\'s checkpoint')
     .argument('<config>', 'config file')
     .option('--json', 'machine-readable result')
-    .action((file: string, opts: { json?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean }) => {
       const path = statePathOf(file);
       let db: Database.Database;
       try {
-        db = openChecked(path);
+        db = await openChecked(path);
       } catch (err) {
         failWith(err);
       }
@@ -91,7 +90,7 @@ export function registerState(program: Command): void {
       if (existsSync(target)) throw new ExitError(EXIT.failed, `${target} already exists; choose a new file name (a backup never overwrites)`);
       let db: Database.Database;
       try {
-        db = openChecked(path);
+        db = await openChecked(path);
       } catch (err) {
         failWith(err);
       }
@@ -103,7 +102,7 @@ export function registerState(program: Command): void {
       } finally {
         db.close();
       }
-      const copy = openChecked(target);
+      const copy = await openChecked(target);
       copy.close();
       process.stdout.write(`backed up ${path} to ${target} (${statSync(target).size} bytes, integrity check passed)\n`);
     });
@@ -124,6 +123,11 @@ export function registerState(program: Command): void {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new ExitError(EXIT.usage, `--schema takes a lower-case PostgreSQL identifier (letters, digits, _), not ${opts.schema}`);
       const path = resolve(from);
       if (!existsSync(path)) throw new ExitError(EXIT.failed, `no state file at ${path}`);
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ copySqliteToPostgres, countPostgres }, { describePostgresUrl, openPostgresStateStore }] = await Promise.all([
+        import('../../runtime/state/copy-sqlite-to-postgres.js'),
+        import('../../runtime/state/postgres-state-store.js'),
+      ]);
       const where = `${describePostgresUrl(url)} (schema ${opts.schema})`;
       let target;
       try {

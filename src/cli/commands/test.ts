@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
-import { formatSuite, runConfigTests } from '../../runtime/fixtures.js';
 import { ConfigError, describeError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
@@ -43,6 +42,8 @@ export function registerTest(program: Command): void {
       }
       if (missing.size) process.stderr.write(`note: ${[...missing].sort().join(', ')} not set; placeholders used (config tests connect to nothing)\n`);
       const dir = opts.fixtures ? resolve(opts.fixtures) : join(loaded.baseDir, 'tests');
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without it.
+      const { formatSuite, runConfigTests } = await import('../../runtime/fixtures.js');
       let suite;
       try {
         suite = await runConfigTests(loaded.config, { dir, ...(opts.connector ? { connector: opts.connector } : {}), configFile: file, ...(loaded.locate ? { locate: loaded.locate } : {}) });

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
-import { createGateway } from '../../runtime/gateway.js';
 import { ConfigError, ConfigProblemsError, describeError } from '../../core/errors.js';
-import { compileMapping } from '../../normalize/compile-mapping.js';
 import { silentLogger } from '../../core/logger.js';
-import { openSqliteStateStore } from '../../runtime/sqlite-state-store.js';
-import { createStdoutPublisher } from '../../publish/stdout/index.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
 
@@ -30,6 +26,8 @@ export function registerValidate(program: Command): void {
     .option('--allow-missing-secrets', 'check the shape of a config whose ${env:…} / ${file:…} secrets do not exist yet; each missing one is a warning, not an error')
     .action(async (files: string[], opts: { json?: boolean; live?: boolean; allowMissingSecrets?: boolean }) => {
       if (opts.live && opts.allowMissingSecrets) throw new ExitError(EXIT.usage, '--live connects to the suppliers and needs the real secrets; drop --allow-missing-secrets');
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without it.
+      const { compileMapping } = await import('../../normalize/compile-mapping.js');
       const results: Result[] = [];
       for (const file of files) {
         try {
@@ -61,6 +59,12 @@ export function registerValidate(program: Command): void {
             }
           });
           if (opts.live) {
+            // Only --live needs the gateway (and so the drivers of the kinds this config uses).
+            const [{ createGateway }, { createStdoutPublisher }, { openSqliteStateStore }] = await Promise.all([
+              import('../../runtime/gateway.js'),
+              import('../../publish/stdout/index.js'),
+              import('../../runtime/sqlite-state-store.js'),
+            ]);
             const gw = await createGateway({ loaded, http: false, logger: silentLogger(), publisher: createStdoutPublisher(), stateStore: openSqliteStateStore(':memory:') });
             for (const r of gw.runners.values()) {
               try {

@@ -1,30 +1,20 @@
-/** The `file` connector kind: exports dropped into a local folder or onto an SFTP server. */
-import { resolve } from 'node:path';
+/**
+ * The `file` connector kind: exports dropped into a local folder or onto an SFTP server. This
+ * descriptor imports only the config and checkpoint schemas; the source (ssh2, parsers) loads on use.
+ */
 import { defineConnector } from '../../core/descriptor.js';
-import type { SourceFactory } from '../../core/source.js';
 import { FileCheckpoint } from './checkpoint.js';
 import { FileConnectorConfig } from './config.js';
-import { createFileSourceWithStore } from './file-source.js';
-import { createLocalStore } from './local-store.js';
-import { createSftpStore } from './sftp-store.js';
 
 export { FileConnectorConfig } from './config.js';
-export { LEDGER_NAMESPACE, type LedgerEntry } from './file-source.js';
 export { FileCheckpoint } from './checkpoint.js';
-export { sshFingerprint } from './sftp-store.js';
-
-export const createFileSource: SourceFactory<FileConnectorConfig, FileCheckpoint> = (config, deps) => {
-  const store = config.sftp
-    ? createSftpStore(config.sftp, config.path, { connector: deps.connector, logger: deps.logger })
-    : createLocalStore(resolve(deps.baseDir, config.path), deps.connector);
-  return createFileSourceWithStore(config, deps, store);
-};
+export type { LedgerEntry } from './ledger.js';
 
 export const fileConnector = defineConnector({
   kind: 'file',
   configSchema: FileConnectorConfig,
-  create: createFileSource,
   checkpointSchema: FileCheckpoint,
+  load: async () => (await import('./create.js')).createFileSource,
   docs: {
     title: 'Files in a folder or on SFTP',
     summary: 'Reads CSV, XML, JSON and JSON Lines exports dropped into a local folder or onto an SFTP server; moves each file only after its events are published.',

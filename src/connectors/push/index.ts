@@ -1,10 +1,10 @@
-/** The `push` connector kind: receive supplier notifications (see source.ts, docs/rest-and-push.md). */
+/**
+ * The `push` connector kind: receive supplier notifications (see source.ts, docs/rest-and-push.md).
+ * The descriptor imports only the config schema; the receiver (fastify) loads on use.
+ */
 import { defineConnector } from '../../core/descriptor.js';
-import type { SourceFactory } from '../../core/source.js';
 import { PushConnectorConfig } from './config.js';
-import { createPushSourceImpl } from './source.js';
 
-export const createPushSource: SourceFactory<PushConnectorConfig> = (config, deps) => createPushSourceImpl(config, deps);
 export { PushConnectorConfig } from './config.js';
 export type { PushSource } from './source.js';
 
@@ -12,7 +12,7 @@ export type { PushSource } from './source.js';
 export const pushConnector = defineConnector({
   kind: 'push',
   configSchema: PushConnectorConfig,
-  create: createPushSource,
+  load: async () => (await import('./create.js')).createPushSource,
   docs: {
     title: 'Supplier push (webhook or SOAP notification)',
     summary: 'Listens for a supplier’s HTTP or SOAP notifications and answers success only after the event is published.',

@@ -7,6 +7,8 @@ import { connectorBase, ListingSnapshot } from '../../config/common.js';
 import { ByteSize, Duration, Secret } from '../../core/units.js';
 import { DateFormat } from '../../core/date-format.js';
 import { JsonPath } from '../shared/json-path.js';
+import { RestFilter, RestGraphql } from './query/config.js';
+import { CookieSessionAuth, OAuth2ClientCredentials } from './auth/config.js';
 
 
 export const RestAuth = z.discriminatedUnion('type', [
@@ -32,6 +34,8 @@ export const RestAuth = z.discriminatedUnion('type', [
       password: Secret.describe('Use ${env:NAME} or ${file:PATH}'),
     })
     .strict(),
+  OAuth2ClientCredentials,
+  CookieSessionAuth,
 ]);
 export type RestAuth = z.infer<typeof RestAuth>;
 
@@ -46,7 +50,11 @@ export const SinceFormat = z
 
 export const RestSince = z
   .object({
-    param: z.string().min(1).describe('Query parameter carrying the lower bound, e.g. updatedSince'),
+    param: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Query parameter carrying the lower bound, e.g. updatedSince. Leave it out when the value goes into `filter`, `body` or GraphQL variables as {{since}}'),
     format: SinceFormat,
     zone: z.string().default('Europe/London').describe('IANA zone the value is written in (for iso, iso-local and Luxon formats)'),
     initial: z
@@ -105,6 +113,7 @@ export const RestPagination = z.discriminatedUnion('style', [
       style: z.literal('cursor'),
       param: z.string().min(1).default('cursor').describe('Query parameter carrying the cursor'),
       path: JsonPath.describe('Where the next cursor is in the response, e.g. meta.nextCursor; empty or missing ends the run'),
+      hasMorePath: JsonPath.optional().describe('Boolean saying more pages follow, e.g. data.cases.pageInfo.hasNextPage (GraphQL); false ends the run whatever the cursor'),
       ...pageSizeFields,
       expiredStatus: z
         .array(z.number().int().min(400).max(499))
@@ -134,6 +143,17 @@ export const RestConnectorConfig = connectorBase
       .describe('Scheme, host and port of the API, e.g. https://repairs.example.gov.uk; every request goes to this host only'),
     path: z.string().regex(/^\//, 'a path starting with /').describe('Path of the listing, e.g. /api/v2/cases'),
     query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Fixed query parameters sent with every request'),
+    method: z.enum(['GET', 'POST']).default('GET').describe('GET (default), or POST for APIs that take the query in a request body (`body`)'),
+    body: z
+      .unknown()
+      .optional()
+      .describe('JSON request body for POST, a template: a string that is exactly "{{since}}" (or until, page, offset, size, cursor, or a `values` name) becomes that value as a JSON value; inside a longer string it is inserted into the string. Never built by string concatenation'),
+    values: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name of letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .describe('Named values for {{name}} placeholders in `filter.expression`, `body` and GraphQL variables; quoted and escaped for where they go'),
+    filter: RestFilter.optional(),
+    graphql: RestGraphql.optional(),
     headers: z.record(z.string(), z.string()).default({}).describe('Fixed request headers'),
     auth: RestAuth.default({ type: 'none' }),
     since: RestSince.optional().describe('How to ask for records changed since the last run (required unless `snapshot` is set)'),
@@ -156,5 +176,36 @@ export const RestConnectorConfig = connectorBase
   .superRefine((c, ctx) => {
     if (!c.snapshot && !c.since) ctx.addIssue({ code: 'custom', path: ['since'], message: 'a changes-since listing needs `since` (the query parameter and first start); for an API that lists every open case on each poll, set `snapshot` instead' });
     if (c.snapshot && c.since) ctx.addIssue({ code: 'custom', path: ['since'], message: 'snapshot mode reads the whole listing on every poll and sends no `since`; remove `since` (or `snapshot` if the API lists changes)' });
+    checkRequestShape(c, ctx);
   });
 export type RestConnectorConfig = z.infer<typeof RestConnectorConfig>;
+
+/** The request-shape rules that zod cannot say field by field. */
+function checkRequestShape(c: Omit<RestConnectorConfig, never>, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (c.body !== undefined && c.method !== 'POST' && !c.graphql) issue(['body'], 'a request `body` needs `method: POST`');
+  if (c.graphql) {
+    if (c.body !== undefined) issue(['body'], 'with `graphql` the body is the GraphQL query and variables; remove `body`');
+    if (c.filter) issue(['filter'], 'with `graphql` put the since-value in `graphql.variables` as "{{since}}", not in `filter`');
+    if (c.pagination.style !== 'none' && c.pagination.style !== 'cursor') issue(['pagination', 'style'], 'GraphQL pages by cursor: use `pagination: { style: cursor, path: <…pageInfo.endCursor>, hasMorePath: <…pageInfo.hasNextPage> }`, or none');
+  }
+  const names = new Set(['since', 'until', 'page', 'offset', 'size', 'cursor', ...Object.keys(c.values)]);
+  const check = (text: string, path: (string | number)[]) => {
+    for (const m of text.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
+      if (!names.has(m[1]!)) issue(path, `unknown placeholder {{${m[1]}}}; expected one of ${[...names].map((n) => `{{${n}}}`).join(', ')} (add other names under \`values\`)`);
+    }
+  };
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (typeof v === 'string') check(v, path);
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  if (c.filter) check(c.filter.expression, ['filter', 'expression']);
+  if (c.body !== undefined) walk(c.body, ['body']);
+  if (c.graphql) walk(c.graphql.variables, ['graphql', 'variables']);
+  if (c.since && !c.since.param) {
+    const text = JSON.stringify([c.filter?.expression, c.body, c.graphql?.variables]) ?? '';
+    const uses = /\{\{\s*since\s*\}\}/.test(text);
+    if (!uses) issue(['since', 'param'], 'say where the since-value goes: `since.param` (a query parameter), or {{since}} in `filter.expression`, `body` or `graphql.variables`');
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * GET JSON from one supplier host, defensively: a whole-request deadline, a response size limit
+ * GET (or POST) JSON from one supplier host, defensively: a whole-request deadline, a response size limit
  * (after decompression), no redirect to another host, no request to any host but the configured
  * one, credentials only ever sent there. HTTP and network failures become SourceErrors that say
  * whether waiting will help.
@@ -8,6 +8,9 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosResponse } from 'axios';
 import type { Logger } from '../../core/logger.js';
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
+import { createSessionAuth } from './auth/session.js';
 import { SourceError } from '../../core/errors.js';
 import type { RestAuth } from './config.js';
 import { JsonSyntaxError, parseJsonSafely, snippet } from '../shared/safe-json.js';
@@ -24,6 +27,15 @@ export interface RestHttpOptions {
   retryAfterMaxMs: number;
   ca?: string;
   logger: Logger;
+  clock?: Clock;
+}
+
+/** One request: a GET, or a POST with a body already serialised. */
+export interface RestRequest {
+  url: URL;
+  method: 'GET' | 'POST';
+  body?: string;
+  contentType?: string;
 }
 
 export interface JsonResponse {
@@ -37,9 +49,10 @@ export interface JsonResponse {
 
 export interface RestHttp {
   getJson(url: URL, signal: AbortSignal): Promise<JsonResponse>;
+  send(req: RestRequest, signal: AbortSignal): Promise<JsonResponse>;
   /** The URL as it may appear in logs, errors and positions: no credentials in it. */
   display(url: URL): string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 const RETRIABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
@@ -62,6 +75,7 @@ export function createRestHttp(opts: RestHttpOptions): RestHttp {
     httpAgent,
     httpsAgent,
   });
+  const session = createSessionAuth(opts.auth, { connector: opts.connector, origin: opts.origin, clock: opts.clock ?? systemClock, logger: opts.logger, ...(opts.ca ? { ca: opts.ca } : {}) });
   const apiKeyQuery = opts.auth.type === 'api-key' && opts.auth.in === 'query' ? opts.auth.name : undefined;
 
   const display = (url: URL): string => {
@@ -79,21 +93,31 @@ export function createRestHttp(opts: RestHttpOptions): RestHttp {
     return {};
   };
 
-  const error = (message: string, code: string, retriable: boolean, url: URL, extra: Record<string, string | number> = {}, cause?: unknown) =>
-    new SourceError(message, { code, retriable, cause, context: { connector: opts.connector, operation: `GET ${url.pathname}`, url: display(url), ...extra } });
+  const errorFor = (method: RestRequest['method']) => (message: string, code: string, retriable: boolean, url: URL, extra: Record<string, string | number> = {}, cause?: unknown) =>
+    new SourceError(message, { code, retriable, cause, context: { connector: opts.connector, operation: `${method} ${url.pathname}`, url: display(url), ...extra } });
 
-  async function once(url: URL, signal: AbortSignal): Promise<AxiosResponse<string>> {
+  async function once(req: RestRequest, url: URL, signal: AbortSignal): Promise<AxiosResponse<string>> {
+    const error = errorFor(req.method);
     if (url.origin !== opts.origin) {
       throw error(`refusing to request ${display(url)}: only ${opts.origin} is allowed for this connector`, 'foreign_host', false, url);
     }
     const target = new URL(url.href);
     if (opts.auth.type === 'api-key' && opts.auth.in === 'query') target.searchParams.set(opts.auth.name, opts.auth.value);
+    const sessionHeaders = session ? await session.headers(url, signal) : {};
     const deadline = AbortSignal.timeout(opts.timeoutMs);
     try {
       return await client.request<string>({
         url: target.href,
-        method: 'GET',
-        headers: { Accept: 'application/json', 'User-Agent': 'casebridge', ...opts.headers, ...authHeaders() },
+        method: req.method,
+        ...(req.body !== undefined ? { data: req.body } : {}),
+        headers: {
+          Accept: 'application/json',
+          'User-Agent': 'casebridge',
+          ...(req.contentType ? { 'Content-Type': req.contentType } : {}),
+          ...opts.headers,
+          ...authHeaders(),
+          ...sessionHeaders,
+        },
         timeout: opts.timeoutMs,
         signal: AbortSignal.any([signal, deadline]),
       });
@@ -119,14 +143,39 @@ export function createRestHttp(opts: RestHttpOptions): RestHttp {
     }
   }
 
-  async function getJson(start: URL, signal: AbortSignal): Promise<JsonResponse> {
-    let url = start;
+  async function send(req: RestRequest, signal: AbortSignal): Promise<JsonResponse> {
+    let url = req.url;
     let redirects = 0;
     let retries = 0;
+    let renewed = false;
+    const error = errorFor(req.method);
     for (;;) {
-      const res = await once(url, signal);
+      const res = await once(req, url, signal);
       const status = res.status;
       const headers = flatHeaders(res.headers as Record<string, unknown>);
+      if (session?.remember) {
+        const set = (res.headers as Record<string, unknown>)['set-cookie'];
+        if (Array.isArray(set) && set.length) await session.remember(url, set.map(String));
+      }
+
+      if (session?.isExpired(status, headers, url)) {
+        // Renew once per request: an API that refuses a token it has just been given would
+        // otherwise have us asking for tokens for ever.
+        if (renewed) {
+          throw error(
+            `${display(url)} answered ${status} again straight after ${session.renewal}: the credentials are accepted for login but not for this API (permissions, scope or licence?): ${snippet(String(res.data ?? ''))}`,
+            'auth_rejected',
+            false,
+            url,
+            { status },
+          );
+        }
+        renewed = true;
+        opts.logger.info({ url: display(url), status }, `session no longer accepted; renewing with ${session.renewal} and repeating the request`);
+        session.invalidate();
+        url = req.url;
+        continue;
+      }
 
       if (status >= 300 && status < 400) {
         const location = headers['location'];
@@ -187,9 +236,11 @@ export function createRestHttp(opts: RestHttpOptions): RestHttp {
   }
 
   return {
-    getJson,
+    getJson: (url, signal) => send({ url, method: 'GET' }, signal),
+    send,
     display,
-    close() {
+    async close() {
+      await session?.close();
       httpAgent.destroy();
       httpsAgent.destroy();
     },

@@ -1,21 +1,31 @@
 /**
- * Read a value at a dotted path (`data`, `meta.nextCursor`, `results[0].items`, `$` for the root)
- * in parsed JSON. Only own properties are followed, so a path such as `constructor` or
+ * Read a value at a dotted path (`data`, `meta.nextCursor`, `results[0].items`, `$` for the root;
+ * `["@odata.nextLink"]` for a key that itself holds dots) in parsed JSON. Only own properties are followed, so a path such as `constructor` or
  * `__proto__` can never reach into Object.prototype.
  */
 import { z } from 'zod';
+import { parsePath as parseRecordPath, PathSyntaxError } from '../../core/record-path.js';
 
-/** A field path inside a JSON response: `data`, `meta.nextCursor`, `results[0].items`; `$` is the whole body. */
+/** A field path inside a JSON response: `data`, `meta.nextCursor`, `results[0].items`, `["@odata.nextLink"]`; `$` is the whole body. */
 export const JsonPath = z
   .string()
   .min(1)
-  .regex(/^(\$|[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*)$/, 'a dotted path such as data, meta.nextCursor or results[0].items ($ for the whole body)');
-const SEGMENT = /([^.[\]]+)|\[(\d+)\]/g;
+  .refine(
+    (p) => {
+      try {
+        parsePath(p);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'a dotted path such as data, meta.nextCursor or results[0].items ($ for the whole body; ["@odata.nextLink"] for a key with dots)' },
+  );
 
 export function parsePath(path: string): (string | number)[] {
   if (path === '$') return [];
-  const out: (string | number)[] = [];
-  for (const m of path.matchAll(SEGMENT)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  const out = parseRecordPath(path);
+  if (out.length === 0) throw new PathSyntaxError(`empty path`);
   return out;
 }
 
