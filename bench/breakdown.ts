@@ -75,6 +75,7 @@ const stateStore: StateStore = {
     const st = store.forConnector(c);
     return { ...st, connector: c, checkpoint: () => st.checkpoint(), entries: (ns) => st.entries(ns), get: timed('get', (ns: string, k: string) => st.get(ns, k)) as never, getMany: timed('get', (ns: string, ks: readonly string[]) => st.getMany(ns, ks)) as never, commit: timed('commit', (u) => st.commit(u)) };
   },
+  resetCheckpoint: (c) => store.resetCheckpoint(c),
   close: () => store.close(),
 };
 const gateway = await createGateway({ loaded, logger, publisher, stateStore, http: false, metrics: createMetrics({ defaultMetrics: false }) });

@@ -300,7 +300,7 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       const s = await leaseStore.snapshot();
       return { now: s.now, leases: s.leases };
     },
-    async settled({ boundMs = 180_000, even = true, without } = {}) {
+    async settled({ boundMs = 300_000, even = true, without } = {}) {
       const live = [...instances.values()].filter((i) => i.child.exitCode === null && i.child.signalCode === null && i.id !== without).map((i) => i.id);
       const share = Math.ceil(rig.connectors.length / live.length);
       for (const end = Date.now() + boundMs; Date.now() < end; ) {
@@ -333,7 +333,7 @@ export async function openFleetRig(o: Options): Promise<FleetRig> {
       const inst = instances.get(id)!;
       return (await (await fetch(`http://127.0.0.1:${inst.port}/status`)).json()) as Record<string, unknown>;
     },
-    async finish(boundMs = 240_000) {
+    async finish(boundMs = 300_000) {
       changing = false;
       await changer;
       const expected = new Map<string, string>();

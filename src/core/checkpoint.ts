@@ -17,8 +17,8 @@ export function parseStoredCheckpoint<C extends Checkpoint>(schema: z.ZodType<C>
     `connector ${connector}: the stored checkpoint is not a position this connector can resume from.\n` +
       `stored: ${shown.length > 300 ? `${shown.slice(0, 300)}…` : shown}\n` +
       `expected:\n${z.prettifyError(parsed.error)}\n` +
-      `To start this connector again from its configured start, stop the gateway and delete its checkpoint ` +
-      `(SQLite state file: DELETE FROM checkpoints WHERE connector = '${connector.replace(/'/g, "''")}').`,
+      `To start this connector again from its configured start, stop the gateway and reset its checkpoint: ` +
+      `casebridge state reset <config> ${connector} (SQLite or PostgreSQL state; the ledger and case memory stay).`,
     { code: 'checkpoint_invalid', retriable: false, context: { connector, operation: 'restore checkpoint' } },
   );
 }

@@ -57,6 +57,12 @@ export interface ConnectorStateOptions {
 
 export interface StateStore {
   forConnector(connector: string, options?: ConnectorStateOptions): ConnectorState;
+  /**
+   * An operator's reset (`casebridge state reset`): forget a connector's checkpoint so its next run
+   * reads from the start. The rest of its state (file ledger, case memory) stays, so nothing
+   * already published is published again as new. Resolves true when there was a checkpoint.
+   */
+  resetCheckpoint(connector: string): Promise<boolean>;
   /** Release the store; safe to call twice. */
   close(): Promise<void>;
 }

@@ -19,13 +19,21 @@ export function overlayStateStore(base: StateStore | undefined): StateStore {
       }
       return s;
     },
+    async resetCheckpoint(connector) {
+      const s = this.forConnector(connector) as OverlayState;
+      const had = (await s.checkpoint()) !== undefined;
+      s.clearCheckpoint();
+      return had;
+    },
     async close() {
       await base?.close();
     },
   };
 }
 
-function overlayConnectorState(connector: string, base: ConnectorState | undefined): ConnectorState {
+type OverlayState = ConnectorState & { clearCheckpoint(): void };
+
+function overlayConnectorState(connector: string, base: ConnectorState | undefined): OverlayState {
   let checkpoint: Checkpoint | undefined;
   let checkpointSet = false;
   const kv = new Map<string, Map<string, unknown>>();
@@ -44,6 +52,10 @@ function overlayConnectorState(connector: string, base: ConnectorState | undefin
   }
   return {
     connector,
+    clearCheckpoint() {
+      checkpoint = undefined;
+      checkpointSet = true;
+    },
     checkpoint: async () => (checkpointSet ? checkpoint : base?.checkpoint()),
     get,
     async getMany<T>(ns: string, keys: readonly string[]) {

@@ -91,6 +91,7 @@ export function openSqliteStateStore(path: string): StateStore {
      ON CONFLICT(connector, namespace, key) DO UPDATE SET value = excluded.value`,
   );
   const deleteKv = db.prepare('DELETE FROM kv WHERE connector = ? AND namespace = ? AND key = ?');
+  const deleteCheckpoint = db.prepare('DELETE FROM checkpoints WHERE connector = ?');
   const scanKv = db.prepare<[string, string], { key: string; value: string }>('SELECT key, value FROM kv WHERE connector = ? AND namespace = ? ORDER BY key');
 
   const commitTx = db.transaction((connector: string, checkpoint: Checkpoint | undefined, writes: StateWrite[]) => {
@@ -147,6 +148,9 @@ export function openSqliteStateStore(path: string): StateStore {
           }
         },
       };
+    },
+    async resetCheckpoint(connector: string) {
+      return deleteCheckpoint.run(connector).changes > 0;
     },
     async close() {
       if (closed) return;

@@ -88,11 +88,13 @@ export function project(event: TrackedEvent, key: string, sequence?: number): Pr
 /**
  * Which of two versions of a case is newer: by sequence when both carry one, else by time, then by
  * event id so that every order of arrival ends on the same row. Positive when `a` is newer.
+ * Two different events with the same sequence happen when a gateway published a change, stopped
+ * before committing it, and the supplier changed the case again before the replay: the later
+ * supplier time is the case as it is now, so time decides before the id does.
  * The stores express the same rule in SQL for the row already stored.
  */
 export function compareVersions(a: { seq: number | null; timeMs: number; eventId: string }, b: { seq: number | null; timeMs: number; eventId: string }): number {
   if (a.seq !== null && b.seq !== null && a.seq !== b.seq) return a.seq - b.seq;
-  if (a.seq !== null && b.seq !== null) return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
   if (a.timeMs !== b.timeMs) return a.timeMs - b.timeMs;
   return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
 }

@@ -114,3 +114,39 @@ describe('state file checks', () => {
     expect(twice.stderr).toMatch(/already exists/);
   });
 });
+
+describe('state reset', () => {
+  it("forgets one connector's checkpoint only with --yes, keeps its ledger, and names a wrong connector", async () => {
+    const { dir, cfg, state } = setup();
+    const { openSqliteStateStore } = await import('../../src/runtime/sqlite-state-store.js');
+    const checkpointOf = async () => {
+      const store = openSqliteStateStore(state);
+      try {
+        return await store.forConnector('street').checkpoint();
+      } finally {
+        await store.close();
+      }
+    };
+    const before = await checkpointOf();
+    expect(before).toBeDefined();
+
+    const dry = runCli(['state', 'reset', cfg, 'street']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/would forget its checkpoint .*--yes/);
+    expect(await checkpointOf()).toEqual(before);
+
+    const wrong = runCli(['state', 'reset', cfg, 'streets', '--yes']);
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toMatch(/no connector named "streets" \(have: street\)/);
+
+    const reset = runCli(['state', 'reset', cfg, 'street', '--yes']);
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/street: checkpoint .* forgotten/);
+    expect(await checkpointOf()).toBeUndefined();
+
+    // Read again from the start: the ledger and case memory still know the export, so nothing new.
+    const again = runCli(['run', cfg, '--once']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(readEventLog(join(dir, 'var/events'))).toHaveLength(300);
+  }, 180_000);
+});

@@ -17,7 +17,7 @@ import { spawnCli } from '../helpers/cli.js';
 let rig: FleetRig;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, boundMs = 120_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, boundMs = 300_000): Promise<T> {
   for (const end = Date.now() + boundMs; Date.now() < end; ) {
     const v = await probe().catch(() => undefined);
     if (v) return v;

@@ -19,6 +19,7 @@ export async function openTestStateStore(dir: string): Promise<StateStore> {
   let closed: Promise<void> | undefined;
   return {
     forConnector: (connector, options) => store.forConnector(connector, options),
+    resetCheckpoint: (connector) => store.resetCheckpoint(connector),
     close: () =>
       (closed ??= (async () => {
         await store.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(store.schema)} CASCADE`);

@@ -92,13 +92,22 @@ export interface ReadMessage {
 
 /** Total records in a topic (sum of high watermarks minus log starts), from the broker itself. */
 export async function topicSize(topic: string, at: string[] = brokers()): Promise<number> {
-  const admin = new Kafka({ clientId: 'cb-test-admin', brokers: at, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-  } finally {
-    await admin.disconnect();
+  // Right after a topic is created (or while the broker moves leadership under load) the admin's
+  // metadata can name no leader yet and the broker answers NOT_LEADER_OR_FOLLOWER: a state that
+  // passes, so ask again with fresh metadata (bounded), rather than failing the test by chance.
+  for (let attempt = 1; ; attempt++) {
+    const admin = new Kafka({ clientId: 'cb-test-admin', brokers: at, logLevel: logLevel.NOTHING }).admin();
+    try {
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    } catch (e) {
+      const passing = (e as { retriable?: boolean }).retriable === true || /leader/i.test(String((e as Error).message));
+      if (!passing || attempt >= 20) throw e;
+    } finally {
+      await admin.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

@@ -52,7 +52,7 @@ describe('stored checkpoints', () => {
     expect(summary.error).toContain('connector fake');
     expect(summary.error).toContain('"offset":"two"');
     expect(summary.error).toMatch(/offset[\s\S]*expected number/);
-    expect(summary.error).toContain("DELETE FROM checkpoints WHERE connector = 'fake'");
+    expect(summary.error).toContain('casebridge state reset <config> fake');
     expect(journal.filter((j) => j.startsWith('read:'))).toEqual([]);
     expect(await store.forConnector('fake').checkpoint()).toEqual({ offset: 'two' }); // left for the operator
   });

@@ -31,6 +31,7 @@ function journaledStore(journal: string[]): StateStore {
         },
       };
     },
+    resetCheckpoint: (c) => inner.resetCheckpoint(c),
     close: () => inner.close(),
   };
 }

@@ -148,6 +148,22 @@ export function stateStoreContract(name: string, open: () => Promise<StoreUnderT
       }
     });
 
+    it('resets one connector\'s checkpoint and nothing else', async () => {
+      const { store } = await open();
+      try {
+        const s = store.forConnector('street');
+        await s.commit({ checkpoint: { line: 7 }, writes: [{ op: 'put', namespace: 'file-ledger', key: 'abc', value: { outcome: 'processed' } }] });
+        await store.forConnector('other').commit({ checkpoint: { line: 9 } });
+        expect(await store.resetCheckpoint('street')).toBe(true);
+        expect(await s.checkpoint()).toBeUndefined();
+        expect(await s.get('file-ledger', 'abc')).toEqual({ outcome: 'processed' });
+        expect(await store.forConnector('other').checkpoint()).toEqual({ line: 9 });
+        expect(await store.resetCheckpoint('street')).toBe(false);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('closes twice without complaint', async () => {
       const { store } = await open();
       await store.close();

@@ -90,6 +90,22 @@ describe.each(engines)('projection store contract: %s', (_name, open) => {
     expect(c!.state.case.status.lifecycle).toBe('scheduled');
   });
 
+  it('two different events with the same sequence (a replay after the supplier changed again): the later supplier time wins, in either order', async () => {
+    // Published, not committed, gateway stopped; the supplier moved the case on; the replay of
+    // sequence 2 carries the newer state under a new id. The case must show the newer state.
+    const stale = { reference: 'R6a', minute: 10, sequence: 2, status: 'in_progress' as const, code: 'first' };
+    const fresh = { reference: 'R6a', minute: 20, sequence: 2, status: 'resolved' as const, code: 'replayed' };
+    await store.apply(batch(stale));
+    await store.apply(batch(fresh));
+    const [a] = await store.findCases('R6a');
+    expect(a!.state.case.status.code).toBe('replayed');
+
+    await store.apply(batch({ ...fresh, reference: 'R6b' }));
+    await store.apply(batch({ ...stale, reference: 'R6b' }));
+    const [b] = await store.findCases('R6b');
+    expect(b!.state.case.status.code).toBe('replayed');
+  });
+
   it('events without a sequence are ordered by time', async () => {
     await store.apply(batch({ reference: 'R4', minute: 20, status: 'resolved' }));
     await store.apply(batch({ reference: 'R4', minute: 10, status: 'in_progress' }));

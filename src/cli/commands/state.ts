@@ -3,6 +3,8 @@
  * every checkpoint, so an operator needs to know it is sound and to copy it safely while the
  * gateway runs (SQLite's online backup, not a file copy that can catch a half-written page).
  * `casebridge state migrate --from sqlite:PATH --to postgres:URL` moves the state to PostgreSQL.
+ * `casebridge state reset CONFIG CONNECTOR --yes` forgets one connector's checkpoint (a damaged or
+ * unwanted position), keeping everything else.
  */
 import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -47,7 +49,7 @@ function failWith(err: unknown): never {
 }
 
 export function registerState(program: Command): void {
-  const state = program.command('state').description('Check, back up or migrate the state (checkpoints, processed-file ledger, case memory)');
+  const state = program.command('state').description('Check, back up, migrate or reset the state (checkpoints, processed-file ledger, case memory)');
 
   state
     .command('check')
@@ -161,6 +163,46 @@ export function registerState(program: Command): void {
         failWith(err);
       } finally {
         await target.close();
+      }
+    });
+
+  state
+    .command('reset')
+    .description("Forget one connector's checkpoint so its next run reads from the start (stop that connector's gateway first); the file ledger and case memory stay, so nothing already published comes out again as new")
+    .argument('<config>', 'config file')
+    .argument('<connector>', 'connector name')
+    .option('--yes', 'really reset (without it, only says what would be reset)')
+    .action(async (file: string, connector: string, opts: { yes?: boolean }) => {
+      const { config, baseDir } = loadOrExit(file);
+      if (!config.connectors.some((c) => c.name === connector)) {
+        throw new ExitError(EXIT.usage, `${file} has no connector named "${connector}" (have: ${config.connectors.map((c) => c.name).join(', ') || 'none'})`);
+      }
+      if (config.state.type === 'sqlite' && !existsSync(resolve(baseDir, config.state.path))) {
+        throw new ExitError(EXIT.failed, `no state file at ${resolve(baseDir, config.state.path)}: nothing has been read yet`);
+      }
+      const { openStateStore } = await import('../../runtime/state/open-state-store.js');
+      let store;
+      try {
+        store = await openStateStore(config.state, { baseDir });
+      } catch (err) {
+        failWith(err);
+      }
+      try {
+        const current = await store.forConnector(connector).checkpoint();
+        if (current === undefined) {
+          process.stdout.write(`${connector} has no checkpoint: its next run reads from the start already\n`);
+          return;
+        }
+        if (!opts.yes) {
+          process.stdout.write(`${connector} would forget its checkpoint ${JSON.stringify(current).slice(0, 300)}; run again with --yes to reset it\n`);
+          return;
+        }
+        await store.resetCheckpoint(connector);
+        process.stdout.write(`${connector}: checkpoint ${JSON.stringify(current).slice(0, 300)} forgotten; its next run reads from the start (cases already published are recognised and publish nothing new)\n`);
+      } catch (err) {
+        failWith(err);
+      } finally {
+        await store.close();
       }
     });
 }

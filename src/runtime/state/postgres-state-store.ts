@@ -247,6 +247,14 @@ function postgresStateStore(pool: pg.Pool, schema: string, pageSize: number): Po
         commit: ({ checkpoint, writes = [] }) => commit(connector, options, checkpoint, writes),
       };
     },
+    async resetCheckpoint(connector: string) {
+      try {
+        const r = await pool.query(`DELETE FROM ${checkpoints} WHERE connector = $1`, [connector]);
+        return (r.rowCount ?? 0) > 0;
+      } catch (cause) {
+        throw commitError(connector, cause);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;

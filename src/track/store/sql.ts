@@ -8,7 +8,6 @@ import type { CaseQuery, UpdateQuery } from './store.js';
 export const NEWER_THAN_STORED = (t: string): string => `
   CASE
     WHEN ${t}.seq IS NOT NULL AND excluded.seq IS NOT NULL AND ${t}.seq <> excluded.seq THEN excluded.seq > ${t}.seq
-    WHEN ${t}.seq IS NOT NULL AND excluded.seq IS NOT NULL THEN excluded.event_id > ${t}.event_id
     WHEN ${t}.time_ms <> excluded.time_ms THEN excluded.time_ms > ${t}.time_ms
     ELSE excluded.event_id > ${t}.event_id
   END`;
