@@ -4,7 +4,6 @@ import { ConfigError } from '../../core/errors.js';
 import type { StateStore } from '../../core/state-store.js';
 import type { StateConfig } from '../../config/state.js';
 import { openSqliteStateStore } from '../sqlite-state-store.js';
-import { openPostgresStateStore } from './postgres-state-store.js';
 
 export interface OpenStateStoreOptions {
   /** The config file's folder: a relative SQLite path is relative to it. */
@@ -19,5 +18,7 @@ export async function openStateStore(config: StateConfig, opts: OpenStateStoreOp
   if (!/^postgres(ql)?:\/\//.test(config.url)) {
     throw new ConfigError('state.url must be a postgres:// or postgresql:// URL', { context: { field: 'state.url' } });
   }
+  // Loaded only for a PostgreSQL config, so a SQLite gateway never loads the pg driver.
+  const { openPostgresStateStore } = await import('./postgres-state-store.js');
   return openPostgresStateStore({ url: config.url, schema: config.schema, poolSize: config.poolSize, ...(opts.onPoolError ? { onPoolError: opts.onPoolError } : {}), ...(opts.idleInTransactionTimeoutMs ? { idleInTransactionTimeoutMs: opts.idleInTransactionTimeoutMs } : {}) });
 }
