@@ -206,7 +206,14 @@ export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Prom
     await batch.ack({ status: 'failed', error: err as Error }).catch(() => undefined);
     throw err;
   }
-  await deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
+  try {
+    await deps.state.commit({ ...(batch.checkpoint !== undefined ? { checkpoint: batch.checkpoint } : {}), writes: prepared.writes });
+  } catch (err) {
+    // Published but not committed (store down, lease fenced): the source must not act as if it
+    // were committed, and a push sender waiting on this batch gets its answer (retry) now.
+    await batch.ack({ status: 'failed', error: err as Error }).catch(() => undefined);
+    throw err;
+  }
   await batch.ack({ status: 'committed', published: prepared.result.published, deadLettered: prepared.result.deadLettered, skipped: prepared.result.skipped });
   const by: Record<string, number> = {};
   for (const d of prepared.deadLetters) by[d.stage] = (by[d.stage] ?? 0) + 1;

@@ -130,6 +130,32 @@ describe('pipeline ordering', () => {
     expect(await store.forConnector('fake').checkpoint()).toEqual({ offset: 5 });
   });
 
+  it('tells the source the batch failed when the commit fails after publishing, and acks nothing as committed', async () => {
+    const journal: string[] = [];
+    const store = journaledStore(journal);
+    const real = store.forConnector.bind(store);
+    let commits = 0;
+    store.forConnector = (name) => {
+      const s = real(name);
+      return {
+        ...s,
+        async commit(u) {
+          if (++commits === 2) {
+            journal.push('commit.fail');
+            throw new Error('state store unreachable (test)');
+          }
+          await s.commit(u);
+        },
+      };
+    };
+    const { r } = runner(rows, 2, journal, memoryPublisher(journal), store);
+    const failed = await r.runOnce(new AbortController().signal);
+    expect(failed.status).toBe('failed');
+    expect(journal.slice(-2)).toEqual(['commit.fail', 'failed:4']);
+    expect(journal.indexOf('commit.fail')).toBeGreaterThan(journal.lastIndexOf('publish:2'));
+    expect(journal).not.toContain('ack:4');
+  });
+
   it('retries retriable failures with backoff until they clear', async () => {
     const journal: string[] = [];
     const publisher = memoryPublisher(journal);
