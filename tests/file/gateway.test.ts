@@ -40,6 +40,33 @@ async function gatewayFor(dir: string, yaml: string) {
   return { gateway, publisher };
 }
 
+/** A gateway with one watching file connector on a fresh `drop` folder; `timing` is its YAML timing lines. */
+async function watchedGateway(timing: string) {
+  const t = tempDir();
+  cleanups.push(() => t.cleanup());
+  const drop = join(t.dir, 'drop');
+  mkdirSync(drop);
+  const { gateway, publisher } = await gatewayFor(
+    t.dir,
+    configYaml(`
+  - name: watched
+    type: file
+    council: E09000019
+    system: { supplier: Repairs }
+    path: drop
+    watch: true
+    ${timing}
+    format: { type: csv }
+    mapping:
+      reference: Job
+      status: { code: Status, lookup: repairs }
+      updatedAt: { path: Changed, date: dd/MM/yyyy HH:mm }
+      lookups: { repairs: { entries: { RAISED: { status: received } } } }
+`),
+  );
+  return { t, drop, gateway, publisher };
+}
+
 const OPEN_CASES_CONNECTOR = `
   - name: open-cases
     type: file
@@ -170,29 +197,7 @@ describe('file connector in the gateway', () => {
   });
 
   it('in watch mode, publishes a dropped file within seconds and moves it after publishing', async () => {
-    const t = tempDir();
-    cleanups.push(() => t.cleanup());
-    const drop = join(t.dir, 'drop');
-    mkdirSync(drop);
-    const { gateway, publisher } = await gatewayFor(
-      t.dir,
-      configYaml(`
-  - name: watched
-    type: file
-    council: E09000019
-    system: { supplier: Repairs }
-    path: drop
-    watch: true
-    pollInterval: 1s
-    ready: { stableFor: 300ms }
-    format: { type: csv }
-    mapping:
-      reference: Job
-      status: { code: Status, lookup: repairs }
-      updatedAt: { path: Changed, date: dd/MM/yyyy HH:mm }
-      lookups: { repairs: { entries: { RAISED: { status: received } } } }
-`),
-    );
+    const { drop, gateway, publisher } = await watchedGateway('pollInterval: 1s\n    ready: { stableFor: 300ms }');
     await gateway.start();
     writeFileSync(join(drop, 'jobs.csv'), snapshot([['R9', 'RAISED', '03/11/2025 14:05']]));
     // Bounded by a generous deadline, not by how fast this machine is: latency is measured in bench/.
@@ -203,30 +208,7 @@ describe('file connector in the gateway', () => {
   });
 
   it('in watch mode, a folder that disappears turns the connector to backing off and /readyz red, and it reads again once the folder is back', async () => {
-    const t = tempDir();
-    cleanups.push(() => t.cleanup());
-    const drop = join(t.dir, 'drop');
-    mkdirSync(drop);
-    const { gateway, publisher } = await gatewayFor(
-      t.dir,
-      configYaml(`
-  - name: watched
-    type: file
-    council: E09000019
-    system: { supplier: Repairs }
-    path: drop
-    watch: true
-    pollInterval: 200ms
-    ready: { stableFor: 0s }
-    retry: { initial: 100ms, max: 500ms, multiplier: 2 }
-    format: { type: csv }
-    mapping:
-      reference: Job
-      status: { code: Status, lookup: repairs }
-      updatedAt: { path: Changed, date: dd/MM/yyyy HH:mm }
-      lookups: { repairs: { entries: { RAISED: { status: received } } } }
-`),
-    );
+    const { t, drop, gateway, publisher } = await watchedGateway('pollInterval: 200ms\n    ready: { stableFor: 0s }\n    retry: { initial: 100ms, max: 500ms, multiplier: 2 }');
     await gateway.start();
     const watched = () => gateway.status().connectors.find((c) => c.name === 'watched')!;
     await until(() => watched().status === 'running' || watched().status === 'idle', 'the watched connector to start');
