@@ -51,4 +51,23 @@ describe('first invalid UTF-8 byte', () => {
     expect(scanUtf8(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toEqual({ ok: false, at: 0, incomplete: false });
     expect(scanUtf8(Buffer.from([0x41, 0xe2, 0x82]))).toEqual({ ok: false, at: 1, incomplete: true });
   });
+
+  it('agrees with a whole-file decode when sequences straddle a read boundary, valid or not', async () => {
+    // Every kind of sequence placed across the 256 KiB read boundary at every split point:
+    // the streaming check must say what decoding the whole file at once says.
+    const seqs = [[0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xe2, 0x82, 0x41], [0xf0, 0x9f, 0x41], [0xc3], [0xed, 0xa0, 0x80], [0xff], [0x80, 0x80]];
+    let n = 0;
+    for (const seq of seqs) {
+      for (let shift = -4; shift <= 1; shift++) {
+        for (const after of [0, 7]) {
+          const bytes = Buffer.concat([ascii(CHUNK + shift), Buffer.from(seq), ascii(after)]);
+          const insp = await inspectFile(file(`straddle-${n++}.csv`, bytes));
+          const scan = scanUtf8(bytes);
+          expect({ valid: insp.validUtf8, at: insp.invalidUtf8At }, `${seq.map((b) => b.toString(16)).join(' ')} at ${CHUNK + shift}, ${after} after`).toEqual(
+            scan.ok ? { valid: true, at: undefined } : { valid: false, at: scan.at },
+          );
+        }
+      }
+    }
+  });
 });

@@ -3,6 +3,7 @@
  * identity of a file, so an identical re-drop is recognised before anything is emitted), and what
  * the bytes say about their encoding. Memory is one read buffer whatever the file size.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -26,7 +27,9 @@ const HEAD_BYTES = 512;
 
 export async function inspectFile(path: string, signal?: AbortSignal): Promise<FileInspection> {
   const hash = createHash('sha256');
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  // Validated with isUtf8, not decoded: decoding a large file only to throw the text away made
+  // as much garbage as the file's size (docs/performance.md, memory).
+  let pending: Buffer = Buffer.alloc(0);
   let size = 0;
   let validUtf8 = true;
   let invalidUtf8At: number | undefined;
@@ -42,9 +45,11 @@ export async function inspectFile(path: string, signal?: AbortSignal): Promise<F
       headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
     }
     if (validUtf8) {
-      try {
-        decoder.decode(chunk, { stream: true });
-      } catch {
+      const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const cut = completeUpTo(data);
+      if (isUtf8(data.subarray(0, cut))) {
+        pending = Buffer.from(data.subarray(cut));
+      } else {
         validUtf8 = false;
         invalidUtf8At = invalidOffset(tail, chunk, size);
       }
@@ -52,14 +57,10 @@ export async function inspectFile(path: string, signal?: AbortSignal): Promise<F
     }
     size += chunk.length;
   }
-  if (validUtf8) {
-    try {
-      decoder.decode();
-    } catch {
-      // A multi-byte sequence cut off at the end of the file.
-      validUtf8 = false;
-      invalidUtf8At = invalidOffset(tail, Buffer.alloc(0), size);
-    }
+  if (validUtf8 && pending.length) {
+    // A multi-byte sequence cut off at the end of the file.
+    validUtf8 = false;
+    invalidUtf8At = invalidOffset(tail, Buffer.alloc(0), size);
   }
   const head = Buffer.concat(headParts);
   let bom: FileInspection['bom'];
@@ -67,6 +68,23 @@ export async function inspectFile(path: string, signal?: AbortSignal): Promise<F
   else if (head[0] === 0xff && head[1] === 0xfe) bom = 'utf-16le';
   else if (head[0] === 0xfe && head[1] === 0xff) bom = 'utf-16be';
   return { sha256: hash.digest('hex'), size, ...(bom ? { bom } : {}), validUtf8, ...(invalidUtf8At !== undefined ? { invalidUtf8At } : {}), head };
+}
+
+/**
+ * Where the last sequence of `data` that may continue in the next read begins: a lead byte whose
+ * sequence runs past the end. Everything before it can be validated now.
+ */
+function completeUpTo(data: Buffer): number {
+  const n = data.length;
+  for (let j = n - 1; j >= Math.max(0, n - 4); j--) {
+    const b = data[j]!;
+    if (b < 0x80) return n;
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return j + need > n ? j : n;
+    }
+  }
+  return n;
 }
 
 export class EncodingProblem extends Error {}
