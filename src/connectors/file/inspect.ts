@@ -132,6 +132,77 @@ export function openText(path: string, encoding: string, opts: { highWaterMark?:
   return out;
 }
 
+/**
+ * A file already known to be valid UTF-8, as bytes rather than text: the same content as
+ * openText (BOM removed, line breaks made LF) for a parser that takes bytes, without decoding
+ * every byte to a string and encoding it back.
+ */
+export function openUtf8Bytes(path: string, opts: { highWaterMark?: number } = {}): Readable {
+  const bytes = createReadStream(path, { highWaterMark: opts.highWaterMark ?? 256 * 1024 });
+  const out = bytes.pipe(new ByteLineBreakNormalizer());
+  bytes.on('error', (e) => out.destroy(e));
+  out.on('close', () => {
+    bytes.destroy();
+  });
+  return out;
+}
+
+/** Whether openUtf8Bytes gives the same text as openText would with this encoding. */
+export function isUtf8Choice(encoding: string, insp: FileInspection): boolean {
+  return insp.validUtf8 && /^utf-?8$/i.test(encoding);
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Leading BOM removed; CRLF and lone CR → LF, across chunk boundaries. CR never occurs inside a UTF-8 sequence. */
+class ByteLineBreakNormalizer extends Transform {
+  private pendingCr = false;
+  /** The first bytes while they may still be a BOM split across reads; null once decided. */
+  private head: Buffer | null = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    let b = chunk;
+    if (this.head) {
+      b = Buffer.concat([this.head, b]);
+      if (b.length < 3 && BOM.subarray(0, b.length).equals(b)) {
+        this.head = b;
+        return done();
+      }
+      this.head = null;
+      if (b.subarray(0, 3).equals(BOM)) b = b.subarray(3);
+    }
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      if (b[0] === LF) b = b.subarray(1);
+      this.push(Buffer.of(LF));
+    }
+    if (b.length && b[b.length - 1] === CR) {
+      this.pendingCr = true;
+      b = b.subarray(0, -1);
+    }
+    if (b.indexOf(CR) === -1) return done(null, b);
+    const out = Buffer.allocUnsafe(b.length);
+    let n = 0;
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (c !== CR) out[n++] = c;
+      else {
+        out[n++] = LF;
+        if (b[i + 1] === LF) i++;
+      }
+    }
+    done(null, out.subarray(0, n));
+  }
+
+  override _flush(done: TransformCallback): void {
+    // A file shorter than a BOM that began like one: what there is, is the content.
+    if (this.head?.length) this.push(this.head);
+    done(null, this.pendingCr ? Buffer.of(LF) : undefined);
+  }
+}
+
 /** CRLF and lone CR → LF, across chunk boundaries. */
 export class LineBreakNormalizer extends Transform {
   private pendingCr = false;

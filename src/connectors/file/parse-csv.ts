@@ -242,8 +242,8 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
   };
 
   try {
-    for await (const chunk of text as AsyncIterable<string>) {
-      const buf = Buffer.from(chunk, 'utf8');
+    for await (const chunk of text as AsyncIterable<string | Buffer>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       window.append(buf, open.length > 0);
       if (window.truncated) {
         // A broken row that runs on for megabytes: no reliable rows can follow it. The file is
