@@ -1,5 +1,5 @@
 /** Loads a config for a command, turning config errors into the documented exit code. */
-import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { ConfigError, describeError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,7 +12,9 @@ export class ExitError extends Error {
   }
 }
 
-export function loadOrExit(file: string): LoadedConfig {
+/** Async so the config schemas (zod, every connector kind's) load only for a command that reads a config. */
+export async function loadOrExit(file: string): Promise<LoadedConfig> {
+  const { ConfigInvalidError, loadConfigFile } = await import('../config/load.js');
   try {
     return loadConfigFile(file);
   } catch (err) {

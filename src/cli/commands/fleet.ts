@@ -5,9 +5,7 @@
  */
 import type { Command } from 'commander';
 import { describeError } from '../../core/errors.js';
-import { durationMs } from '../../core/units.js';
 import { maskSecrets } from '../../core/mask.js';
-import { fleetView, formatFleetView } from '../../runtime/fleet/fleet-view.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
@@ -18,7 +16,9 @@ export function registerFleet(program: Command): void {
     .argument('<config>', 'config file (state.type: postgres)')
     .option('--json', 'print the view as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const { config } = loadOrExit(file);
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ fleetView, formatFleetView }, { durationMs }] = await Promise.all([import('../../runtime/fleet/fleet-view.js'), import('../../core/units.js')]);
+      const { config } = await loadOrExit(file);
       if (config.state.type !== 'postgres') {
         throw new ExitError(EXIT.usage, `${file}: state.type is ${config.state.type}; a fleet shares its leases through state.type: postgres`);
       }

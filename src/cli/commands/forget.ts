@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { LedgerEntry } from '../../connectors/file/index.js';
-import { LEDGER_NAMESPACE } from '../../connectors/file/ledger.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
@@ -32,7 +31,9 @@ export function registerForget(program: Command): void {
     .option('--force', 'also forget files that were processed (their events will be published again, with the same ids)')
     .option('--json', 'machine-readable result')
     .action(async (file: string, name: string, files: string[], opts: { force?: boolean; json?: boolean }) => {
-      const { config, baseDir } = loadOrExit(file);
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const { LEDGER_NAMESPACE } = await import('../../connectors/file/ledger.js');
+      const { config, baseDir } = await loadOrExit(file);
       const connector = config.connectors.find((c) => c.name === name);
       if (!connector) throw new ExitError(EXIT.usage, `no connector named "${name}" in ${file} (have: ${config.connectors.map((c) => c.name).join(', ')})`);
       if (connector.type !== 'file') throw new ExitError(EXIT.usage, `connector "${name}" is a ${connector.type} connector; only file connectors keep a ledger`);

@@ -2,10 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
-import { GssCode } from '../../event/case-event.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
-import { listPresets, loadPreset, renderPresetFile, type Preset } from '../presets.js';
+import type { Preset } from '../presets.js';
 
 interface InitOptions {
   preset?: string;
@@ -25,7 +24,7 @@ function listText(presets: Preset[]): string {
   return table([['PRESET', 'SUPPLIER', 'TRANSPORT', 'STATUS'], ...presets.map((p) => [p.meta.name, p.meta.supplier, p.meta.transport, p.meta.status])]);
 }
 
-function load(name: string): Preset {
+function load(name: string, loadPreset: (name: string) => Preset): Preset {
   try {
     return loadPreset(name);
   } catch (err) {
@@ -44,13 +43,15 @@ export function registerInit(program: Command): void {
     .option('--council-name <name>', 'your council\'s name, as residents know it')
     .option('--dir <dir>', 'folder to write into', '.')
     .option('--force', 'overwrite files that already exist')
-    .action((opts: InitOptions) => {
+    .action(async (opts: InitOptions) => {
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ GssCode }, { listPresets, loadPreset, renderPresetFile }] = await Promise.all([import('../../event/case-event.js'), import('../presets.js')]);
       if (opts.list) {
         process.stdout.write(listText(listPresets()));
         return;
       }
       if (!opts.preset) throw new ExitError(EXIT.usage, `init needs --preset NAME (or --list); presets: ${listPresets().map((p) => p.meta.name).join(', ')}`);
-      const preset = load(opts.preset);
+      const preset = load(opts.preset, loadPreset);
       if (opts.council !== undefined && !GssCode.safeParse(opts.council).success) {
         throw new ExitError(EXIT.usage, `--council "${opts.council}" is not a GSS code: a letter and 8 digits, e.g. E09000019`);
       }

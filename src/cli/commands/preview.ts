@@ -3,19 +3,15 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../../config/load.js';
 import type { ConnectorConfig } from '../../config/schema.js';
-import { loadSourceFactories } from '../../connectors/registry.js';
 import type { SourceFactory } from '../../core/source.js';
 import type { DeadLetter } from '../../core/dead-letter.js';
 import type { OutgoingCaseEvent } from '../../normalize/build-event.js';
 import type { RunSummary } from '../../runtime/connector-runner.js';
 import { describeError } from '../../core/errors.js';
-import { createLogger } from '../../core/logger.js';
 import type { StateStore } from '../../core/state-store.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
-import { summaryTable } from '../output.js';
-import { createPreviewPublisher, limitedNoAckSource, type PreviewLimit } from '../preview-parts.js';
-import { whyNothingShown } from '../preview-explain.js';
+import type { PreviewLimit } from '../preview-parts.js';
 
 interface PreviewOptions {
   limit: string;
@@ -40,7 +36,15 @@ export function registerPreview(program: Command): void {
     .option('--from-start', 'preview as a first run would: ignore the committed checkpoint, processed-file ledger and published versions')
     .addHelpText('after', '\nThe summary on stderr counts records exactly as `run --once` would for the same records.')
     .action(async (file: string, name: string, opts: PreviewOptions) => {
-      const loaded = loadOrExit(file);
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ loadSourceFactories }, { createLogger }, { summaryTable }, { createPreviewPublisher, limitedNoAckSource }, { whyNothingShown }] = await Promise.all([
+        import('../../connectors/registry.js'),
+        import('../../core/logger.js'),
+        import('../output.js'),
+        import('../preview-parts.js'),
+        import('../preview-explain.js'),
+      ]);
+      const loaded = await loadOrExit(file);
       const { config, baseDir } = loaded;
       const connector = config.connectors.find((c) => c.name === name);
       if (!connector) throw new ExitError(EXIT.usage, `no connector named "${name}" in ${file} (have: ${config.connectors.map((c) => c.name).join(', ')})`);

@@ -1,11 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { RunSummary } from '../../runtime/connector-runner.js';
-import { createLogger } from '../../core/logger.js';
 import { maskSecrets } from '../../core/mask.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 import { describeError, StateError } from '../../core/errors.js';
-import { createProgress, summaryTable } from '../output.js';
+import type { summaryTable as SummaryTable } from '../output.js';
 
 interface RunOptions {
   once?: boolean;
@@ -42,7 +41,9 @@ export function registerRun(program: Command): void {
       '\nExit codes: 0 every connector ran, 1 a connector failed (or the state file is empty or damaged), 2 the config is invalid,\n4 every connector ran but records went to dead letters or files were rejected (see --fail-on).\nSIGINT / SIGTERM stop gracefully: in-flight batches finish, nothing unpublished is committed.',
     )
     .action(async (file: string, opts: RunOptions) => {
-      const loaded = loadOrExit(file);
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ createLogger }, { createProgress, summaryTable }] = await Promise.all([import('../../core/logger.js'), import('../output.js')]);
+      const loaded = await loadOrExit(file);
       const level = opts.logLevel ?? (opts.once ? 'warn' : loaded.config.log.level);
       const logger = createLogger({ level });
       // Loaded here, not at the top, so `casebridge --help` and the other commands start without it.
@@ -93,7 +94,7 @@ export function registerRun(program: Command): void {
         const summaries = await gateway.runAllOnce();
         progress.done();
         await gateway.stop();
-        report(summaries, opts.json === true, Date.now() - started);
+        report(summaryTable, summaries, opts.json === true, Date.now() - started);
         process.exitCode = exitCodeFor(summaries, opts.failOn);
         exitSoonIfHeldOpen();
         return;
@@ -110,7 +111,7 @@ export function registerRun(program: Command): void {
         ...r.totals,
         ...(r.lastError ? { error: r.lastError } : {}),
       }));
-      report(summaries, opts.json === true);
+      report(summaryTable, summaries, opts.json === true);
       process.exitCode = exitCodeFor(summaries, opts.failOn);
       exitSoonIfHeldOpen();
     });
@@ -138,7 +139,7 @@ export function exitCodeFor(summaries: RunSummary[], failOn: FailOn): number {
   return rejected || (failOn === 'dead-letters' && dead) ? EXIT.completedWithProblems : EXIT.ok;
 }
 
-function report(summaries: RunSummary[], json: boolean, elapsedMs?: number): void {
+function report(summaryTable: typeof SummaryTable, summaries: RunSummary[], json: boolean, elapsedMs?: number): void {
   if (json) {
     process.stdout.write(maskSecrets(JSON.stringify({ connectors: summaries, elapsedMs }, null, 2)) + '\n');
     return;

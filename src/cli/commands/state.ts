@@ -14,8 +14,8 @@ import { describeError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError, loadOrExit } from '../load.js';
 
-function statePathOf(file: string): string {
-  const { config, baseDir } = loadOrExit(file);
+async function statePathOf(file: string): Promise<string> {
+  const { config, baseDir } = await loadOrExit(file);
   if (config.state.type !== 'sqlite') {
     throw new ExitError(EXIT.usage, `${file} keeps its state in PostgreSQL: check and back it up with PostgreSQL's own tools (pg_dump --schema=${config.state.schema}); this command reads the SQLite state file`);
   }
@@ -57,7 +57,7 @@ export function registerState(program: Command): void {
     .argument('<config>', 'config file')
     .option('--json', 'machine-readable result')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const path = statePathOf(file);
+      const path = await statePathOf(file);
       let db: Database.Database;
       try {
         db = await openChecked(path);
@@ -87,7 +87,7 @@ export function registerState(program: Command): void {
     .argument('<config>', 'config file')
     .argument('<dest>', 'file to create (never overwritten)')
     .action(async (file: string, dest: string) => {
-      const path = statePathOf(file);
+      const path = await statePathOf(file);
       const target = resolve(dest);
       if (existsSync(target)) throw new ExitError(EXIT.failed, `${target} already exists; choose a new file name (a backup never overwrites)`);
       let db: Database.Database;
@@ -173,7 +173,7 @@ export function registerState(program: Command): void {
     .argument('<connector>', 'connector name')
     .option('--yes', 'really reset (without it, only says what would be reset)')
     .action(async (file: string, connector: string, opts: { yes?: boolean }) => {
-      const { config, baseDir } = loadOrExit(file);
+      const { config, baseDir } = await loadOrExit(file);
       if (!config.connectors.some((c) => c.name === connector)) {
         throw new ExitError(EXIT.usage, `${file} has no connector named "${connector}" (have: ${config.connectors.map((c) => c.name).join(', ') || 'none'})`);
       }

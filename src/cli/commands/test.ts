@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
+import type { LoadedConfig } from '../../config/load.js';
 import { ConfigError, describeError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
@@ -31,6 +31,8 @@ export function registerTest(program: Command): void {
     .option('-c, --connector <name>', 'only this connector')
     .option('--show', 'print what every step produced (handy when writing a new fixture)')
     .action(async (file: string, opts: { fixtures?: string; connector?: string; show?: boolean }) => {
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const { ConfigInvalidError, loadConfigFile } = await import('../../config/load.js');
       const missing = new Set<string>();
       let loaded: LoadedConfig;
       try {

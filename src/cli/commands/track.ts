@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { ConfigError, describeError } from '../../core/errors.js';
-import { ConfigInvalidError, loadYamlConfigFile } from '../../config/load.js';
-import { createLogger } from '../../core/logger.js';
-import { TrackConfig } from '../../track/config.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
 
@@ -24,6 +21,8 @@ export function registerTrack(program: Command): void {
     .option('--log-level <level>', 'fatal | error | warn | info | debug')
     .addHelpText('after', '\nExit codes: 0 stopped cleanly, 2 the config is invalid.\nSIGINT / SIGTERM stop gracefully: the batch being written commits or rolls back whole.')
     .action(async (file: string, opts: TrackOptions) => {
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ ConfigInvalidError, loadYamlConfigFile }, { createLogger }, { TrackConfig }] = await Promise.all([import('../../config/load.js'), import('../../core/logger.js'), import('../../track/config.js')]);
       let loaded;
       try {
         loaded = loadYamlConfigFile(TrackConfig, file);

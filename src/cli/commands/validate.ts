@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigInvalidError, loadConfigFile, type LoadedConfig } from '../../config/load.js';
+import type { LoadedConfig } from '../../config/load.js';
 import { ConfigError, ConfigProblemsError, describeError } from '../../core/errors.js';
-import { silentLogger } from '../../core/logger.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitError } from '../load.js';
 
@@ -26,8 +25,8 @@ export function registerValidate(program: Command): void {
     .option('--allow-missing-secrets', 'check the shape of a config whose ${env:…} / ${file:…} secrets do not exist yet; each missing one is a warning, not an error')
     .action(async (files: string[], opts: { json?: boolean; live?: boolean; allowMissingSecrets?: boolean }) => {
       if (opts.live && opts.allowMissingSecrets) throw new ExitError(EXIT.usage, '--live connects to the suppliers and needs the real secrets; drop --allow-missing-secrets');
-      // Loaded here, not at the top, so `casebridge --help` and the other commands start without it.
-      const { compileMapping } = await import('../../normalize/compile-mapping.js');
+      // Loaded here, not at the top, so `casebridge --help` and the other commands start without them.
+      const [{ compileMapping }, { ConfigInvalidError, loadConfigFile }, { silentLogger }] = await Promise.all([import('../../normalize/compile-mapping.js'), import('../../config/load.js'), import('../../core/logger.js')]);
       const results: Result[] = [];
       for (const file of files) {
         try {
