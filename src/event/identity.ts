@@ -3,23 +3,36 @@
  * file) must produce byte-identical ids and keys so portals can dedupe, so nothing here may
  * depend on wall-clock time or iteration order of object keys.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CaseSnapshot, ChangeKind } from './case-event.js';
 
-/** JSON with object keys sorted at every depth, so equal values always serialise equally. */
+/**
+ * JSON with object keys sorted at every depth, so equal values always serialise equally.
+ *
+ * A sorted deep copy handed to a plain JSON.stringify, rather than a sorting replacer: the
+ * replacer is a call out of V8's serialiser for every value, primitives included, and costs
+ * ~30% more per event; a property-list replacer (sorted union of all keys) was measured ~2x
+ * slower still. The output is the same byte for byte (tests/event/identity.test.ts).
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return v;
-  });
+  return JSON.stringify(sortedCopy(value));
 }
 
+function sortedCopy(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(sortedCopy);
+  // JSON.stringify asks toJSON first (a Date becomes its string), and sorts what it returns.
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return sortedCopy((toJSON as () => unknown).call(v));
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) out[k] = sortedCopy(o[k]);
+  return out;
+}
+
+/** One-shot hashing (node >= 20.12): no Hash object per call. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** Fingerprint of one version of a supplier record: changes exactly when the record's content does. */
@@ -61,7 +74,8 @@ function normaliseTime(t: string): string {
  * byte-identical id. The leading "v2" keeps these ids apart from the v1 scheme's.
  */
 export function eventId(parts: { gss: string; connector: string; reference: string; sequence: number; kind: ChangeKind; fingerprint: string }): string {
-  return sha256Hex(canonicalJson(['v2', parts.gss, parts.connector, parts.reference, parts.sequence, parts.kind, parts.fingerprint])).slice(0, 32);
+  // Only strings and a number: plain JSON.stringify is already canonical here.
+  return sha256Hex(JSON.stringify(['v2', parts.gss, parts.connector, parts.reference, parts.sequence, parts.kind, parts.fingerprint])).slice(0, 32);
 }
 
 /**
