@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, caseFingerprint, eventId, recordFingerprint } from '../../src/event/identity.js';
 import type { CaseSnapshot } from '../../src/event/case-event.js';
@@ -12,6 +13,23 @@ function replacerCanonical(value: unknown): string {
     }
     return v;
   });
+}
+
+/** caseFingerprint as first written: spread copies, then the sorting replacer. */
+function referenceFingerprint(snapshot: CaseSnapshot): string {
+  const normaliseTime = (t: string) => {
+    const ms = Date.parse(t);
+    return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+  };
+  const { provenance, ...rest } = snapshot;
+  const observed = provenance.updatedAtSource === 'observed';
+  const noLongerListed = snapshot.case.closureReason?.code === 'no-longer-listed';
+  const { updatedAt, closedAt, ...caseRest } = snapshot.case;
+  const c = { ...caseRest, ...(observed ? {} : { updatedAt }), ...(closedAt !== undefined && !noLongerListed ? { closedAt: normaliseTime(closedAt) } : {}) };
+  if (c.openedAt) c.openedAt = normaliseTime(c.openedAt);
+  if (c.dueAt) c.dueAt = normaliseTime(c.dueAt);
+  if ('updatedAt' in c && typeof c.updatedAt === 'string') c.updatedAt = normaliseTime(c.updatedAt);
+  return createHash('sha256').update(replacerCanonical({ ...rest, case: c, updatedAtSource: provenance.updatedAtSource })).digest('hex');
 }
 
 const snapshot = {
@@ -55,6 +73,21 @@ describe('identities stay byte-identical', () => {
       snapshot,
     ];
     for (const v of values) expect(canonicalJson(v)).toBe(replacerCanonical(v));
+  });
+
+  it('caseFingerprint hashes what the spread-and-replacer version hashed, whatever the times and provenance', () => {
+    const c = snapshot.case;
+    const variants: CaseSnapshot[] = [
+      snapshot,
+      { ...snapshot, provenance: { ...snapshot.provenance, updatedAtSource: 'observed' } },
+      { ...snapshot, case: { ...c, closureReason: { code: 'no-longer-listed' } } },
+      { ...snapshot, case: { ...c, closedAt: undefined, openedAt: undefined, dueAt: '' } } as unknown as CaseSnapshot,
+      { ...snapshot, case: { ...c, updatedAt: 'not a time', dueAt: '2025-02-30T00:00:00Z', openedAt: '2025-03-30T01:30:00+01:00' } },
+      { ...snapshot, location: undefined } as unknown as CaseSnapshot,
+      { ...snapshot, case: { ...c, relatedReferences: [{ system: 'b', reference: '2' }], media: [{ url: 'https://x/1', kind: 'photo' }] } } as unknown as CaseSnapshot,
+    ];
+    // Twice: the second pass answers the times from caseFingerprint's memory of them.
+    for (let pass = 0; pass < 2; pass++) for (const v of variants) expect(caseFingerprint(v)).toBe(referenceFingerprint(v));
   });
 
   it('gives the ids and fingerprints the previous implementation gave (pinned)', () => {
