@@ -103,9 +103,13 @@ export function countListingRejects(snapshotId: string, final: boolean, stored: 
   return { soFar, writes: rejectedNow ? [{ op: 'put', namespace: SNAPSHOT_NAMESPACE, key, value: soFar }] : [] };
 }
 
-/** The case memory to store: every case the batch touched and knows something about, in order. */
-export function caseMemoryWrites(memory: BatchMemory): Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> {
+/**
+ * The case memory to store: every case the batch touched and knows something about, in order.
+ * Given what the store held before the batch, a case whose memory is still that very object (a
+ * repeat or an older version, nothing to record) is not written again: the store already has it.
+ */
+export function caseMemoryWrites(memory: BatchMemory, stored?: ReadonlyMap<string, CaseMemory | undefined>): Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> {
   const out: Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> = [];
-  for (const [ref, m] of memory) if (m) out.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
+  for (const [ref, m] of memory) if (m && m !== stored?.get(ref)) out.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
   return out;
 }
