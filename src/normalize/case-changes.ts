@@ -10,6 +10,8 @@ import { noLongerListed } from './snapshot-diff.js';
 
 /** State namespace of the per-case memory (key = case reference). */
 export const CASE_NAMESPACE = 'case';
+const NOTHING_TO_COMPARE: Record<string, string> = Object.freeze({});
+
 /** State namespace of a listing's bookkeeping across its batches. */
 export const SNAPSHOT_NAMESPACE = 'snapshot';
 
@@ -39,7 +41,8 @@ export function detectChanges(snapshots: CaseSnapshot[], remembered: ReadonlyMap
     const ref = snapshot.case.reference;
     if (!memory.has(ref)) memory.set(ref, remembered.get(ref) ?? null);
     const prev = memory.get(ref) ?? undefined;
-    const decision = decideChange(snapshot, visibleFields(snapshot), prev);
+    // A case never seen is news whatever it shows: its visible fields are only needed to compare.
+    const decision = decideChange(snapshot, prev ? visibleFields(snapshot) : NOTHING_TO_COMPARE, prev);
     decisions.push(decision);
     if (!decision.emit) {
       if (prev && snapshotId !== undefined && prev.snapshotId !== snapshotId) memory.set(ref, { ...prev, snapshotId });
