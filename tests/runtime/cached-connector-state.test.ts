@@ -6,6 +6,14 @@ import { StateError } from '../../src/core/errors.js';
 import type { ConnectorState, StateStore } from '../../src/core/state-store.js';
 import { cachedConnectorState } from '../../src/runtime/state/cached-connector-state.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import type { ConnectorConfig } from '../../src/config/schema.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
+import { createMetrics } from '../../src/runtime/metrics.js';
+import { CASE_NAMESPACE } from '../../src/normalize/case-changes.js';
+import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { stateStoreContract } from './state-store-contract.js';
 
 const dirs: string[] = [];
@@ -170,5 +178,61 @@ describe('case-state cache', () => {
       written.snapshot.case.status = { lifecycle: 'closed' };
     }).toThrow(TypeError);
     expect(await cached.get('case', 'A')).toEqual({ snapshot: { case: { status: { lifecycle: 'received' } } }, sequence: 1 });
+  });
+});
+
+describe('case-state cache in a connector run', () => {
+  it('reads each case from the store once per run, and a new run starts cold', async () => {
+    const inner = openSqliteStateStore(':memory:');
+    const asked: string[][] = [];
+    const store: StateStore = {
+      ...inner,
+      forConnector(c, o) {
+        const st = inner.forConnector(c, o);
+        return { ...st, connector: c, checkpoint: () => st.checkpoint(), get: (ns, k) => st.get(ns, k), entries: (ns) => st.entries(ns), commit: (u) => st.commit(u), getMany: (ns, keys) => (ns === CASE_NAMESPACE && asked.push([...keys]), st.getMany(ns, keys)) };
+      },
+      resetCheckpoint: (c) => inner.resetCheckpoint(c),
+      close: () => inner.close(),
+    };
+    const at = (m: number) => `2025-11-03T09:0${m}:00Z`;
+    const rows: FakeRow[] = [
+      { ref: 'SR1', status: 'received', updatedAt: at(1) },
+      { ref: 'SR2', status: 'received', updatedAt: at(1) },
+      { ref: 'SR1', status: 'in_progress', updatedAt: at(2) },
+      { ref: 'SR2', status: 'received', updatedAt: at(1) },
+      { ref: 'SR1', status: 'resolved', updatedAt: at(3) },
+      { ref: 'SR3', status: 'received', updatedAt: at(3) },
+    ];
+    const publisher = memoryPublisher();
+    const runner = (source: ReturnType<typeof fakeSource>) =>
+      new ConnectorRunner({ name: 'fake', type: 'file', council: 'E09000019', system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig, {
+        publisher,
+        stateStore: store,
+        clock: fixedClock('2025-11-03T15:00:00Z'),
+        logger: silentLogger(),
+        metrics: createMetrics(),
+        council: { gss: 'E09000019', name: 'Islington' },
+        baseDir: '.',
+        compileMapping: () => fakeNormalize,
+        sourceFactory: () => source,
+        index: 0,
+      });
+    const first = await runner(fakeSource(rows, 2, [])).runOnce(new AbortController().signal);
+    expect(first.status).toBe('ok');
+    // Batches [SR1 SR2] [SR1 SR2] [SR1 SR3]: only the first sight of each case goes to the store.
+    expect(asked).toEqual([['SR1', 'SR2'], ['SR3']]);
+    expect(publisher.events.map((e) => `${e.event.subject}#${e.event.casesequence}:${e.event.data.change.kind}`)).toEqual([
+      'SR1#1:created',
+      'SR2#1:created',
+      'SR1#2:status_changed',
+      'SR1#3:status_changed',
+      'SR3#1:created',
+    ]);
+    asked.length = 0;
+    const second = await runner(fakeSource([...rows, { ref: 'SR1', status: 'closed', updatedAt: at(4) }], 2, [])).runOnce(new AbortController().signal);
+    expect(second.status).toBe('ok');
+    expect(asked).toEqual([['SR1']]);
+    expect(publisher.events.at(-1)!.event.casesequence).toBe(4);
+    await inner.close();
   });
 });
