@@ -10,6 +10,8 @@ import { noLongerListed } from './snapshot-diff.js';
 
 /** State namespace of the per-case memory (key = case reference). */
 export const CASE_NAMESPACE = 'case';
+const NOTHING_TO_COMPARE: Record<string, string> = Object.freeze({});
+
 /** State namespace of a listing's bookkeeping across its batches. */
 export const SNAPSHOT_NAMESPACE = 'snapshot';
 
@@ -39,7 +41,8 @@ export function detectChanges(snapshots: CaseSnapshot[], remembered: ReadonlyMap
     const ref = snapshot.case.reference;
     if (!memory.has(ref)) memory.set(ref, remembered.get(ref) ?? null);
     const prev = memory.get(ref) ?? undefined;
-    const decision = decideChange(snapshot, visibleFields(snapshot), prev);
+    // A case never seen is news whatever it shows: its visible fields are only needed to compare.
+    const decision = decideChange(snapshot, prev ? visibleFields(snapshot) : NOTHING_TO_COMPARE, prev);
     decisions.push(decision);
     if (!decision.emit) {
       if (prev && snapshotId !== undefined && prev.snapshotId !== snapshotId) memory.set(ref, { ...prev, snapshotId });
@@ -103,9 +106,13 @@ export function countListingRejects(snapshotId: string, final: boolean, stored: 
   return { soFar, writes: rejectedNow ? [{ op: 'put', namespace: SNAPSHOT_NAMESPACE, key, value: soFar }] : [] };
 }
 
-/** The case memory to store: every case the batch touched and knows something about, in order. */
-export function caseMemoryWrites(memory: BatchMemory): Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> {
+/**
+ * The case memory to store: every case the batch touched and knows something about, in order.
+ * Given what the store held before the batch, a case whose memory is still that very object (a
+ * repeat or an older version, nothing to record) is not written again: the store already has it.
+ */
+export function caseMemoryWrites(memory: BatchMemory, stored?: ReadonlyMap<string, CaseMemory | undefined>): Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> {
   const out: Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> = [];
-  for (const [ref, m] of memory) if (m) out.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
+  for (const [ref, m] of memory) if (m && m !== stored?.get(ref)) out.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
   return out;
 }

@@ -19,6 +19,15 @@ import type { GatewayMetrics } from './metrics.js';
 import { processBatch, type BatchResult } from './pipeline.js';
 import { readOnly, type Fence, type StateStore } from '../core/state-store.js';
 import { parseStoredCheckpoint } from '../core/checkpoint.js';
+import { CASE_NAMESPACE } from '../normalize/case-changes.js';
+import { cachedConnectorState } from './state/cached-connector-state.js';
+
+/**
+ * Case memory kept in memory for one run: a stored case is ~0.8 KB of JSON and ~1.2 KB of heap
+ * once parsed, so 8192 cases cost ~10 MB whatever the input size (issue #16 wants peak memory flat
+ * from a 10 MB file to a 1 GB one), and a case updated again within ~8k cases is not re-read.
+ */
+const CASE_CACHE = { namespace: CASE_NAMESPACE, maxEntries: 8192 };
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 
@@ -222,7 +231,7 @@ export class ConnectorRunner extends EventEmitter {
     try {
       const source = this.prepare();
       const lease = this.deps.lease;
-      const state = this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined);
+      const state = cachedConnectorState(this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined), CASE_CACHE);
       const deps = {
         connector: this.name,
         council: this.deps.council,

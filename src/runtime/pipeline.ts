@@ -131,7 +131,7 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
     writes.push(...rejects.writes);
   }
 
-  writes.push(...caseMemoryWrites(memory));
+  writes.push(...caseMemoryWrites(memory, remembered));
 
   for (const e of events) result.publishedByType[e.event.data.change.kind] = (result.publishedByType[e.event.data.change.kind] ?? 0) + 1;
   result.published = events.length;

@@ -43,6 +43,20 @@ describe('detectChanges', () => {
     const memory = new Map<string, CaseMemory | null>([['B', memo(snap('B', 'received'), 1)], ['A', null], ['C', memo(snap('C', 'received'), 2)]]);
     expect(caseMemoryWrites(memory).map((w) => [w.namespace, w.key])).toEqual([[CASE_NAMESPACE, 'B'], [CASE_NAMESPACE, 'C']]);
   });
+
+  it('does not write again what the store already holds: repeats and older versions', () => {
+    const a = memo(snap('A', 'received'), 1);
+    const b = memo(snap('B', 'received'), 1);
+    const c = memo(snap('C', 'received'), 1, 'L1');
+    const stored = new Map([['A', a], ['B', b], ['C', c]]);
+    const older = { ...snap('B', 'received'), case: { ...snap('B', 'received').case, updatedAt: '2000-01-01T00:00:00Z' } };
+    const out = detectChanges([snap('A', 'received'), older, snap('C', 'received'), snap('D', 'received')], stored, undefined);
+    expect(out.decisions.map((d) => (d.emit ? d.kind : d.reason))).toEqual(['unchanged', 'older', 'unchanged', 'created']);
+    expect(caseMemoryWrites(out.memory, stored).map((w) => w.key)).toEqual(['D']);
+    // A listing that saw C again records that, so C is written.
+    const listed = detectChanges([snap('C', 'received')], stored, 'L2');
+    expect(caseMemoryWrites(listed.memory, stored).map((w) => w.key)).toEqual(['C']);
+  });
 });
 
 describe('closeNoLongerListed', () => {

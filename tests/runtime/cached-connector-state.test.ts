@@ -1,0 +1,238 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StateError } from '../../src/core/errors.js';
+import type { ConnectorState, StateStore } from '../../src/core/state-store.js';
+import { cachedConnectorState } from '../../src/runtime/state/cached-connector-state.js';
+import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import type { ConnectorConfig } from '../../src/config/schema.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
+import { createMetrics } from '../../src/runtime/metrics.js';
+import { CASE_NAMESPACE } from '../../src/normalize/case-changes.js';
+import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { memoryPublisher } from '../helpers/memory-publisher.js';
+import { stateStoreContract } from './state-store-contract.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+
+/** Every connector's state behind the cache, small enough that the contract's tests evict. */
+function cachedStore(inner: StateStore): StateStore {
+  return { ...inner, forConnector: (c, o) => cachedConnectorState(inner.forConnector(c, o), { namespace: 'cases', maxEntries: 4 }), resetCheckpoint: (c) => inner.resetCheckpoint(c), close: () => inner.close() };
+}
+
+stateStoreContract('SQLite behind the case cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-cached-contract-'));
+  dirs.push(dir);
+  const path = join(dir, 'state.sqlite');
+  return { store: cachedStore(openSqliteStateStore(path)), reopen: async () => cachedStore(openSqliteStateStore(path)) };
+});
+
+/** The store's reads of the cached namespace, key by key, and a switch to make its commits fail. */
+function counted(inner: ConnectorState) {
+  const asked: string[][] = [];
+  let failCommits = false;
+  const state: ConnectorState = {
+    ...inner,
+    connector: inner.connector,
+    checkpoint: () => inner.checkpoint(),
+    get: (ns, key) => inner.get(ns, key),
+    entries: (ns) => inner.entries(ns),
+    getMany: (ns, keys) => {
+      asked.push([...keys]);
+      return inner.getMany(ns, keys);
+    },
+    commit: async (u) => {
+      if (failCommits) throw new StateError('store down', { code: 'state_commit', retriable: true });
+      return inner.commit(u);
+    },
+  };
+  return { state, asked, failWith: (on: boolean) => (failCommits = on) };
+}
+
+async function setup(maxEntries = 3) {
+  const store = openSqliteStateStore(':memory:');
+  const c = counted(store.forConnector('street'));
+  const cached = cachedConnectorState(c.state, { namespace: 'case', maxEntries });
+  const put = (key: string, value: unknown) => ({ op: 'put' as const, namespace: 'case', key, value });
+  return { store, ...c, cached, put };
+}
+
+describe('case-state cache', () => {
+  it('answers hits and known-absent keys from memory and asks the store once for the rest', async () => {
+    const { store, cached, asked, put } = await setup(10);
+    await store.forConnector('street').commit({ writes: [put('A', { v: 'a' }), put('B', { v: 'b' })] });
+    const first = await cached.getMany('case', ['A', 'X', 'A']);
+    expect([...first]).toEqual([['A', { v: 'a' }]]);
+    expect(asked).toEqual([['A', 'X']]);
+    const second = await cached.getMany('case', ['X', 'A', 'B']);
+    expect([...second]).toEqual([
+      ['A', { v: 'a' }],
+      ['B', { v: 'b' }],
+    ]);
+    // A and the absent X came from memory; only B was asked for.
+    expect(asked).toEqual([['A', 'X'], ['B']]);
+    expect(await cached.get('case', 'X')).toBeUndefined();
+    expect(asked).toHaveLength(2);
+    expect(cached.cacheStats).toMatchObject({ hits: 3, misses: 3 });
+  });
+
+  it('remembers what a commit wrote, only once the store has it, deletes included', async () => {
+    const { cached, asked, put } = await setup(10);
+    expect(await cached.getMany('case', ['N'])).toEqual(new Map());
+    await cached.commit({ checkpoint: { line: 1 }, writes: [put('N', { v: 1 }), put('M', { v: 2 }), { op: 'delete', namespace: 'case', key: 'M' }] });
+    expect([...(await cached.getMany('case', ['N', 'M']))]).toEqual([['N', { v: 1 }]]);
+    expect(asked).toEqual([['N']]);
+  });
+
+  it('does not cache other namespaces', async () => {
+    const { cached, asked } = await setup(10);
+    await cached.commit({ writes: [{ op: 'put', namespace: 'snapshot', key: 'S', value: 1 }] });
+    await cached.getMany('snapshot', ['S']);
+    await cached.getMany('snapshot', ['S']);
+    expect(asked).toEqual([['S'], ['S']]);
+  });
+
+  it('evicts the least recently used key beyond its bound', async () => {
+    const { cached, asked, put } = await setup(3);
+    await cached.commit({ writes: [put('A', 1), put('B', 2), put('C', 3)] });
+    await cached.getMany('case', ['A']); // A is now the most recent; B the coldest
+    await cached.commit({ writes: [put('D', 4)] });
+    expect(cached.cacheStats.size).toBe(3);
+    expect([...(await cached.getMany('case', ['A', 'C', 'D', 'B']))]).toEqual([
+      ['A', 1],
+      ['C', 3],
+      ['D', 4],
+      ['B', 2],
+    ]);
+    expect(asked).toEqual([['B']]);
+  });
+
+  it('a batch wider than the bound still gets every value it asked for', async () => {
+    const { store, cached, put } = await setup(2);
+    await store.forConnector('street').commit({ writes: ['A', 'B', 'C', 'D'].map((k) => put(k, k)) });
+    await cached.getMany('case', ['A', 'B']);
+    expect([...(await cached.getMany('case', ['A', 'B', 'C', 'D']))]).toEqual(['A', 'B', 'C', 'D'].map((k) => [k, k]));
+  });
+
+  it('forgets everything when a commit fails, and does not take in that commit\'s writes', async () => {
+    const { cached, asked, put, failWith } = await setup(10);
+    await cached.commit({ writes: [put('A', 'old')] });
+    failWith(true);
+    await expect(cached.commit({ writes: [put('A', 'new'), put('B', 'new')] })).rejects.toThrow(StateError);
+    expect(cached.cacheStats.size).toBe(0);
+    failWith(false);
+    expect([...(await cached.getMany('case', ['A', 'B']))]).toEqual([['A', 'old']]);
+    expect(asked).toEqual([['A', 'B']]);
+  });
+
+  it('does not keep a value read while its own commit was under way', async () => {
+    const store = openSqliteStateStore(':memory:');
+    const inner = store.forConnector('street');
+    let releaseCommit!: () => void;
+    let releaseRead!: () => void;
+    const commitGate = new Promise<void>((r) => (releaseCommit = r));
+    const readGate = new Promise<void>((r) => (releaseRead = r));
+    // A networked store: the commit lands later, and the read answers later still, with what it saw before.
+    const slow: ConnectorState = {
+      ...inner,
+      connector: inner.connector,
+      getMany: async (ns, keys) => {
+        const seen = await inner.getMany(ns, keys);
+        await readGate;
+        return seen as never;
+      },
+      commit: async (u) => {
+        await commitGate;
+        return inner.commit(u);
+      },
+    };
+    const cached = cachedConnectorState(slow, { namespace: 'case', maxEntries: 10 });
+    const commit = cached.commit({ writes: [{ op: 'put', namespace: 'case', key: 'B', value: 'b' }] });
+    const read = cached.getMany('case', ['B']);
+    releaseCommit();
+    await commit;
+    releaseRead();
+    expect((await read).has('B')).toBe(false);
+    expect(await cached.get('case', 'B')).toBe('b');
+  });
+
+  it('hands out values no caller can change: a mutation throws and later reads are unchanged', async () => {
+    const { cached, put } = await setup(10);
+    const written = { snapshot: { case: { status: { lifecycle: 'received' } } }, sequence: 1 };
+    await cached.commit({ writes: [put('A', written)] });
+    const got = (await cached.get<typeof written>('case', 'A'))!;
+    expect(() => {
+      got.snapshot.case.status.lifecycle = 'closed';
+    }).toThrow(TypeError);
+    expect(() => {
+      got.sequence = 2;
+    }).toThrow(TypeError);
+    // The writer's object is the cached one, so it is frozen too.
+    expect(() => {
+      written.snapshot.case.status = { lifecycle: 'closed' };
+    }).toThrow(TypeError);
+    expect(await cached.get('case', 'A')).toEqual({ snapshot: { case: { status: { lifecycle: 'received' } } }, sequence: 1 });
+  });
+});
+
+describe('case-state cache in a connector run', () => {
+  it('reads each case from the store once per run, and a new run starts cold', async () => {
+    const inner = openSqliteStateStore(':memory:');
+    const asked: string[][] = [];
+    const store: StateStore = {
+      ...inner,
+      forConnector(c, o) {
+        const st = inner.forConnector(c, o);
+        return { ...st, connector: c, checkpoint: () => st.checkpoint(), get: (ns, k) => st.get(ns, k), entries: (ns) => st.entries(ns), commit: (u) => st.commit(u), getMany: (ns, keys) => (ns === CASE_NAMESPACE && asked.push([...keys]), st.getMany(ns, keys)) };
+      },
+      resetCheckpoint: (c) => inner.resetCheckpoint(c),
+      close: () => inner.close(),
+    };
+    const at = (m: number) => `2025-11-03T09:0${m}:00Z`;
+    const rows: FakeRow[] = [
+      { ref: 'SR1', status: 'received', updatedAt: at(1) },
+      { ref: 'SR2', status: 'received', updatedAt: at(1) },
+      { ref: 'SR1', status: 'in_progress', updatedAt: at(2) },
+      { ref: 'SR2', status: 'received', updatedAt: at(1) },
+      { ref: 'SR1', status: 'resolved', updatedAt: at(3) },
+      { ref: 'SR3', status: 'received', updatedAt: at(3) },
+    ];
+    const publisher = memoryPublisher();
+    const runner = (source: ReturnType<typeof fakeSource>) =>
+      new ConnectorRunner({ name: 'fake', type: 'file', council: 'E09000019', system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig, {
+        publisher,
+        stateStore: store,
+        clock: fixedClock('2025-11-03T15:00:00Z'),
+        logger: silentLogger(),
+        metrics: createMetrics(),
+        council: { gss: 'E09000019', name: 'Islington' },
+        baseDir: '.',
+        compileMapping: () => fakeNormalize,
+        sourceFactory: () => source,
+        index: 0,
+      });
+    const first = await runner(fakeSource(rows, 2, [])).runOnce(new AbortController().signal);
+    expect(first.status).toBe('ok');
+    // Batches [SR1 SR2] [SR1 SR2] [SR1 SR3]: only the first sight of each case goes to the store.
+    expect(asked).toEqual([['SR1', 'SR2'], ['SR3']]);
+    expect(publisher.events.map((e) => `${e.event.subject}#${e.event.casesequence}:${e.event.data.change.kind}`)).toEqual([
+      'SR1#1:created',
+      'SR2#1:created',
+      'SR1#2:status_changed',
+      'SR1#3:status_changed',
+      'SR3#1:created',
+    ]);
+    asked.length = 0;
+    const second = await runner(fakeSource([...rows, { ref: 'SR1', status: 'closed', updatedAt: at(4) }], 2, [])).runOnce(new AbortController().signal);
+    expect(second.status).toBe('ok');
+    expect(asked).toEqual([['SR1']]);
+    expect(publisher.events.at(-1)!.event.casesequence).toBe(4);
+    await inner.close();
+  });
+});
