@@ -18,6 +18,7 @@ import { fillTopic, topicTemplateProblem, type KafkaPublisherConfig } from './co
 import { encodeDeadLetter, encodeEvent, recordSize, type KafkaRecord } from './encode.js';
 import { causeChain, isAuthError, isConnectionError, isRetriableKafkaError, kafkaErrorMessage, toPublishError } from './errors.js';
 import { kafkaLogCreator, kafkaLogLevelFor } from './log.js';
+import { TopicsNotVisibleError, waitForTopics } from './topic-wait.js';
 import { noteKafkaPublisher, forgetKafkaPublisher } from './rejection-guard.js';
 
 export interface KafkaCouncil {
@@ -152,6 +153,7 @@ export class KafkaPublisher implements Publisher {
       if (missing.length) {
         const rf = await this.chooseReplicationFactor(admin);
         await this.createTopics(admin, missing, rf.value);
+        await waitForTopics(admin, missing, { timeoutMs: this.requestTimeoutMs });
         const fields = { topics: missing, partitions: this.config.partitions, replicationFactor: rf.value };
         const msg = `created Kafka topics ${missing.join(', ')} with ${this.config.partitions} partition(s) and replication factor ${rf.value} (${rf.why})`;
         // Fewer than 3 copies means a broker failure can lose events: worth a look on a real cluster.
@@ -161,6 +163,7 @@ export class KafkaPublisher implements Publisher {
       for (const t of unknown) this.knownTopics.add(t);
     } catch (e) {
       if (e instanceof ConfigError) throw e;
+      if (e instanceof TopicsNotVisibleError) throw new PublishError(e.message, { code: 'kafka_topics_not_visible', retriable: true, cause: e, context: this.context({ operation: 'topics' }) });
       const what = isConnectionError(e) && !isAuthError(e) ? `cannot reach Kafka at ${this.config.brokers.join(',')} to check topics ${unknown.join(', ')}` : `cannot check Kafka topics ${unknown.join(', ')}`;
       throw toPublishError(e, what, this.context({ operation: 'topics' }));
     } finally {
@@ -179,7 +182,8 @@ export class KafkaPublisher implements Publisher {
   private async createTopics(admin: ReturnType<Kafka['admin']>, topics: string[], replicationFactor: number): Promise<void> {
     try {
       await admin.createTopics({
-        waitForLeaders: true,
+        // Leaders are awaited by waitForTopics, which also waits out UNKNOWN_TOPIC_OR_PARTITION.
+        waitForLeaders: false,
         timeout: this.requestTimeoutMs,
         topics: topics.map((topic) => ({
           topic,
