@@ -2,6 +2,7 @@
  * Topic housekeeping and read-back for the bench, with kafkajs directly: this is measuring
  * equipment, not casebridge code (casebridge's own Kafka access stays in src/publish/kafka).
  */
+import { waitForTopics } from '../../src/core/topic-wait.js';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
 export interface BenchKafka {
@@ -21,9 +22,11 @@ export async function benchKafka(brokers: string[]): Promise<BenchKafka> {
   return {
     async createTopic(topic, partitions, configs = {}) {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
       });
+      // The Connect failure in an earlier run ("not the leader") was this race; see src/core/topic-wait.ts.
+      await waitForTopics(admin, [topic], { timeoutMs: 30_000 });
     },
     async deleteTopics(topics) {
       if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);

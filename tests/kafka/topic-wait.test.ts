@@ -4,7 +4,7 @@
  * waitForTopics waits that out, bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { waitForTopics, TopicsNotVisibleError, type TopicMetadataSource } from '../../src/publish/kafka/topic-wait.js';
+import { waitForTopics, TopicsNotVisibleError, type TopicMetadataSource } from '../../src/core/topic-wait.js';
 
 class ProtocolError extends Error {
   constructor(readonly type: string) {

@@ -5,6 +5,7 @@
  * and two trackers in one group with one SIGKILLed mid-ingest ending identical to a clean run.
  * Every topic, group and schema is unique to the test and removed afterwards.
  */
+import { waitForTopics } from '../../src/core/topic-wait.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,8 @@ async function newTopic(partitions = 6): Promise<string> {
   const topic = `cb-track-${uid()}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await waitForTopics(admin, [topic], { timeoutMs: 30_000 });
   await admin.disconnect();
   topics.push(topic);
   return topic;

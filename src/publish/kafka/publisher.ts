@@ -18,7 +18,7 @@ import { fillTopic, topicTemplateProblem, type KafkaPublisherConfig } from './co
 import { encodeDeadLetter, encodeEvent, recordSize, type KafkaRecord } from './encode.js';
 import { causeChain, isAuthError, isConnectionError, isRetriableKafkaError, kafkaErrorMessage, toPublishError } from './errors.js';
 import { kafkaLogCreator, kafkaLogLevelFor } from './log.js';
-import { TopicsNotVisibleError, waitForTopics } from './topic-wait.js';
+import { TopicsNotVisibleError, waitForTopics } from '../../core/topic-wait.js';
 import { noteKafkaPublisher, forgetKafkaPublisher } from './rejection-guard.js';
 
 export interface KafkaCouncil {

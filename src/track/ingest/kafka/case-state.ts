@@ -4,6 +4,7 @@
  * the whole stream. Written after the projection commits, from the store's rows, so a redelivered
  * batch republishes the same current state rather than an older one.
  */
+import { waitForTopics } from '../../../core/topic-wait.js';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { PublicCase, type Privacy } from '../../privacy.js';
@@ -30,9 +31,11 @@ export function createCaseStatePublisher(opts: { brokers: string[]; clientId: st
         const existing = await admin.listTopics();
         if (!existing.includes(opts.topic)) {
           await admin.createTopics({
-            waitForLeaders: true,
+            // waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION from a broker that has not seen the topic yet.
+            waitForLeaders: false,
             topics: [{ topic: opts.topic, numPartitions: opts.partitions ?? 6, replicationFactor: opts.replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
           });
+          await waitForTopics(admin, [opts.topic], { timeoutMs: 30_000 });
         }
       } finally {
         await admin.disconnect();

@@ -3,9 +3,9 @@
  * propagates it asynchronously): a metadata request in that moment answers
  * UNKNOWN_TOPIC_OR_PARTITION, and kafkajs' own `waitForLeaders` gives up on that answer instead of
  * waiting. So after creating topics the publisher waits here, bounded, until each one is listed
- * with a leader for every partition.
+ * with a leader for every partition. Shared by the gateway's publisher and the tracker's
+ * case-state topic; structural types, so core stays free of the Kafka client.
  */
-import { causeChain } from './errors.js';
 
 export interface TopicMetadataSource {
   fetchTopicMetadata(opts: { topics: string[] }): Promise<{ topics: Array<{ name: string; partitions: Array<{ leader: number }> }> }>;
@@ -33,7 +33,7 @@ export async function waitForTopics(
       if (waiting.length === 0) return;
       last = `no leader yet for ${waiting.join(', ')}`;
     } catch (e) {
-      const type = causeChain(e).find((c) => typeof c.type === 'string')?.type;
+      const type = protocolType(e);
       if (!type || !NOT_YET.has(type)) throw e;
       last = type;
     }
@@ -43,4 +43,15 @@ export async function waitForTopics(
     await sleep(delay);
     delay = Math.min(delay * 2, 1000);
   }
+}
+
+/** The Kafka protocol error type on an error or its causes (kafkajs sets `type`). */
+function protocolType(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 10; depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string') return type;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
