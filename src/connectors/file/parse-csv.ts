@@ -190,7 +190,7 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
   };
 
   let parser!: Parser;
-  let raw = false;
+  let rawMode = false;
   /** The cheap parser met a skipped row: its callbacks are ignored until a raw one takes over. */
   let wantRaw = false;
   let failure: unknown;
@@ -266,7 +266,7 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
       if (p === parser) failure ??= e;
     });
     parser = p;
-    raw = withRaw;
+    rawMode = withRaw;
     wantRaw = false;
   }
 
@@ -368,7 +368,7 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
       parser.write(buf);
       if (wantRaw) replay();
       if (failure) fail(failure);
-      if (raw && byteExact && !dropped && anyGood && !open.length) {
+      if (rawMode && byteExact && !dropped && anyGood && !open.length) {
         // The broken stretch is closed: read on cheaply from the last good row.
         startParser(false);
         const tail = window.bytes(lastGoodEnd, window.fed);
