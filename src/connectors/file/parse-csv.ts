@@ -13,8 +13,16 @@
  * until it finds a row end again. So that no text is lost, the bytes fed to the parser since the
  * last good row are kept, and a reject's `original` is the whole stretch between the good rows
  * around it (bounded by `maxRecordSize`).
+ *
+ * csv-parse's `raw` option copies every input byte a second time and builds each row's text twice,
+ * though the text is needed only for rejects. So rows are read without it, and a row with the wrong
+ * number of fields takes its text from the kept bytes (from the end of the row before). Skipped rows
+ * are harder: csv-parse reports them mid-row, with the text read so far, and no position. At the
+ * first one, reading resumes from the end of the last good row with a second parser that keeps the
+ * raw text (the same code on the same bytes, so the same rows, errors and texts as before), and
+ * goes back to the cheaper parser once the broken stretch is closed by a good row.
  */
-import { parse, type CsvError, type Info, type Options } from 'csv-parse';
+import { parse, type CsvError, type Info, type Options, type Parser } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import type { CsvFormat } from './config.js';
 import { clip, UnreadableFileError, type ParsedItem } from './parsed.js';
@@ -24,7 +32,10 @@ interface Row {
   fields: string[];
   /** Line the record ends on (csv-parse's count; exact because line breaks are LF-only). */
   endLine: number;
-  raw: string;
+  /** Text as csv-parse's `raw` gave it; without it, the bytes [start, end) hold the same text. */
+  raw?: string;
+  start: number;
+  end: number;
 }
 
 interface Skipped {
@@ -97,11 +108,33 @@ class ByteWindow {
   }
 
   slice(from: number, to: number): string {
+    return this.bytes(from, to).toString('utf8');
+  }
+
+  /** Copies only the chunks the range touches: a reject per row must not copy the whole window. */
+  bytes(from: number, to: number): Buffer {
     const a = Math.max(from, this.start);
     const b = Math.min(to, this.start + this.kept);
-    if (b <= a) return '';
-    return Buffer.concat(this.chunks).subarray(a - this.start, b - this.start).toString('utf8');
+    if (b <= a) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    let at = this.start;
+    for (const c of this.chunks) {
+      const end = at + c.length;
+      if (end > a && at < b) parts.push(c.subarray(Math.max(a - at, 0), Math.min(b, end) - at));
+      if (end >= b) break;
+      at = end;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
+}
+
+/** Errors after which csv-parse drops the rest of its buffer and its byte count falls behind. */
+const DROPS_INPUT = new Set(['CSV_MAX_RECORD_SIZE', 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE']);
+
+/** csv-parse's live state, public on its Parser for compatibility; used to resume mid-file. */
+interface ParserState {
+  state: { previousBuf?: Buffer; bufBytesStart: number };
+  info: { lines: number };
 }
 
 export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerator<ParsedItem[]> {
@@ -132,8 +165,18 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
     open = [];
   }
 
-  const options: Options = {
-    delimiter: unescapeDelimiter(format.delimiter),
+  /** Line the last good row ends on, and whether there was one (a known place to resume from). */
+  let lastGoodLine = 0;
+  let anyGood = false;
+  /** csv-parse dropped input after an error: its byte count is off from here on, so stay raw. */
+  let dropped = false;
+  const delimiter = unescapeDelimiter(format.delimiter);
+  // Without `raw`, a row's text is its bytes only if csv-parse copies every byte it reads; it
+  // skips the tail of multi-byte delimiters, quotes and escapes.
+  const byteExact = [delimiter, format.quote, format.escape].every((t) => Buffer.byteLength(t) === 1);
+
+  const base: Options = {
+    delimiter,
     quote: format.quote,
     escape: format.escape,
     record_delimiter: '\n',
@@ -144,35 +187,104 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
     skip_records_with_error: true,
     trim: format.trim,
     max_record_size: format.maxRecordSize,
-    raw: true,
-    // Collected here instead of pushed through the stream: one array per input chunk, no
-    // per-row promise, memory bounded by one chunk's rows.
-    on_record: ((rec: { record: string[]; raw: string }, info: Info) => {
-      if (open.length) closeSkips(info.bytes - Buffer.byteLength(rec.raw));
-      lastGoodEnd = info.bytes;
-      events.push({ kind: 'row', fields: rec.record, endLine: info.lines, raw: rec.raw });
-      return undefined;
-    }) as unknown as Options['on_record'],
-    on_skip: (err: CsvError | undefined, raw: string | undefined) => {
-      if (!err) return undefined;
-      const body = (raw ?? '').replace(/^\n+/, '');
-      const errLine = (err as unknown as { lines?: number }).lines ?? 1;
-      const line = Math.max(1, errLine - countNl(body.replace(/\n$/, '')));
-      // csv-parse may report several errors while it looks for the end of one broken row: one reject.
-      const last = open[open.length - 1];
-      if (last && last.line === line) {
-        if (body.length > last.raw.length) last.raw = body;
-      } else {
-        const s: Skipped = { kind: 'skip', err, raw: body, line };
-        open.push(s);
-        events.push(s);
-      }
-      return undefined;
-    },
   };
-  const parser = parse(options);
+
+  let parser!: Parser;
+  let rawMode = false;
+  /** The cheap parser met a skipped row: its callbacks are ignored until a raw one takes over. */
+  let wantRaw = false;
   let failure: unknown;
-  parser.on('error', (e) => (failure ??= e));
+
+  function rawCallbacks(me: { p?: Parser }): Options {
+    return {
+      raw: true,
+      // Collected here instead of pushed through the stream: one array per input chunk, no
+      // per-row promise, memory bounded by one chunk's rows.
+      on_record: ((rec: { record: string[]; raw: string }, info: Info) => {
+        if (me.p !== parser) return undefined;
+        if (open.length) closeSkips(info.bytes - Buffer.byteLength(rec.raw));
+        events.push({ kind: 'row', fields: rec.record, endLine: info.lines, raw: rec.raw, start: lastGoodEnd, end: info.bytes });
+        lastGoodEnd = info.bytes;
+        lastGoodLine = info.lines;
+        anyGood = true;
+        return undefined;
+      }) as unknown as Options['on_record'],
+      on_skip: (err: CsvError | undefined, raw: string | undefined) => {
+        if (!err || me.p !== parser) return undefined;
+        if (DROPS_INPUT.has(err.code)) dropped = true;
+        const body = (raw ?? '').replace(/^\n+/, '');
+        const errLine = (err as unknown as { lines?: number }).lines ?? 1;
+        const line = Math.max(1, errLine - countNl(body.replace(/\n$/, '')));
+        // csv-parse may report several errors while it looks for the end of one broken row: one reject.
+        const last = open[open.length - 1];
+        if (last && last.line === line) {
+          if (body.length > last.raw.length) last.raw = body;
+        } else {
+          const s: Skipped = { kind: 'skip', err, raw: body, line };
+          open.push(s);
+          events.push(s);
+        }
+        return undefined;
+      },
+    };
+  }
+
+  function fastCallbacks(me: { p?: Parser }): Options {
+    return {
+      on_record: ((fields: string[], info: Info) => {
+        if (me.p !== parser || wantRaw) return undefined;
+        events.push({ kind: 'row', fields, endLine: info.lines, start: lastGoodEnd, end: info.bytes });
+        lastGoodEnd = info.bytes;
+        lastGoodLine = info.lines;
+        anyGood = true;
+        return undefined;
+      }) as unknown as Options['on_record'],
+      on_skip: (err: CsvError | undefined) => {
+        if (err && me.p === parser) wantRaw = true;
+        return undefined;
+      },
+    };
+  }
+
+  /**
+   * A parser that carries on from the end of the last good row, where csv-parse holds no state but
+   * its line and byte counts (set here so errors and offsets read as if it had read from the start).
+   */
+  function startParser(withRaw: boolean): void {
+    parser?.destroy();
+    const resume = anyGood;
+    // Callbacks of a replaced parser (still inside its write) must not add anything.
+    const me: { p?: Parser } = {};
+    const p = parse({ ...base, ...(resume ? { from_line: 1 } : {}), ...(withRaw ? rawCallbacks : fastCallbacks)(me) });
+    me.p = p;
+    if (resume) {
+      const s = p as unknown as ParserState;
+      s.info.lines = lastGoodLine + 1;
+      s.state.bufBytesStart = lastGoodEnd;
+    }
+    p.on('error', (e) => {
+      if (p === parser) failure ??= e;
+    });
+    parser = p;
+    rawMode = withRaw;
+    wantRaw = false;
+  }
+
+  /** Feeds the bytes since the last good row (already read by the previous parser) to a new one. */
+  function replay(): void {
+    const before = parser as unknown as ParserState;
+    const prev = before.state.previousBuf;
+    const prevStart = before.state.bufBytesStart;
+    startParser(true);
+    parser.write(window.bytes(lastGoodEnd, window.fed));
+    const s = parser as unknown as ParserState;
+    if (s.state.previousBuf === undefined && dropped) {
+      // csv-parse returned mid-buffer without saving its position: the old parser would still hold
+      // what it held before this chunk, and reads that again with the next one.
+      s.state.previousBuf = prev;
+      s.state.bufBytesStart = prevStart;
+    }
+  }
 
   let columns: string[] | undefined = format.header ? undefined : format.columns;
   const expected = () => (columns ?? []).length;
@@ -210,7 +322,7 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
       out.push({
         kind: 'reject',
         reason: `line ${line}: expected ${expected()} fields (${describeColumns()}), found ${fields.length}: ${what}`,
-        original: clip(row.raw.replace(/^\n+/, '').replace(/\n$/, '')),
+        original: clip((row.raw ?? window.slice(row.start, row.end)).replace(/^\n+/, '').replace(/\n$/, '')),
         line,
       });
       return;
@@ -241,6 +353,8 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
     throw new UnreadableFileError(`CSV cannot be read${err.lines ? ` at line ${err.lines}` : ''}: ${err.message}`, err.lines);
   };
 
+  // A skip before the first good row is read again from the start of the file, which is kept then.
+  startParser(!byteExact || format.skipLines > 0);
   try {
     for await (const chunk of text as AsyncIterable<string | Buffer>) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
@@ -252,12 +366,25 @@ export async function* parseCsv(text: Readable, format: CsvFormat): AsyncGenerat
         throw new UnreadableFileError(`line ${s.line}: ${describeCsvError(s.err, s.raw)}, and the text after it runs on for more than ${window.cap} bytes without a row that can be read`, s.line);
       }
       parser.write(buf);
+      if (wantRaw) replay();
       if (failure) fail(failure);
-      if (!open.length) window.dropBefore(lastGoodEnd);
+      if (rawMode && byteExact && !dropped && anyGood && !open.length) {
+        // The broken stretch is closed: read on cheaply from the last good row.
+        startParser(false);
+        const tail = window.bytes(lastGoodEnd, window.fed);
+        if (tail.length) parser.write(tail);
+        if (wantRaw) replay();
+        if (failure) fail(failure);
+      }
       const out = drainEvents();
+      if (!open.length) window.dropBefore(lastGoodEnd);
       if (out.length) yield out;
     }
     await new Promise<void>((resolve) => parser.end(() => resolve()));
+    if (wantRaw) {
+      replay();
+      await new Promise<void>((resolve) => parser.end(() => resolve()));
+    }
     if (failure) fail(failure);
     closeSkips(window.fed);
     const out = drainEvents();
