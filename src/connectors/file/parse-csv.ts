@@ -131,7 +131,11 @@ class ByteWindow {
 /** Errors after which csv-parse drops the rest of its buffer and its byte count falls behind. */
 const DROPS_INPUT = new Set(['CSV_MAX_RECORD_SIZE', 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE']);
 
-/** csv-parse's live state, public on its Parser for compatibility; used to resume mid-file. */
+/**
+ * csv-parse's live state, public on its Parser for compatibility; used to resume mid-file. Not a
+ * documented API: package.json pins csv-parse to the exact version tests/file/parse-csv-resume
+ * checks it against, so an update is a deliberate change that runs those tests.
+ */
 interface ParserState {
   state: { previousBuf?: Buffer; bufBytesStart: number };
   info: { lines: number };
