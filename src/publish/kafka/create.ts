@@ -1,12 +1,15 @@
 /** Builds the Kafka publisher; importing this loads kafkajs (the registry imports it lazily, see index.ts). */
 import { KafkaPublisherConfig } from './config.js';
-import { KafkaPublisher, type KafkaPublisherDeps } from './publisher.js';
+import type { KafkaPublisherDeps } from './publisher.js';
+import { ThreadedKafkaPublisher } from './threaded-publisher.js';
 
 export { KafkaPublisherConfig } from './config.js';
-export { KafkaPublisher, type KafkaPublisherDeps, type KafkaCouncil } from './publisher.js';
+export { type KafkaPublisherDeps, type KafkaCouncil } from './publisher.js';
 export { strayKafkaRejections } from './rejection-guard.js';
+/** What createKafkaPublisher returns: kafkajs on its own worker thread (threaded-publisher.ts). */
+export type KafkaPublisher = ThreadedKafkaPublisher;
 
-/** Build a Kafka publisher from its (validated or raw) config; start() connects and checks topics. */
+/** Build a Kafka publisher from its (validated or raw) config; start() starts its thread, connects and checks topics. */
 export function createKafkaPublisher(config: KafkaPublisherConfig, deps: KafkaPublisherDeps): KafkaPublisher {
-  return new KafkaPublisher(KafkaPublisherConfig.parse(config), deps);
+  return new ThreadedKafkaPublisher(KafkaPublisherConfig.parse(config), deps);
 }
