@@ -56,6 +56,11 @@ export class ThreadedKafkaPublisher implements Publisher {
     await this.send('deadLetter', { letters }, `publish ${letters.length} dead letter${letters.length > 1 ? 's' : ''}`);
   }
 
+  /** The worker thread's id while one runs (diagnostics; tests check that close() ends it). */
+  get threadId(): number | undefined {
+    return this.worker?.threadId;
+  }
+
   health(): PublisherHealth {
     if (this.state === 'closed') return { ok: false, detail: 'closed' };
     return this.lastHealth;
