@@ -170,7 +170,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       const next = reading.ordinal;
       const { records, rejects } = reading.take();
       let answer!: () => void;
-      answered = new Promise<void>((r) => (answer = r));
+      const mine = new Promise<void>((r) => (answer = r));
+      answered = mine;
       unanswered = records.length + rejects.length;
       const current = {
         name: file.name,
@@ -192,7 +193,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
             stats.deadLettered += outcome.deadLettered;
             stats.published += outcome.published;
           } finally {
-            unanswered = 0;
+            // Acks come in batch order, so once the latest batch is answered every one is.
+            if (answered === mine) unanswered = 0;
             answer();
           }
         }),
