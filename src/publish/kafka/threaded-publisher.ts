@@ -75,6 +75,9 @@ export class ThreadedKafkaPublisher implements Publisher {
       if (wasStarted) await this.call('close', {}).catch(() => undefined);
       this.worker = undefined;
       await worker.terminate();
+      // A publish still in flight has no thread left to answer it.
+      const gone = new PublishError('the Kafka publisher was closed before Kafka confirmed', { code: 'kafka_closed', retriable: true, context: { brokers: this.config.brokers.join(',') } });
+      for (const id of [...this.pending.keys()]) this.settle(id, gone);
     })();
     return this.closing;
   }
