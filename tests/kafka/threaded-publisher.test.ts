@@ -61,6 +61,16 @@ describe('the publisher thread', () => {
     await expect(p.publish([makeEvent({ reference: 'T-2', version: 0 })])).rejects.toBeInstanceOf(PublishError);
   });
 
+  it('keeps kafkajs on the main thread with thread: false', async () => {
+    const prefix = `thread-${uid()}`;
+    const p = make({ topic: `${prefix}.{council}.cases`, deadLetterTopic: `${prefix}.dlq`, thread: false });
+    await p.start();
+    await p.publish([makeEvent({ reference: 'M-1', version: 0 })]);
+    expect(p.threadId).toBeUndefined();
+    expect(p.health().ok).toBe(true);
+    await p.close();
+  });
+
   it('ends its thread on close() after a failed start too', async () => {
     const p = make({ brokers: [`127.0.0.1:${await freePort()}`], topic: 'never', deadLetterTopic: 'never.dlq', connectionTimeout: '300ms', publishTimeout: '2s' });
     const err = await p.start().catch((e: unknown) => e);

@@ -110,6 +110,12 @@ export const KafkaPublisherConfig = z
       .min(16 * 1024)
       .default(900_000)
       .describe("Split a publish into requests of at most this many bytes (keep below the broker's message.max.bytes)"),
+    thread: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Run the Kafka client (record encoding, sends) on a worker thread of its own, so the next batch is read and prepared meanwhile; false keeps it on the main thread, which costs less CPU in all on a machine with no core to spare',
+      ),
   })
   .strict()
   .superRefine((c, ctx) => {
