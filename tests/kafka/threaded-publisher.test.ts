@@ -43,7 +43,7 @@ describe('the publisher thread', () => {
     for (const p of open) await p.close();
   });
   const make = (config: Record<string, unknown>) => {
-    const p = createKafkaPublisher(KafkaPublisherConfig.parse({ type: 'kafka', brokers: brokers(), createTopics: true, ...config }), { logger: silentLogger(), councils: [{ gss: 'E09000019' }], clock: systemClock });
+    const p = createKafkaPublisher(KafkaPublisherConfig.parse({ type: 'kafka', brokers: brokers(), createTopics: true, thread: true, ...config }), { logger: silentLogger(), councils: [{ gss: 'E09000019' }], clock: systemClock });
     open.push(p);
     return p;
   };
