@@ -1,7 +1,7 @@
 /**
  * A run's batches through the pipeline, with one batch of look-ahead for sources that allow it
- * (Source.readAhead): while batch N is published and committed (the Kafka publisher does that on
- * its own thread), batch N+1 is read and prepared against the state N is about to commit.
+ * (Source.readAhead): while batch N is published and committed (waiting on the broker, or on the
+ * Kafka publisher's thread), batch N+1 is read and prepared against the state N is about to commit.
  *
  * What does not change: N+1 is published only after N is committed, commits and acks stay in
  * batch order, and when N fails N+1 is acked as failed, never published, and the run fails with
