@@ -142,6 +142,13 @@ export interface Source<C extends Checkpoint = Checkpoint> {
   close(): Promise<void>;
   /** Push and watch sources run continuously instead of on a schedule. */
   readonly continuous?: boolean;
+  /**
+   * The runtime may pull the next batch while the previous one is still being published (never
+   * more than one ahead; acks still come in order). Only for sources whose reading does not
+   * depend on the previous batch's ack, or that wait for the ack where it does (the file source,
+   * for its reject threshold and file ledger). Not push: its sender is waiting on each ack.
+   */
+  readonly readAhead?: boolean;
 }
 
 export interface SourceDeps {

@@ -16,7 +16,8 @@ import type { Clock } from '../core/clock.js';
 import { CasebridgeError, FencedError, describeError, isRetriable } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayMetrics } from './metrics.js';
-import { processBatch, type BatchResult } from './pipeline.js';
+import type { BatchResult } from './pipeline.js';
+import { runBatches } from './look-ahead.js';
 import { readOnly, type Fence, type StateStore } from '../core/state-store.js';
 import { parseStoredCheckpoint } from '../core/checkpoint.js';
 import { CASE_NAMESPACE } from '../normalize/case-changes.js';
@@ -244,20 +245,23 @@ export class ConnectorRunner extends EventEmitter {
         ...(lease ? { leaseHeld: () => lease.fence() !== undefined } : {}),
       };
       const checkpoint = parseStoredCheckpoint(source.checkpointSchema, await state.checkpoint(), this.name);
-      for await (const batch of source.read({ checkpoint, signal })) {
-        if (signal.aborted) break;
-        const t0 = Date.now();
-        if (batch.snapshot) {
-          if (openListing !== undefined && openListing !== batch.snapshot.id) this.noteListing(run, 'incomplete', LISTING_UNFINISHED);
-          openListing = batch.snapshot.final ? undefined : batch.snapshot.id;
-        }
-        const r: BatchResult = await processBatch(batch, deps);
-        metrics.batchDuration.labels(this.name).observe((Date.now() - t0) / 1000);
-        this.account(run, r);
-        if (r.rejectedFile) rejectedFiles.push(r.rejectedFile);
-        if (r.closeWithheld) this.noteListing(run, r.closeWithheld.reason, r.closeWithheld.message);
-        this.emit('batch', { run: { ...run }, totals: { ...this.totals } });
-      }
+      let t0 = Date.now();
+      await runBatches(source.read({ checkpoint, signal }), { readAhead: source.readAhead === true, signal }, deps, {
+        starting: (batch) => {
+          t0 = Date.now();
+          if (batch.snapshot) {
+            if (openListing !== undefined && openListing !== batch.snapshot.id) this.noteListing(run, 'incomplete', LISTING_UNFINISHED);
+            openListing = batch.snapshot.final ? undefined : batch.snapshot.id;
+          }
+        },
+        finished: (_batch, r: BatchResult) => {
+          metrics.batchDuration.labels(this.name).observe((Date.now() - t0) / 1000);
+          this.account(run, r);
+          if (r.rejectedFile) rejectedFiles.push(r.rejectedFile);
+          if (r.closeWithheld) this.noteListing(run, r.closeWithheld.reason, r.closeWithheld.message);
+          this.emit('batch', { run: { ...run }, totals: { ...this.totals } });
+        },
+      });
       if (openListing !== undefined && !signal.aborted) this.noteListing(run, 'incomplete', LISTING_UNFINISHED);
       this.status = signal.aborted ? 'stopped' : 'idle';
       this.lastError = undefined;

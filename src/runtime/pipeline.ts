@@ -190,7 +190,11 @@ function deadLetter(raw: Omit<DeadLetter, 'id'>): DeadLetter {
  * backs off and re-reads from the last committed checkpoint.
  */
 export async function processBatch(batch: SourceBatch, deps: PipelineDeps): Promise<BatchResult> {
-  const prepared = await prepareBatch(batch, deps);
+  return finishBatch(batch, await prepareBatch(batch, deps), deps);
+}
+
+/** The I/O half of processBatch for a batch already prepared: publish, commit, ack. */
+export async function finishBatch(batch: SourceBatch, prepared: PreparedBatch, deps: PipelineDeps): Promise<BatchResult> {
   if (deps.signal?.aborted) {
     await batch.ack({ status: 'failed', error: new Error('gateway shutting down') }).catch(() => undefined);
     throw new CasebridgeError('shutting down before publishing; batch left uncommitted', { code: 'aborted' });

@@ -152,6 +152,8 @@ function journaledSource(inner: Source, journal: string[], hooks: SourceHooks): 
   return {
     ...(inner.check ? { check: () => inner.check!() } : {}),
     ...(inner.continuous !== undefined ? { continuous: inner.continuous } : {}),
+    // The runtime pulls ahead only for kinds that allow it: the suite must see what they do.
+    ...(inner.readAhead !== undefined ? { readAhead: inner.readAhead } : {}),
     close: () => inner.close(),
     async *read(ctx) {
       for await (const batch of inner.read(ctx)) {

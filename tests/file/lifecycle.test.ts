@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFileSource } from '../../src/connectors/file/create.js';
 import { LEDGER_NAMESPACE, type LedgerEntry } from '../../src/connectors/file/file-source.js';
 import { until } from '../helpers/until.js';
-import { deps, drain, fileConfig, openState, tempDir } from './harness.js';
+import { deps, drain, drainAhead, fileConfig, openState, tempDir } from './harness.js';
 import { collect } from '../helpers/collect.js';
 import { committed } from '../helpers/outcome.js';
 
@@ -130,6 +130,34 @@ describe('after publishing', () => {
     expect((await drain(make(), state)).records).toEqual([]);
     expect(existsSync(join(dir, 'h.csv'))).toBe(true);
     expect(existsSync(join(dir, 'duplicates'))).toBe(false);
+  });
+});
+
+describe('a runtime reading ahead', () => {
+  it('stops a file at the same row when the unanswered batch could tip the threshold, and counts every batch in the verdict', async () => {
+    const { dir, state, make } = setup({ batchSize: 10, rejects: { maxRatio: 0.5, minRows: 20 } });
+    writeFileSync(join(dir, 'h.csv'), historyCsv(40));
+    // The "mapping" refuses every record: after 20 rows the ratio is 100%, as in the test below.
+    const out = await drainAhead(make(), state, { deadLetter: (b) => b.records.length });
+    expect(out.records).toHaveLength(20);
+    const reason = readFileSync(join(dir, 'rejected', 'h.csv.reason.txt'), 'utf8');
+    expect(reason).toMatch(/20 of 20 rows rejected \(100%\), more than rejects.maxRatio 0.5/);
+  });
+
+  it('commits checkpoints that count every batch acked before them, and moves the file after its last ack', async () => {
+    const { dir, state, make } = setup({ batchSize: 2 });
+    writeFileSync(join(dir, 'h.csv'), historyCsv(5));
+    const out = await drainAhead(make(), state);
+    expect(out.records).toHaveLength(5);
+    // Each data batch's checkpoint, committed after the batch before it was acked, counts that batch.
+    const published = out.committed.flatMap((cp) => {
+      const current = (cp as { current?: { published: number } } | null)?.current;
+      return current ? [current.published] : [];
+    });
+    expect(published).toEqual([0, 2, 4]);
+    const ledger = (await collect(state.entries<LedgerEntry>(LEDGER_NAMESPACE))).map(([, v]) => v);
+    expect(ledger).toMatchObject([{ name: 'h.csv', outcome: 'processed', records: 5, rejects: 0 }]);
+    expect(existsSync(join(dir, 'processed', 'h.csv'))).toBe(true);
   });
 });
 

@@ -12,9 +12,11 @@ import { brokers, freePort, makeEvent, readTopic, uid } from './helpers.js';
 
 const councils = [{ gss: 'E09000019', name: 'Islington' }];
 const open: KafkaPublisher[] = [];
+/** The same checks with kafkajs on the main thread and on its worker thread (publisher.thread). */
+let thread = false;
 
 function make(config: Record<string, unknown>, extra: { connectors?: { name: string; council: string }[] } = {}): KafkaPublisher {
-  const p = createKafkaPublisher(KafkaPublisherConfig.parse({ type: 'kafka', brokers: brokers(), ...config }), { logger: silentLogger(), councils, clock: systemClock, ...extra });
+  const p = createKafkaPublisher(KafkaPublisherConfig.parse({ type: 'kafka', brokers: brokers(), thread, ...config }), { logger: silentLogger(), councils, clock: systemClock, ...extra });
   open.push(p);
   return p;
 }
@@ -26,7 +28,10 @@ afterAll(async () => {
   for (const p of open) await p.close();
 });
 
-describe('Kafka publisher start-up and failures', () => {
+describe.each([false, true])('Kafka publisher start-up and failures (thread: %s)', (onThread) => {
+  beforeAll(() => {
+    thread = onThread;
+  });
   it('refuses to start when a topic is missing and createTopics is off, naming the topic', async () => {
     const prefix = `cbtest-${uid()}`;
     const p = make({ topic: `${prefix}.{council}.cases`, deadLetterTopic: `${prefix}.dlq` });

@@ -161,33 +161,49 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     let stopReason: string | undefined;
     let unreadable: string | undefined;
 
+    // The runtime may ask for the next batch before it has answered the last one (it reads one
+    // ahead, Source.readAhead): until then that batch's dead letters are not counted. The
+    // threshold waits for the answer only when they could tip it; the file's end always waits.
+    let answered: Promise<void> = Promise.resolve();
+    let unanswered = 0;
     const dataBatch = (): SourceBatch<FileCheckpoint> => {
       const next = reading.ordinal;
       const { records, rejects } = reading.take();
+      let answer!: () => void;
+      const mine = new Promise<void>((r) => (answer = r));
+      answered = mine;
+      unanswered = records.length + rejects.length;
+      const current = {
+        name: file.name,
+        sha256,
+        next,
+        records: stats.records,
+        rejects: stats.rejects,
+        ...(config.mode === 'snapshot' ? { snapshotId } : {}),
+      };
       return {
         records,
         rejects,
-        checkpoint: {
-          ...cp,
-          current: {
-            name: file.name,
-            sha256,
-            next,
-            records: stats.records,
-            rejects: stats.rejects,
-            deadLettered: stats.deadLettered,
-            published: stats.published,
-            ...(config.mode === 'snapshot' ? { snapshotId } : {}),
-          },
-        },
+        checkpoint: { ...cp, current: withAnsweredCounts(current, stats) },
         ...(config.mode === 'snapshot' ? { snapshot: { ...listing, final: false } } : {}),
-        // Counted before the file's next batch is read: the reject threshold looks at them.
+        // Counted before the file's next batch is judged: the reject threshold looks at them.
         ack: ackOnce(async (outcome) => {
-          if (outcome.status === 'failed') return;
-          stats.deadLettered += outcome.deadLettered;
-          stats.published += outcome.published;
+          try {
+            if (outcome.status === 'failed') return;
+            stats.deadLettered += outcome.deadLettered;
+            stats.published += outcome.published;
+          } finally {
+            // Acks come in batch order, so once the latest batch is answered every one is.
+            if (answered === mine) unanswered = 0;
+            answer();
+          }
         }),
       };
+    };
+    /** Why the file stops here, counting the last batch's dead letters once they are known. */
+    const judge = async (): Promise<string | undefined> => {
+      if (unanswered && reading.overThreshold(false, unanswered)) await answered;
+      return reading.overThreshold(false);
     };
 
     try {
@@ -197,12 +213,13 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
         if (ctx.signal.aborted) return;
         for (const item of chunk) {
           stopReason = reading.add(item, at);
+          if (!stopReason && item.kind !== 'record' && unanswered) stopReason = await judge();
           if (stopReason) break outer;
           if (reading.pending >= config.batchSize) {
             yield dataBatch();
             if (ctx.signal.aborted) return;
             at = fetchedAt();
-            stopReason = reading.overThreshold(false);
+            stopReason = await judge();
             if (stopReason) break outer;
           }
         }
@@ -216,6 +233,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     }
     if (ctx.signal.aborted) return;
     if (reading.pending) yield dataBatch();
+    // The file's verdict and its ledger entry count every batch's dead letters and events.
+    await answered;
 
     if (!stopReason && !unreadable) stopReason = reading.overThreshold(true);
     if (!stopReason && !unreadable && config.mode === 'snapshot' && stats.records === 0 && !config.snapshot.allowEmpty) {
@@ -247,7 +266,9 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
     let wake: Wake = createWake();
     const stopWatching = config.watch && store.watch ? store.watch(() => wake.resolve()) : undefined;
     try {
+      let answered: Promise<void> = Promise.resolve();
       for (let pass = 0; !ctx.signal.aborted && !closed; pass++) {
+        await answered;
         // A folder that cannot be listed (share unmounted, SFTP down) ends the read with its error,
         // watching or not: the runtime then backs off, shows the connector as backing off in /status,
         // turns /readyz red and re-reads when the folder is back. Retrying quietly in here kept the
@@ -263,9 +284,15 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
           ({ ready } = readiness.observe(listing.files, listing.names, markerFor));
         }
         for (const file of ready) {
+          // This file may be a copy of the last one, or the last one again in a new scan: look it
+          // up only once the last one's ledger entry is committed (a runtime reading ahead asks
+          // for more before it has answered the last batch).
+          await answered;
           if (ctx.signal.aborted || closed) return;
-          for await (const batch of processFile(file, ctx, cp)) {
-            if (batch.checkpoint) cp = batch.checkpoint;
+          for await (const taken of processFile(file, ctx, cp)) {
+            if (taken.checkpoint) cp = taken.checkpoint;
+            const { batch, acked } = noticeAck(taken);
+            answered = acked;
             yield batch;
             if (ctx.signal.aborted) return;
           }
@@ -284,6 +311,8 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
   return {
     checkpointSchema: FileCheckpoint,
     continuous: config.watch,
+    // What depends on an ack (reject threshold, file ledger, the next file) waits for it: see readBatches.
+    readAhead: true,
     async check() {
       await store.check();
     },
@@ -293,5 +322,28 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
       closed = true;
       await store.close();
     },
+  };
+}
+
+/**
+ * The counts the runtime reports in acks, read when the checkpoint is committed rather than when
+ * the batch is made: a runtime reading ahead makes batch N+1 before N's ack has counted N's, and
+ * commits N+1 only after that ack (and before N+1's own), which is what they counted before.
+ */
+function withAnsweredCounts<T extends object>(current: T, stats: FileStats): T & { deadLettered: number; published: number } {
+  return Object.defineProperties(current, {
+    deadLettered: { get: () => stats.deadLettered, enumerable: true },
+    published: { get: () => stats.published, enumerable: true },
+  }) as T & { deadLettered: number; published: number };
+}
+
+/** The batch, and a promise settled once it is answered (any outcome). */
+function noticeAck<B extends SourceBatch<FileCheckpoint>>(batch: B): { batch: B; acked: Promise<void> } {
+  let settle!: () => void;
+  const acked = new Promise<void>((r) => (settle = r));
+  const ack = batch.ack.bind(batch);
+  return {
+    batch: { ...batch, ack: (outcome) => ack(outcome).finally(settle) },
+    acked,
   };
 }

@@ -120,8 +120,11 @@ export class FileReading {
     return out;
   }
 
-  /** Rows rejected so far: dead letters reported by the runtime, plus parser rejects not yet published. */
-  overThreshold(final: boolean): string | undefined {
-    return overThreshold(this.rules, this.stats.deadLettered + this.rejects.length, this.stats.items, final);
+  /**
+   * Rows rejected so far: dead letters reported by the runtime, plus parser rejects not yet
+   * published, plus `unanswered` rows whose fate the runtime has not reported yet (as if rejected).
+   */
+  overThreshold(final: boolean, unanswered = 0): string | undefined {
+    return overThreshold(this.rules, this.stats.deadLettered + this.rejects.length + unanswered, this.stats.items, final);
   }
 }

@@ -187,6 +187,8 @@ export function createOpen311SourceImpl(config: Open311ConnectorConfig, deps: So
   }
 
   return {
+    // Acks ignore the outcome and the next window depends only on this reader's own position.
+    readAhead: true,
     /** validate --live: the server answers requests for a short recent window with a list. */
     async check() {
       const now = clock.now().getTime();

@@ -141,6 +141,8 @@ export function createRestSourceImpl(config: RestConnectorConfig, deps: SourceDe
 
   return {
     checkpointSchema: RestCheckpoint,
+    // Acks ignore the outcome and the next page depends only on this reader's own position.
+    readAhead: true,
     read,
     async check() {
       // Ask for changes since now: a small answer that still proves the URL, credentials and

@@ -141,6 +141,8 @@ export function createSoapSourceImpl(config: SoapConnectorConfig, deps: SourceDe
 
   return {
     checkpointSchema: SoapCheckpoint,
+    // Acks ignore the outcome and the next page depends only on this reader's own position.
+    readAhead: true,
     async check() {
       const t = getTransport();
       const separateLogin = connection.separateAuth ? loginCall : undefined;

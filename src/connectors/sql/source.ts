@@ -140,6 +140,8 @@ export function createSqlSourceWith(config: SqlConnectorConfig, deps: SourceDeps
 
   return {
     checkpointSchema: SqlCheckpoint,
+    // Acks ignore the outcome and the next page depends only on this reader's own position.
+    readAhead: true,
     async check() {
       await planner.prepare();
     },

@@ -1,0 +1,143 @@
+/**
+ * One batch of look-ahead (src/runtime/look-ahead.ts): batch N+1 is read and prepared while N is
+ * published, but never published before N is committed and acknowledged, and thrown away
+ * (acked failed, nothing committed) when N fails.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ConnectorConfig } from '../../src/config/schema.js';
+import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { createMetrics } from '../../src/runtime/metrics.js';
+import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import type { StateStore } from '../../src/core/state-store.js';
+import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { memoryPublisher } from '../helpers/memory-publisher.js';
+import { PublishError } from '../../src/core/errors.js';
+import { until } from '../helpers/until.js';
+
+const council = { gss: 'E09000019', name: 'Islington' };
+
+function journaledStore(journal: string[]): StateStore {
+  const inner = openSqliteStateStore(':memory:');
+  return {
+    forConnector(name) {
+      const s = inner.forConnector(name);
+      return {
+        ...s,
+        connector: name,
+        checkpoint: () => s.checkpoint(),
+        get: (ns, k) => s.get(ns, k),
+        getMany: (ns, keys) => {
+          journal.push(`getMany:${keys.join(',')}`);
+          return s.getMany(ns, keys);
+        },
+        entries: (ns) => s.entries(ns),
+        async commit(u) {
+          journal.push(`commit:${JSON.stringify(u.checkpoint)}`);
+          await s.commit(u);
+        },
+      };
+    },
+    resetCheckpoint: (c) => inner.resetCheckpoint(c),
+    close: () => inner.close(),
+  };
+}
+
+function setup(rows: FakeRow[], size: number, journal: string[] = [], publisher = memoryPublisher(journal)) {
+  const store = journaledStore(journal);
+  const source = Object.assign(fakeSource(rows, size, journal), { readAhead: true });
+  const config = { name: 'fake', type: 'sql', council: council.gss, system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig;
+  const r = new ConnectorRunner(config, {
+    publisher,
+    stateStore: store,
+    clock: fixedClock('2025-11-03T15:00:00Z'),
+    logger: silentLogger(),
+    metrics: createMetrics(),
+    council,
+    baseDir: '.',
+    compileMapping: () => fakeNormalize,
+    sourceFactory: () => source,
+    index: 0,
+  });
+  return { r, journal, publisher, store };
+}
+
+const row = (ref: string, minute: number, status: FakeRow['status'] = 'received'): FakeRow => ({ ref, status, updatedAt: `2025-11-03T09:${String(minute).padStart(2, '0')}:00Z` });
+const acted = (journal: string[]) => journal.filter((e) => !e.startsWith('read:') && !e.startsWith('getMany:'));
+
+describe('look-ahead in the runner', () => {
+  it('reads and prepares batch N+1 while N is published, and publishes it only after N is committed and acked', async () => {
+    const { r, journal, publisher } = setup([row('SR1', 0), row('SR2', 1), row('SR3', 2), row('SR4', 3), row('SR5', 4), row('SR6', 5)], 2);
+    const gate = publisher.hold();
+    const run = r.runOnce(new AbortController().signal);
+    // Batch 2 is read and prepared (its case states looked up) while batch 1's publish waits.
+    await until(() => journal.includes('getMany:SR3,SR4'), 'batch 2 prepared while batch 1 is being published', 30_000);
+    expect(journal.filter((e) => e.startsWith('publish:') || e.startsWith('commit:'))).toEqual([]);
+    expect(journal.includes('read:4-6')).toBe(false); // one batch ahead, no more
+    gate.release();
+    const summary = await run;
+    expect(summary.status).toBe('ok');
+    expect(summary.published).toBe(6);
+    expect(acted(journal)).toEqual(['publish:2', 'commit:{"offset":2}', 'ack:2', 'publish:2', 'commit:{"offset":4}', 'ack:4', 'publish:2', 'commit:{"offset":6}', 'ack:6']);
+  });
+
+  it('leaves N+1 unpublished and uncommitted, and tells its source it failed, when N fails to publish', async () => {
+    const { r, journal, publisher, store } = setup([row('SR1', 0), row('SR2', 1), row('SR3', 2), row('SR4', 3)], 2);
+    const gate = publisher.hold();
+    publisher.failNext(1, false);
+    const run = r.runOnce(new AbortController().signal);
+    await until(() => journal.includes('read:2-4'), 'batch 2 read while batch 1 is being published', 30_000);
+    gate.release();
+    const summary = await run;
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toContain('broker unavailable');
+    await until(() => journal.includes('failed:4'), 'batch 2 acked as failed');
+    expect(acted(journal)).toEqual(['publish.fail', 'failed:2', 'failed:4']);
+    expect(publisher.events).toEqual([]);
+    expect(await store.forConnector('fake').checkpoint()).toBeUndefined();
+  });
+
+  it('prepares N+1 against the case states N is about to commit, so a repeat across the two is not published twice', async () => {
+    // SR1's same version in both batches: only the first may publish it.
+    const { r, journal, publisher } = setup([row('SR1', 0), row('SR2', 1), row('SR1', 0), row('SR3', 2)], 2);
+    const gate = publisher.hold();
+    const run = r.runOnce(new AbortController().signal);
+    // SR1 comes from batch 1's pending writes, so only SR3 is looked up in the store.
+    await until(() => journal.some((e) => e.startsWith('getMany:') && e.includes('SR3')), 'batch 2 prepared while batch 1 is being published', 30_000);
+    gate.release();
+    const summary = await run;
+    expect(summary.status).toBe('ok');
+    expect(publisher.events.map((e) => e.event.subject)).toEqual(['SR1', 'SR2', 'SR3']);
+    expect(summary.skippedBy).toEqual({ unchanged: 1 });
+  });
+
+  it('prepares N+1 again when N\'s publish set an event aside, so the refused case is not skipped as a repeat', async () => {
+    // The broker refuses SR1 in batch 1 (too large) until it has refused it twice (the batch, then
+    // the event alone); batch 2 carries the same SR1 again, which must be published, not skipped.
+    const journal: string[] = [];
+    const inner = memoryPublisher(journal);
+    let refusals = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const publisher = {
+      ...inner,
+      async publish(events: Parameters<typeof inner.publish>[0]) {
+        await gate;
+        if (refusals < 2 && events.some((e) => e.event.subject === 'SR1')) {
+          refusals++;
+          throw new PublishError('record too large (test)', { code: 'kafka_message_too_large', retriable: false });
+        }
+        await inner.publish(events);
+      },
+    };
+    const { r } = setup([row('SR1', 0), row('SR2', 1), row('SR1', 0), row('SR3', 2)], 2, journal, publisher as typeof inner);
+    const run = r.runOnce(new AbortController().signal);
+    await until(() => journal.some((e) => e.startsWith('getMany:') && e.includes('SR3')), 'batch 2 prepared while batch 1 is being published', 30_000);
+    open();
+    const summary = await run;
+    expect(summary.status).toBe('ok');
+    expect(inner.events.map((e) => e.event.subject)).toEqual(['SR2', 'SR1', 'SR3']);
+    expect(inner.deadLetters.map((d) => d.stage)).toEqual(['publish']);
+  });
+});
