@@ -35,7 +35,11 @@ afterAll(async () => {
 }, 180_000);
 
 describe('fleet of three gateways (real PostgreSQL, Kafka, suppliers)', () => {
-  it('survives SIGKILL and SIGSTOP of instances without losing a change or committing without the lease', async () => {
+  it('survives SIGKILL and SIGSTOP of instances without losing a change or committing without the lease', async ({ onTestFailed }) => {
+    // A failed run says why from the instances' side: the end of each one's log.
+    onTestFailed(() => {
+      for (const [id, inst] of rig.instances) process.stderr.write(`--- ${id} (last 6000 characters of its log) ---\n${inst.log().slice(-6000)}\n`);
+    });
     for (const id of ['gw-a', 'gw-b', 'gw-c']) await rig.start(id);
     const spread = await rig.settled();
     expect(new Set(spread.values())).toEqual(new Set(['gw-a', 'gw-b', 'gw-c']));
