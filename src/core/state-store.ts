@@ -10,7 +10,8 @@
 export type Checkpoint = Record<string, unknown>;
 
 export type StateWrite =
-  | { op: 'put'; namespace: string; key: string; value: unknown }
+  /** `json`, when given, is `JSON.stringify(value)` already made (by the case cache): stores write it as is. */
+  | { op: 'put'; namespace: string; key: string; value: unknown; json?: string }
   | { op: 'delete'; namespace: string; key: string };
 
 /** What a source may see of its connector's state: reads only. Only the runtime commits. */

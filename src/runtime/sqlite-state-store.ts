@@ -96,7 +96,7 @@ export function openSqliteStateStore(path: string): StateStore {
 
   const commitTx = db.transaction((connector: string, checkpoint: Checkpoint | undefined, writes: StateWrite[]) => {
     for (const w of writes) {
-      if (w.op === 'put') putKv.run(connector, w.namespace, w.key, JSON.stringify(w.value));
+      if (w.op === 'put') putKv.run(connector, w.namespace, w.key, w.json ?? JSON.stringify(w.value));
       else deleteKv.run(connector, w.namespace, w.key);
     }
     if (checkpoint !== undefined) putCheckpoint.run(connector, JSON.stringify(checkpoint), new Date().toISOString());

@@ -73,6 +73,14 @@ export function stateStoreContract(name: string, open: () => Promise<StoreUnderT
       }
     });
 
+    it('stores the JSON text a put carries as it is (the case cache serialises once for both)', async () => {
+      const { store } = await open();
+      const s = store.forConnector('street');
+      await s.commit({ writes: [{ op: 'put', namespace: 'cases', key: 'A', value: { v: 1 }, json: '{"v":1,"fromText":true}' }] });
+      expect(await s.get('cases', 'A')).toEqual({ v: 1, fromText: true });
+      await store.close();
+    });
+
     it('getMany returns the keys that exist, in one call, and nothing for an empty list', async () => {
       const { store } = await open();
       try {

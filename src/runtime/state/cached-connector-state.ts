@@ -9,10 +9,12 @@
  * run of one connector (connector-runner creates it), so a restart or a lease taken over by
  * another instance starts cold; nothing else writes a connector's case memory while it runs.
  *
- * Values are deep-frozen when they enter, and the very objects are handed out: a caller that tried
- * to change one would throw instead of silently changing what the next batch compares against.
+ * It keeps each value as the JSON text the store is given (the commit passes that text on, so it
+ * is made once), not as objects: about a third of the heap per case, and a live heap that does not
+ * grow by tens of MiB makes V8 grow its heap less (issue #16's peak-memory goal). Every read parses
+ * a fresh object, so no caller can change what the next batch compares against.
  */
-import type { ConnectorState, StateUpdate } from '../../core/state-store.js';
+import type { ConnectorState, StateUpdate, StateWrite } from '../../core/state-store.js';
 
 /** A key the store was asked for and does not have: a new case, no need to ask again. */
 const ABSENT = Symbol('absent');
@@ -30,13 +32,13 @@ export interface CachedConnectorState extends ConnectorState {
 
 export function cachedConnectorState(inner: ConnectorState, options: CacheOptions): CachedConnectorState {
   const { namespace, maxEntries } = options;
-  const cache = new Map<string, unknown>();
+  const cache = new Map<string, string | typeof ABSENT>();
   let hits = 0;
   let misses = 0;
   // Bumped by every commit: a read that overlapped one may have seen the state before it.
   let epoch = 0;
 
-  const remember = (key: string, value: unknown) => {
+  const remember = (key: string, value: string | typeof ABSENT) => {
     cache.delete(key);
     cache.set(key, value);
     if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
@@ -49,11 +51,11 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     const wanted = new Set<string>();
     for (const key of keys) {
       if (known.has(key)) continue;
-      if (cache.has(key)) {
-        const value = cache.get(key);
+      const text = cache.get(key);
+      if (text !== undefined) {
         // Most recently used goes last, so eviction takes the coldest.
-        remember(key, value);
-        known.set(key, value);
+        remember(key, text);
+        known.set(key, text === ABSENT ? ABSENT : JSON.parse(text));
       } else wanted.add(key);
     }
     hits += known.size;
@@ -62,9 +64,9 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
       const before = epoch;
       const fetched = await inner.getMany<T>(ns, [...wanted]);
       for (const key of wanted) {
-        const value = fetched.has(key) ? deepFreeze(fetched.get(key)) : ABSENT;
+        const value = fetched.has(key) ? fetched.get(key) : ABSENT;
         known.set(key, value);
-        if (before === epoch) remember(key, value);
+        if (before === epoch) remember(key, value === ABSENT ? ABSENT : JSON.stringify(value));
       }
     }
     const out = new Map<string, T>();
@@ -76,18 +78,20 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
   }
 
   async function commit(update: StateUpdate): Promise<void> {
+    // The case memory is serialised here, once, for the store and for the cache alike.
+    const writes = update.writes?.map((w): StateWrite => (w.op === 'put' && w.namespace === namespace && w.json === undefined ? withJson(w) : w));
     epoch++;
     try {
-      await inner.commit(update);
+      await inner.commit(writes ? { ...update, writes } : update);
     } catch (err) {
       cache.clear();
       throw err;
     } finally {
       epoch++;
     }
-    for (const w of update.writes ?? []) {
+    for (const w of writes ?? []) {
       if (w.namespace !== namespace) continue;
-      remember(w.key, w.op === 'put' ? deepFreeze(w.value) : ABSENT);
+      remember(w.key, w.op === 'put' ? (w.json ?? JSON.stringify(w.value)) : ABSENT);
     }
   }
 
@@ -104,10 +108,11 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
   };
 }
 
-/** Stops at what is already frozen: a case memory re-committed unchanged costs one check. */
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const v of Object.values(value)) deepFreeze(v);
-  return value;
+/** A value that cannot be serialised goes on without text: the store refuses it with its own StateError. */
+function withJson(w: Extract<StateWrite, { op: 'put' }>): StateWrite {
+  try {
+    return { ...w, json: JSON.stringify(w.value) };
+  } catch {
+    return w;
+  }
 }

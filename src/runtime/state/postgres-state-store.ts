@@ -118,7 +118,7 @@ function postgresStateStore(pool: pg.Pool, schema: string, pageSize: number): Po
         if (w.op === 'put') {
           puts.ns.push(w.namespace);
           puts.keys.push(w.key);
-          puts.values.push(JSON.stringify(w.value));
+          puts.values.push(w.json ?? JSON.stringify(w.value));
         } else {
           dels.ns.push(w.namespace);
           dels.keys.push(w.key);
