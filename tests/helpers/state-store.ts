@@ -27,3 +27,33 @@ export async function openTestStateStore(dir: string): Promise<StateStore> {
       })()),
   };
 }
+
+/**
+ * An in-memory SQLite store that writes each commit (and, with `reads`, each getMany) into a
+ * journal, so a test can check the order of publish, commit and ack.
+ */
+export function journaledStore(journal: string[], opts: { reads?: boolean } = {}): StateStore {
+  const inner = openSqliteStateStore(':memory:');
+  return {
+    forConnector(name) {
+      const s = inner.forConnector(name);
+      return {
+        ...s,
+        connector: name,
+        checkpoint: () => s.checkpoint(),
+        get: (ns, k) => s.get(ns, k),
+        getMany: (ns, keys) => {
+          if (opts.reads) journal.push(`getMany:${keys.join(',')}`);
+          return s.getMany(ns, keys);
+        },
+        entries: (ns) => s.entries(ns),
+        async commit(u) {
+          journal.push(`commit:${JSON.stringify(u.checkpoint)}`);
+          await s.commit(u);
+        },
+      };
+    },
+    resetCheckpoint: (c) => inner.resetCheckpoint(c),
+    close: () => inner.close(),
+  };
+}

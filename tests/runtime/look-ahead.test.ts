@@ -9,43 +9,16 @@ import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
-import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import type { StateStore } from '../../src/core/state-store.js';
 import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
+import { journaledStore } from '../helpers/state-store.js';
 import { PublishError } from '../../src/core/errors.js';
 import { until } from '../helpers/until.js';
 
 const council = { gss: 'E09000019', name: 'Islington' };
 
-function journaledStore(journal: string[]): StateStore {
-  const inner = openSqliteStateStore(':memory:');
-  return {
-    forConnector(name) {
-      const s = inner.forConnector(name);
-      return {
-        ...s,
-        connector: name,
-        checkpoint: () => s.checkpoint(),
-        get: (ns, k) => s.get(ns, k),
-        getMany: (ns, keys) => {
-          journal.push(`getMany:${keys.join(',')}`);
-          return s.getMany(ns, keys);
-        },
-        entries: (ns) => s.entries(ns),
-        async commit(u) {
-          journal.push(`commit:${JSON.stringify(u.checkpoint)}`);
-          await s.commit(u);
-        },
-      };
-    },
-    resetCheckpoint: (c) => inner.resetCheckpoint(c),
-    close: () => inner.close(),
-  };
-}
-
 function setup(rows: FakeRow[], size: number, journal: string[] = [], publisher = memoryPublisher(journal)) {
-  const store = journaledStore(journal);
+  const store = journaledStore(journal, { reads: true });
   const source = Object.assign(fakeSource(rows, size, journal), { readAhead: true });
   const config = { name: 'fake', type: 'sql', council: council.gss, system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig;
   const r = new ConnectorRunner(config, {
