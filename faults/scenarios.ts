@@ -268,7 +268,10 @@ export async function brokerFault(opts: { mode: 'kill' | 'stop'; rows: number; o
  */
 export async function supplierOutage(opts: { cases: number; outageMs: number; brokers: string[] }): Promise<FaultRow> {
   const baseTime = '2025-11-03T09:00:00Z';
-  let sim: RepairsSimulator = await startRepairsSimulator({ cases: opts.cases, baseTime });
+  // The supplier stalls after a fifth of the listing's pages (10 cases a page), so the outage
+  // always lands mid-run: watching the topic instead lost the race to a fast gateway (soak run 8).
+  const pages = Math.ceil(opts.cases / 10);
+  let sim: RepairsSimulator = await startRepairsSimulator({ cases: opts.cases, baseTime, stallAfterRequests: Math.max(1, Math.floor(pages / 5)) });
   const port = sim.port;
   const expected = new Set(sim.cases.map((c) => c.repairReference));
   const work = mkdtempSync(join(tmpdir(), 'cb-faults-rest-'));
@@ -297,8 +300,9 @@ export async function supplierOutage(opts: { cases: number; outageMs: number; br
     const child = spawn(process.execPath, [CLI, 'run', cfg, '--once', '--no-progress'], { stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     const started = Date.now();
+    // Until the gateway waits on a stalled request (or gives up: then the tally says so).
     while (child.exitCode === null && Date.now() - started < 120_000) {
-      if ((await topicSize(topic, opts.brokers).catch(() => 0)) >= opts.cases / 5) break;
+      if (sim.requests.length > Math.floor(pages / 5)) break;
       await sleep(10);
     }
     const publishedAtOutage = await topicSize(topic, opts.brokers).catch(() => 0);

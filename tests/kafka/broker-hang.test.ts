@@ -14,7 +14,10 @@ import { brokers, freePort, privateBroker, topicSize, uid, type PrivateBroker } 
 
 let broker: PrivateBroker;
 let stoppedPid: number | undefined;
-const ROWS = 3000;
+// The broker is stopped once a tenth has landed; the other nine tenths must still be unpublished
+// then, or no publish hangs. 3,000 rows left too little: a gateway at ~6,000 rows/s publishes
+// 2,700 in the time one topic-size poll takes. 30,000 leaves 27,000 rows, seconds of work.
+const ROWS = 30_000;
 
 beforeAll(async () => {
   brokers(); // same precondition as every Kafka suite: run through `npm test`

@@ -105,6 +105,11 @@ export interface RepairsSimulatorOptions {
   repeatLastItem?: boolean;
   cursorTtlMs?: number;
   maxPageSize?: number;
+  /**
+   * Answer the first n requests, then leave every later one hanging until close(): a supplier that
+   * goes away mid-listing at a point the test chose, however fast the gateway reads.
+   */
+  stallAfterRequests?: number;
 }
 
 export interface RepairsSimulator {
@@ -262,6 +267,7 @@ export async function startRepairsSimulator(opts: RepairsSimulatorOptions = {}):
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
     req.resume();
+    if (opts.stallAfterRequests !== undefined && requests.length > opts.stallAfterRequests) return applyFault({ kind: 'hang' }, res);
     const fault = takeFault(url.pathname);
     if (fault) return applyFault(fault, res);
     if (req.method !== 'GET') return json(res, 405, { error: 'method_not_allowed' });
