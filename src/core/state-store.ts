@@ -21,6 +21,11 @@ export interface ConnectorStateView {
   get<T = unknown>(namespace: string, key: string): Promise<T | undefined>;
   /** The values of the keys that exist (absent keys are simply missing from the map). */
   getMany<T = unknown>(namespace: string, keys: readonly string[]): Promise<Map<string, T>>;
+  /**
+   * getMany without the parse: each existing key's value as the JSON text the store holds. Stores
+   * implement it when they keep text, so a cache can keep that text without serialising it again.
+   */
+  getManyText?(namespace: string, keys: readonly string[]): Promise<Map<string, string>>;
   /** Every key in a namespace, in key order; streamed so large snapshots stay flat in memory. */
   entries<T = unknown>(namespace: string): AsyncIterable<[string, T]>;
 }

@@ -24,12 +24,12 @@ import { CASE_NAMESPACE } from '../normalize/case-changes.js';
 import { cachedConnectorState } from './state/cached-connector-state.js';
 
 /**
- * Case memory kept in memory for one run, as the ~0.75 KB of JSON text the store is given: 8192
- * cases are a few MB whatever the input size, and a case updated again within ~8k cases is not
- * re-read. Measured cost on a 1 GiB wide-row CSV: ~40 MiB more peak RSS (V8 grows its heap by a
- * multiple of the live set), see docs/performance.md.
+ * Case memory kept in memory for one run, as the JSON text the store is given (~0.75 KB for a
+ * typical case, more with a long description): bounded by bytes, so 16 MiB of text whatever the
+ * input size or record width — about 20,000 typical cases, and a case updated again within that
+ * many is not re-read. Its cost in peak RSS is measured in docs/performance.md.
  */
-const CASE_CACHE = { namespace: CASE_NAMESPACE, maxEntries: 8192 };
+const CASE_CACHE = { namespace: CASE_NAMESPACE, maxEntries: 65_536, maxBytes: 16 * 1024 * 1024 };
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 

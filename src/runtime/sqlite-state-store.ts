@@ -92,6 +92,10 @@ export function openSqliteStateStore(path: string): StateStore {
   );
   const deleteKv = db.prepare('DELETE FROM kv WHERE connector = ? AND namespace = ? AND key = ?');
   const deleteCheckpoint = db.prepare('DELETE FROM checkpoints WHERE connector = ?');
+  // One statement per batch of keys: a SELECT per key cost a statement step and a read lock each.
+  const getKvMany = db.prepare<[string, string, string], { key: string; value: string }>(
+    'SELECT key, value FROM kv WHERE connector = ? AND namespace = ? AND key IN (SELECT value FROM json_each(?))',
+  );
   const scanKv = db.prepare<[string, string], { key: string; value: string }>('SELECT key, value FROM kv WHERE connector = ? AND namespace = ? ORDER BY key');
 
   const commitTx = db.transaction((connector: string, checkpoint: Checkpoint | undefined, writes: StateWrite[]) => {
@@ -101,6 +105,17 @@ export function openSqliteStateStore(path: string): StateStore {
     }
     if (checkpoint !== undefined) putCheckpoint.run(connector, JSON.stringify(checkpoint), new Date().toISOString());
   });
+
+  const textsOf = (connector: string, namespace: string, keys: readonly string[]): Map<string, string> => {
+    const out = new Map<string, string>();
+    if (keys.length === 1) {
+      const row = getKv.get(connector, namespace, keys[0]!);
+      if (row) out.set(keys[0]!, row.value);
+    } else if (keys.length) {
+      for (const row of getKvMany.iterate(connector, namespace, JSON.stringify(keys))) out.set(row.key, row.value);
+    }
+    return out;
+  };
 
   let closed = false;
   const parse = <T>(text: string): T => JSON.parse(text) as T;
@@ -126,11 +141,11 @@ export function openSqliteStateStore(path: string): StateStore {
         },
         async getMany<T>(namespace: string, keys: readonly string[]) {
           const out = new Map<string, T>();
-          for (const key of keys) {
-            const row = getKv.get(connector, namespace, key);
-            if (row) out.set(key, parse<T>(row.value));
-          }
+          for (const [key, text] of textsOf(connector, namespace, keys)) out.set(key, parse<T>(text));
           return out;
+        },
+        async getManyText(namespace: string, keys: readonly string[]) {
+          return textsOf(connector, namespace, keys);
         },
         async *entries<T>(namespace: string): AsyncIterable<[string, T]> {
           for (const row of scanKv.iterate(connector, namespace)) yield [row.key, parse<T>(row.value)];

@@ -46,6 +46,11 @@ export function journaledStore(journal: string[], opts: { reads?: boolean } = {}
           if (opts.reads) journal.push(`getMany:${keys.join(',')}`);
           return s.getMany(ns, keys);
         },
+        // The case cache reads text when the store offers it: the same journal line.
+        getManyText: (ns, keys) => {
+          if (opts.reads) journal.push(`getMany:${keys.join(',')}`);
+          return s.getManyText!(ns, keys);
+        },
         entries: (ns) => s.entries(ns),
         async commit(u) {
           journal.push(`commit:${JSON.stringify(u.checkpoint)}`);

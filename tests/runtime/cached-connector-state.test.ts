@@ -47,6 +47,14 @@ function counted(inner: ConnectorState, onCommit?: (u: StateUpdate) => void) {
       asked.push([...keys]);
       return inner.getMany(ns, keys);
     },
+    ...(inner.getManyText
+      ? {
+          getManyText: (ns: string, keys: readonly string[]) => {
+            asked.push([...keys]);
+            return inner.getManyText!(ns, keys);
+          },
+        }
+      : {}),
     commit: async (u) => {
       if (failCommits) throw new StateError('store down', { code: 'state_commit', retriable: true });
       onCommit?.(u);
@@ -114,6 +122,37 @@ describe('case-state cache', () => {
     expect(asked).toEqual([['B']]);
   });
 
+  it('is bounded by bytes as well: long cases are evicted sooner than short ones', async () => {
+    const store = openSqliteStateStore(':memory:');
+    const c = counted(store.forConnector('street'));
+    // Room for about three 1,000-character cases, or many more short ones.
+    const cached = cachedConnectorState(c.state, { namespace: 'case', maxEntries: 100, maxBytes: 3_500 });
+    const put = (key: string, value: unknown) => ({ op: 'put' as const, namespace: 'case', key, value });
+    await cached.commit({ writes: ['A', 'B', 'C', 'D'].map((k) => put(k, 'x'.repeat(1_000))) });
+    expect(cached.cacheStats.size).toBe(3);
+    expect(cached.cacheStats.bytes).toBeLessThanOrEqual(3_500);
+    await cached.commit({ writes: Array.from({ length: 20 }, (_, i) => put(`s${i}`, i)) });
+    expect(cached.cacheStats.size).toBeGreaterThan(20);
+    expect(cached.cacheStats.bytes).toBeLessThanOrEqual(3_500);
+    // Evicted or not, every value still comes back, and the evicted ones from the store.
+    c.asked.length = 0;
+    expect((await cached.getMany<string>('case', ['A', 'D'])).get('A')).toHaveLength(1_000);
+    expect(c.asked).toEqual([['A']]);
+    await store.close();
+  });
+
+  it('works in front of a store that only gives parsed values (no getManyText)', async () => {
+    const store = openSqliteStateStore(':memory:');
+    const s = store.forConnector('street');
+    const plain: ConnectorState = { connector: s.connector, checkpoint: () => s.checkpoint(), get: (ns, k) => s.get(ns, k), getMany: (ns, keys) => s.getMany(ns, keys), entries: (ns) => s.entries(ns), commit: (u) => s.commit(u) };
+    await s.commit({ writes: [{ op: 'put', namespace: 'case', key: 'A', value: { v: [1, 'é'] } }] });
+    const cached = cachedConnectorState(plain, { namespace: 'case', maxEntries: 10 });
+    expect([...(await cached.getMany('case', ['A', 'B']))]).toEqual([['A', { v: [1, 'é'] }]]);
+    expect([...(await cached.getMany('case', ['A', 'B']))]).toEqual([['A', { v: [1, 'é'] }]]);
+    expect(cached.cacheStats).toMatchObject({ hits: 2, misses: 2, size: 2 });
+    await store.close();
+  });
+
   it('a batch wider than the bound still gets every value it asked for', async () => {
     const { store, cached, put } = await setup(2);
     await store.forConnector('street').commit({ writes: ['A', 'B', 'C', 'D'].map((k) => put(k, k)) });
@@ -147,6 +186,11 @@ describe('case-state cache', () => {
         const seen = await inner.getMany(ns, keys);
         await readGate;
         return seen as never;
+      },
+      getManyText: async (ns, keys) => {
+        const seen = await inner.getManyText!(ns, keys);
+        await readGate;
+        return seen;
       },
       commit: async (u) => {
         await commitGate;
@@ -193,7 +237,7 @@ describe('case-state cache in a connector run', () => {
       ...inner,
       forConnector(c, o) {
         const st = inner.forConnector(c, o);
-        return { ...st, connector: c, checkpoint: () => st.checkpoint(), get: (ns, k) => st.get(ns, k), entries: (ns) => st.entries(ns), commit: (u) => st.commit(u), getMany: (ns, keys) => (ns === CASE_NAMESPACE && asked.push([...keys]), st.getMany(ns, keys)) };
+        return { ...st, connector: c, checkpoint: () => st.checkpoint(), get: (ns, k) => st.get(ns, k), entries: (ns) => st.entries(ns), commit: (u) => st.commit(u), getMany: (ns, keys) => (ns === CASE_NAMESPACE && asked.push([...keys]), st.getMany(ns, keys)), getManyText: (ns, keys) => (ns === CASE_NAMESPACE && asked.push([...keys]), st.getManyText!(ns, keys)) };
       },
       resetCheckpoint: (c) => inner.resetCheckpoint(c),
       close: () => inner.close(),

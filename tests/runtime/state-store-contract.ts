@@ -94,6 +94,18 @@ export function stateStoreContract(name: string, open: () => Promise<StoreUnderT
         ]);
         expect((await s.getMany('cases', [])).size).toBe(0);
         expect((await s.getMany('elsewhere', ['C3'])).size).toBe(0);
+        expect([...(await s.getMany('cases', ['C7']))]).toEqual([['C7', { i: 7 }]]);
+        // Keys that quoting could confuse: a batch is looked up as data, never as SQL or JSON text.
+        const odd = ['it\'s', 'a"b', 'back\\slash', '£ & 🏠', 'x,y', '[1]'];
+        await s.commit({ writes: odd.map((key, i) => ({ op: 'put' as const, namespace: 'cases', key, value: i })) });
+        expect([...(await s.getMany<number>('cases', [...odd, 'C1']))].sort()).toEqual([...odd.map((k, i) => [k, i] as [string, number]), ['C1', { i: 1 }]].sort());
+        if (s.getManyText) {
+          const texts = await s.getManyText('cases', ['C3', 'missing', 'C49']);
+          expect([...texts].sort()).toEqual([
+            ['C3', '{"i":3}'],
+            ['C49', '{"i":49}'],
+          ]);
+        }
       } finally {
         await store.close();
       }

@@ -24,25 +24,50 @@ export interface CacheOptions {
   namespace: string;
   /** At most this many keys (present or absent) are remembered. */
   maxEntries: number;
+  /**
+   * And at most about this many bytes of keys and text (a string's characters, plus a fixed
+   * allowance per entry): a case with a long description costs its size, so the bound holds for
+   * wide records as well as narrow ones.
+   */
+  maxBytes?: number;
 }
 
+/** Rough cost of one Map entry beside its key and text (the entry, the string headers). */
+const ENTRY_OVERHEAD = 96;
+
 export interface CachedConnectorState extends ConnectorState {
-  readonly cacheStats: { hits: number; misses: number; size: number };
+  readonly cacheStats: { hits: number; misses: number; size: number; bytes: number };
 }
 
 export function cachedConnectorState(inner: ConnectorState, options: CacheOptions): CachedConnectorState {
-  const { namespace, maxEntries } = options;
+  const { namespace, maxEntries, maxBytes = Infinity } = options;
   const cache = new Map<string, string | typeof ABSENT>();
+  let bytes = 0;
+  const cost = (key: string, value: string | typeof ABSENT) => key.length + ENTRY_OVERHEAD + (value === ABSENT ? 0 : value.length);
   let hits = 0;
   let misses = 0;
   // Bumped by every commit: a read that overlapped one may have seen the state before it.
   let epoch = 0;
 
-  const remember = (key: string, value: string | typeof ABSENT) => {
+  const forget = (key: string) => {
+    const old = cache.get(key);
+    if (old === undefined) return;
     cache.delete(key);
-    cache.set(key, value);
-    if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+    bytes -= cost(key, old);
   };
+  const remember = (key: string, value: string | typeof ABSENT) => {
+    forget(key);
+    cache.set(key, value);
+    bytes += cost(key, value);
+    while (cache.size > maxEntries || (bytes > maxBytes && cache.size > 1)) forget(cache.keys().next().value as string);
+  };
+
+  // A store that keeps text hands it over as it is; otherwise its values are serialised here.
+  async function fetchTexts(ns: string, keys: string[]): Promise<Map<string, string>> {
+    if (inner.getManyText) return inner.getManyText(ns, keys);
+    const values = await inner.getMany(ns, keys);
+    return new Map([...values].map(([key, value]) => [key, JSON.stringify(value)]));
+  }
 
   async function getMany<T>(ns: string, keys: readonly string[]): Promise<Map<string, T>> {
     if (ns !== namespace) return inner.getMany<T>(ns, keys);
@@ -62,11 +87,11 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     misses += wanted.size;
     if (wanted.size) {
       const before = epoch;
-      const fetched = await inner.getMany<T>(ns, [...wanted]);
+      const fetched = await fetchTexts(ns, [...wanted]);
       for (const key of wanted) {
-        const value = fetched.has(key) ? fetched.get(key) : ABSENT;
-        known.set(key, value);
-        if (before === epoch) remember(key, value === ABSENT ? ABSENT : JSON.stringify(value));
+        const text = fetched.get(key) ?? ABSENT;
+        known.set(key, text === ABSENT ? ABSENT : JSON.parse(text));
+        if (before === epoch) remember(key, text);
       }
     }
     const out = new Map<string, T>();
@@ -85,6 +110,7 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
       await inner.commit(writes ? { ...update, writes } : update);
     } catch (err) {
       cache.clear();
+      bytes = 0;
       throw err;
     } finally {
       epoch++;
@@ -103,7 +129,7 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     entries: (ns) => inner.entries(ns),
     commit,
     get cacheStats() {
-      return { hits, misses, size: cache.size };
+      return { hits, misses, size: cache.size, bytes };
     },
   };
 }

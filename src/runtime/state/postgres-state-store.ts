@@ -190,6 +190,21 @@ function postgresStateStore(pool: pg.Pool, schema: string, pageSize: number): Po
     schema,
     table,
     forConnector(connector: string, options?: ConnectorStateOptions): ConnectorState {
+      const getManyText = async (namespace: string, keys: readonly string[]): Promise<Map<string, string>> => {
+        const out = new Map<string, string>();
+        if (!keys.length) return out;
+        try {
+          const { rows } = await pool.query<{ key: string; value: string }>(`SELECT key, value FROM ${kv} WHERE connector = $1 AND namespace = $2 AND key = ANY($3::text[])`, [
+            connector,
+            namespace,
+            [...keys],
+          ]);
+          for (const r of rows) out.set(r.key, r.value);
+        } catch (cause) {
+          throw readError(connector, `${keys.length} ${namespace} entries`, cause);
+        }
+        return out;
+      };
       return {
         connector,
         async checkpoint() {
@@ -210,19 +225,10 @@ function postgresStateStore(pool: pg.Pool, schema: string, pageSize: number): Po
         },
         async getMany<T>(namespace: string, keys: readonly string[]) {
           const out = new Map<string, T>();
-          if (!keys.length) return out;
-          try {
-            const { rows } = await pool.query<{ key: string; value: string }>(`SELECT key, value FROM ${kv} WHERE connector = $1 AND namespace = $2 AND key = ANY($3::text[])`, [
-              connector,
-              namespace,
-              [...keys],
-            ]);
-            for (const r of rows) out.set(r.key, JSON.parse(r.value) as T);
-          } catch (cause) {
-            throw readError(connector, `${keys.length} ${namespace} entries`, cause);
-          }
+          for (const [key, text] of await getManyText(namespace, keys)) out.set(key, JSON.parse(text) as T);
           return out;
         },
+        getManyText,
         // Keyset pages: memory stays at one page however large the namespace, and no connection
         // is held between pages (the caller may commit while it iterates).
         async *entries<T>(namespace: string): AsyncIterable<[string, T]> {
