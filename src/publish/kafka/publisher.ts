@@ -7,7 +7,7 @@
  * broker's per-producer dedupe for never getting stuck on sequence-number errors after an
  * abandoned batch; duplicates it can cause carry identical CloudEvents ids, which is the contract.
  */
-import { Kafka, Partitioners, CompressionTypes, type Producer, type SASLOptions, type KafkaConfig, type Message } from 'kafkajs';
+import { Kafka, CompressionTypes, type Producer, type SASLOptions, type KafkaConfig, type Message } from 'kafkajs';
 import { durationMs } from '../../core/units.js';
 import type { DeadLetter } from '../../core/dead-letter.js';
 import type { Clock } from '../../core/clock.js';
@@ -20,6 +20,8 @@ import { causeChain, isAuthError, isConnectionError, isRetriableKafkaError, kafk
 import { kafkaLogCreator, kafkaLogLevelFor } from './log.js';
 import { TopicsNotVisibleError, waitForTopics } from '../../core/topic-wait.js';
 import { noteKafkaPublisher, forgetKafkaPublisher } from './rejection-guard.js';
+import { javaCompatiblePartitioner } from './partitioner.js';
+import { installKafkajsEncoderFixes } from './kafkajs-encoder.js';
 
 export interface KafkaCouncil {
   gss: string;
@@ -65,6 +67,7 @@ export class KafkaPublisher implements Publisher {
     private readonly deps: KafkaPublisherDeps,
   ) {
     this.log = deps.logger.child({ component: 'kafka-publisher' });
+    installKafkajsEncoderFixes();
     this.publishTimeoutMs = durationMs(config.publishTimeout);
     this.requestTimeoutMs = durationMs(config.requestTimeout);
     deps.councils.forEach((c, i) => {
@@ -225,7 +228,7 @@ export class KafkaPublisher implements Publisher {
         // ordering trivially safe on every broker version.
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: javaCompatiblePartitioner,
         retry: CLIENT_RETRY,
       });
       const ready = producer.connect();
