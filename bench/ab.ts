@@ -6,9 +6,11 @@
  *   node --import tsx bench/ab.ts csv 50000 3 head=dist thread=dist:thread
  *   node --import tsx bench/ab.ts sql 100000 3 before=.cache/dist-before head=dist
  *
- * A variant is name=distDir[:thread]; distDir holds a build (copy `dist` inside the repository so
- * node_modules resolves), `:thread` sets publisher.thread. Needs the broker (KAFKA_BROKERS) and,
- * for sql, PostgreSQL (BENCH_PG_URL).
+ * A variant is name=distDir[:thread][:cache=SIZE]; distDir holds a build (copy `dist` inside the
+ * repository so node_modules resolves), `:thread` sets publisher.thread, `:cache=8MB` sets
+ * state.caseCache. AB_NOTES=4000 adds a free-text column of that many characters to the CSV (the
+ * memory scenario's wide rows). Needs the broker (KAFKA_BROKERS) and, for sql, PostgreSQL
+ * (BENCH_PG_URL).
  */
 import { linkSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,8 +29,9 @@ const rows = Number(sizeArg ?? (what === 'csv' ? 50_000 : 100_000));
 const repeats = Number(repeatsArg ?? 3);
 const variants = specs.map((s) => {
   const [name, rest = 'dist'] = s.split('=') as [string, string?];
-  const [dist, flag] = rest.split(':');
-  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flag === 'thread' };
+  const [dist, ...flags] = rest.split(':');
+  const cache = flags.find((f) => f.startsWith('cache='))?.slice('cache='.length);
+  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache };
 });
 if (!variants.length) throw new Error('give at least one variant: name=distDir[:thread]');
 
@@ -37,7 +40,8 @@ const kafka = await benchKafka(s.brokers);
 const dir = mkdtempSync(join(os.tmpdir(), `casebridge-ab-${what}-`));
 const table = `bench_ab_${process.pid}`;
 const source = join(dir, 'input.csv');
-if (what === 'csv') await writeCsv(source, { cases: Math.floor(rows / 4) }, { rows });
+const notes = Number(process.env.AB_NOTES ?? 0);
+if (what === 'csv') await writeCsv(source, { cases: Math.floor(rows / 4), ...(notes ? { notes } : {}) }, { rows });
 else await createRepairsTable(s.pgUrl, table, rows);
 
 const results = new Map<string, { rate: number[]; cpuUs: number[]; rss: number[] }>(variants.map((v) => [v.name, { rate: [], cpuUs: [], rss: [] }]));
@@ -59,8 +63,9 @@ try {
       } else {
         yaml = sqlGatewayConfig({ kafka: { brokers: s.brokers, topic }, statePath: join(run, 'state.sqlite'), pg: parsePgUrl(s.pgUrl), table, lag: '2m' });
       }
-      const doc = YAML.parse(yaml) as { publisher: Record<string, unknown> };
+      const doc = YAML.parse(yaml) as { publisher: Record<string, unknown>; state: Record<string, unknown> };
       if (v.thread) doc.publisher.thread = true;
+      if (v.cache) doc.state.caseCache = v.cache;
       const cfg = join(run, 'casebridge.yaml');
       writeFileSync(cfg, YAML.stringify(doc));
       const r = await runMeasured(process.execPath, [v.cli, 'run', cfg, '--once', '--json', '--no-progress']);

@@ -3,12 +3,18 @@
  * default, one process) or PostgreSQL (shared by several gateways, with connector leases).
  */
 import { z } from 'zod';
-import { Secret } from '../core/units.js';
+import { ByteSize, Secret } from '../core/units.js';
+
+/** Shared by both stores: the case memory each connector run keeps in memory in front of the store. */
+const caseCache = ByteSize.default('4MB').describe(
+  'Case memory each connector run keeps in memory as JSON text (about 1 KB a case), so a case seen again is not read back from the store: more helps inputs that revisit many cases, less lowers peak memory (docs/performance.md)',
+);
 
 export const SqliteStateConfig = z
   .object({
     type: z.literal('sqlite').default('sqlite'),
     path: z.string().min(1).default('./var/state.sqlite').describe('Relative to the config file'),
+    caseCache,
   })
   .strict();
 export type SqliteStateConfig = z.infer<typeof SqliteStateConfig>;
@@ -26,6 +32,7 @@ export const PostgresStateConfig = z
       .default('casebridge')
       .describe('Schema holding the casebridge tables; created and migrated at start'),
     poolSize: z.number().int().min(1).max(100).default(10).describe('Connections the store may open'),
+    caseCache,
   })
   .strict();
 export type PostgresStateConfig = z.infer<typeof PostgresStateConfig>;

@@ -25,11 +25,12 @@ import { cachedConnectorState } from './state/cached-connector-state.js';
 
 /**
  * Case memory kept in memory for one run, as the JSON text the store is given (~0.75 KB for a
- * typical case, more with a long description): bounded by bytes, so 16 MiB of text whatever the
- * input size or record width — about 20,000 typical cases, and a case updated again within that
- * many is not re-read. Its cost in peak RSS is measured in docs/performance.md.
+ * typical case, more with a long description), bounded by bytes (config state.caseCache, 4 MB by
+ * default: about 5,000 typical cases) whatever the input size or record width. Its cost in peak
+ * RSS is measured in docs/performance.md.
  */
-const CASE_CACHE = { namespace: CASE_NAMESPACE, maxEntries: 65_536, maxBytes: 16 * 1024 * 1024 };
+const CASE_CACHE = { namespace: CASE_NAMESPACE, maxEntries: 1_000_000 };
+export const DEFAULT_CASE_CACHE_BYTES = 4 * 1024 * 1024;
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 
@@ -83,6 +84,8 @@ export interface ConnectorRunnerDeps {
    * store refuses it once another instance holds the lease), and a refusal stops this run.
    */
   lease?: { fence(): Fence | undefined; fenced(): void };
+  /** Bytes of case memory text the run keeps in memory (config state.caseCache). */
+  caseCacheBytes?: number;
 }
 
 export class ConnectorRunner extends EventEmitter {
@@ -233,7 +236,10 @@ export class ConnectorRunner extends EventEmitter {
     try {
       const source = this.prepare();
       const lease = this.deps.lease;
-      const state = cachedConnectorState(this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined), CASE_CACHE);
+      const state = cachedConnectorState(this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined), {
+        ...CASE_CACHE,
+        maxBytes: this.deps.caseCacheBytes ?? DEFAULT_CASE_CACHE_BYTES,
+      });
       const deps = {
         connector: this.name,
         council: this.deps.council,

@@ -2,7 +2,7 @@
  * The gateway: one state store, one publisher, one runner per enabled connector, and the HTTP
  * endpoint. Everything it needs can be passed in, so tests run it with fakes or real parts alike.
  */
-import { durationMs } from '../core/units.js';
+import { byteSize, durationMs } from '../core/units.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConnectorConfig } from '../config/schema.js';
 import { loadSourceFactories } from '../connectors/registry.js';
@@ -136,6 +136,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       new ConnectorRunner(c, {
         publisher: inFlight.publisher,
         stateStore,
+        caseCacheBytes: byteSize(config.state.caseCache),
         clock,
         logger,
         metrics,

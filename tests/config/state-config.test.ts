@@ -36,14 +36,21 @@ function problems(state: string, env: NodeJS.ProcessEnv = {}): string {
 
 describe('state config', () => {
   it('defaults to the SQLite file, with or without type', () => {
-    expect(parse('')).toEqual({ type: 'sqlite', path: './var/state.sqlite' });
-    expect(parse('state: { path: ./data/s.sqlite }')).toEqual({ type: 'sqlite', path: './data/s.sqlite' });
-    expect(parse('state: { type: sqlite }')).toEqual({ type: 'sqlite', path: './var/state.sqlite' });
+    expect(parse('')).toEqual({ type: 'sqlite', path: './var/state.sqlite', caseCache: '4MB' });
+    expect(parse('state: { path: ./data/s.sqlite }')).toEqual({ type: 'sqlite', path: './data/s.sqlite', caseCache: '4MB' });
+    expect(parse('state: { type: sqlite }')).toEqual({ type: 'sqlite', path: './var/state.sqlite', caseCache: '4MB' });
+  });
+
+  it('takes the case cache size in bytes or with a unit, and refuses anything else', () => {
+    expect(parse('state: { caseCache: 64MB }')).toMatchObject({ caseCache: '64MB' });
+    expect(parse('state: { type: postgres, url: postgres://x@h/db, caseCache: 1048576 }')).toMatchObject({ caseCache: 1048576 });
+    expect(problems('state:\n  caseCache: lots')).toContain('state.caseCache');
+    expect(problems('state:\n  caseCache: -5')).toContain('state.caseCache');
   });
 
   it('takes PostgreSQL with its URL from the environment, and masks it', () => {
     const url = 'postgres://casebridge:Sup3r-s3cret@db.internal:5432/casebridge';
-    expect(parse('state: { type: postgres, url: "${env:CB_STATE_URL}" }', { CB_STATE_URL: url })).toEqual({ type: 'postgres', url, schema: 'casebridge', poolSize: 10 });
+    expect(parse('state: { type: postgres, url: "${env:CB_STATE_URL}" }', { CB_STATE_URL: url })).toEqual({ type: 'postgres', url, schema: 'casebridge', poolSize: 10, caseCache: '4MB' });
     expect(maskSecrets(`cannot connect to ${url}`)).toBe('cannot connect to [REDACTED]');
     expect(parse('state: { type: postgres, url: "${env:CB_STATE_URL}", schema: council_a, poolSize: 4 }', { CB_STATE_URL: url })).toMatchObject({ schema: 'council_a', poolSize: 4 });
   });

@@ -252,8 +252,9 @@ describe('case-state cache in a connector run', () => {
       { ref: 'SR3', status: 'received', updatedAt: at(3) },
     ];
     const publisher = memoryPublisher();
-    const runner = (source: ReturnType<typeof fakeSource>) =>
+    const runner = (source: ReturnType<typeof fakeSource>, caseCacheBytes?: number) =>
       new ConnectorRunner({ name: 'fake', type: 'file', council: 'E09000019', system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig, {
+        ...(caseCacheBytes !== undefined ? { caseCacheBytes } : {}),
         publisher,
         stateStore: store,
         clock: fixedClock('2025-11-03T15:00:00Z'),
@@ -281,6 +282,19 @@ describe('case-state cache in a connector run', () => {
     expect(second.status).toBe('ok');
     expect(asked).toEqual([['SR1']]);
     expect(publisher.events.at(-1)!.event.casesequence).toBe(4);
+
+    // state.caseCache too small for even one case: every batch asks the store again, and the
+    // events are the same as with the cache.
+    asked.length = 0;
+    const more: FakeRow[] = [
+      { ref: 'SR9', status: 'received', updatedAt: at(5) },
+      { ref: 'SR10', status: 'received', updatedAt: at(5) },
+      { ref: 'SR9', status: 'in_progress', updatedAt: at(6) },
+    ];
+    const third = await runner(fakeSource([...rows, { ref: 'SR1', status: 'closed', updatedAt: at(4) }, ...more], 1, []), 1).runOnce(new AbortController().signal);
+    expect(third.status).toBe('ok');
+    expect(asked).toEqual([['SR9'], ['SR10'], ['SR9']]);
+    expect(publisher.events.slice(-3).map((e) => `${e.event.subject}#${e.event.casesequence}`)).toEqual(['SR9#1', 'SR10#1', 'SR9#2']);
     await inner.close();
   });
 });
