@@ -10,13 +10,13 @@ const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as
 /** Run fn with kafkajs' own methods back in place, then the replacements again. */
 function withOriginals<T>(fn: () => T): T {
   const o = kafkajsEncoderOriginals()!;
-  const mine = { w: Encoder.prototype.writeUVarInt, l: Encoder.prototype.writeVarLong, s: Encoder.sizeOfVarLong };
-  Object.assign(Encoder.prototype, { writeUVarInt: o.writeUVarInt, writeVarLong: o.writeVarLong });
+  const mine = { e: Encoder.prototype.ensureAvailable, w: Encoder.prototype.writeUVarInt, l: Encoder.prototype.writeVarLong, s: Encoder.sizeOfVarLong };
+  Object.assign(Encoder.prototype, { ensureAvailable: o.ensureAvailable, writeUVarInt: o.writeUVarInt, writeVarLong: o.writeVarLong });
   Encoder.sizeOfVarLong = o.sizeOfVarLong;
   try {
     return fn();
   } finally {
-    Object.assign(Encoder.prototype, { writeUVarInt: mine.w, writeVarLong: mine.l });
+    Object.assign(Encoder.prototype, { ensureAvailable: mine.e, writeUVarInt: mine.w, writeVarLong: mine.l });
     Encoder.sizeOfVarLong = mine.s;
   }
 }
