@@ -80,4 +80,25 @@ describe('the publisher thread', () => {
     await p.close();
     expect(p.threadId).toBeUndefined();
   });
+
+  it('close() with a publish in flight: the publish settles, never hangs, and a refusal is retriable', async () => {
+    const prefix = `thread-${uid()}`;
+    const p = make({ topic: `${prefix}.{council}.cases`, deadLetterTopic: `${prefix}.dlq` });
+    await p.start();
+    // Several produce requests' worth, so close() arrives while kafkajs is still sending.
+    const events = Array.from({ length: 3_000 }, (_, i) => makeEvent({ reference: `F-${i}`, version: 0 }));
+    const publishing = p.publish(events).then(
+      () => 'published' as const,
+      (e: unknown) => e,
+    );
+    await p.close();
+    const outcome = await publishing;
+    // Either Kafka confirmed before the thread closed, or the caller is told to try again (the
+    // batch is then not committed and is published again with the same ids): never silence.
+    if (outcome !== 'published') {
+      expect(outcome).toBeInstanceOf(PublishError);
+      expect((outcome as PublishError).retriable).toBe(true);
+    }
+    expect(p.threadId).toBeUndefined();
+  });
 });
