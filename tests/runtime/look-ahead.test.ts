@@ -33,13 +33,36 @@ function setup(rows: FakeRow[], size: number, journal: string[] = [], publisher 
     sourceFactory: () => source,
     index: 0,
   });
-  return { r, journal, publisher, store };
+  return { r, journal, publisher, store, source };
 }
 
 const row = (ref: string, minute: number, status: FakeRow['status'] = 'received'): FakeRow => ({ ref, status, updatedAt: `2025-11-03T09:${String(minute).padStart(2, '0')}:00Z` });
 const acted = (journal: string[]) => journal.filter((e) => !e.startsWith('read:') && !e.startsWith('getMany:'));
 
 describe('look-ahead in the runner', () => {
+  it('does not prepare a snapshot listing\'s next batch early: each is read and prepared after the one before is committed', async () => {
+    const { r, journal, publisher, source } = setup([row('SR1', 0), row('SR2', 1), row('SR3', 2), row('SR4', 3), row('SR5', 4), row('SR6', 5)], 2);
+    // Every batch belongs to one listing; the last one is its final batch.
+    const read = source.read.bind(source);
+    source.read = async function* (opts) {
+      for await (const batch of read(opts)) yield { ...batch, snapshot: { id: 'listing-1', final: batch.checkpoint?.offset === 6, onMissing: 'ignore' as const } };
+    };
+    const gate = publisher.hold();
+    const run = r.runOnce(new AbortController().signal);
+    await until(() => journal.includes('getMany:SR1,SR2'), 'batch 1 prepared', 30_000);
+    // The source may hand over batch 2 (read ahead), but it is not prepared while batch 1 waits.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(journal.some((e) => e.startsWith('getMany:') && e.includes('SR3'))).toBe(false);
+    gate.release();
+    const summary = await run;
+    expect(summary.status).toBe('ok');
+    expect(summary.published).toBe(6);
+    // Each batch's case lookup comes after the commit of the batch before it.
+    const at = (entry: string) => journal.findIndex((e) => e.startsWith(entry));
+    expect(at('getMany:SR3')).toBeGreaterThan(at('commit:{"offset":2}'));
+    expect(at('getMany:SR5')).toBeGreaterThan(at('commit:{"offset":4}'));
+  });
+
   it('reads and prepares batch N+1 while N is published, and publishes it only after N is committed and acked', async () => {
     const { r, journal, publisher } = setup([row('SR1', 0), row('SR2', 1), row('SR3', 2), row('SR4', 3), row('SR5', 4), row('SR6', 5)], 2);
     const gate = publisher.hold();
