@@ -6,9 +6,9 @@
  *   node --import tsx bench/ab.ts csv 50000 3 head=dist thread=dist:thread
  *   node --import tsx bench/ab.ts sql 100000 3 before=.cache/dist-before head=dist
  *
- * A variant is name=distDir[:thread][:cache=SIZE]; distDir holds a build (copy `dist` inside the
- * repository so node_modules resolves), `:thread` sets publisher.thread, `:cache=8MB` sets
- * state.caseCache. AB_NOTES=4000 adds a free-text column of that many characters to the CSV (the
+ * A variant is name=distDir[:thread][:cache=SIZE][:batch=N]; distDir holds a build (copy `dist`
+ * inside the repository so node_modules resolves), `:thread` sets publisher.thread, `:cache=8MB`
+ * sets state.caseCache, `:batch=1000` the connector's batchSize. AB_NOTES=4000 adds a free-text column of that many characters to the CSV (the
  * memory scenario's wide rows). Needs the broker (KAFKA_BROKERS) and, for sql, PostgreSQL
  * (BENCH_PG_URL).
  */
@@ -31,7 +31,8 @@ const variants = specs.map((s) => {
   const [name, rest = 'dist'] = s.split('=') as [string, string?];
   const [dist, ...flags] = rest.split(':');
   const cache = flags.find((f) => f.startsWith('cache='))?.slice('cache='.length);
-  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache };
+  const batch = flags.find((f) => f.startsWith('batch='))?.slice('batch='.length);
+  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache, batchSize: batch ? Number(batch) : undefined };
 });
 if (!variants.length) throw new Error('give at least one variant: name=distDir[:thread]');
 
@@ -59,9 +60,9 @@ try {
         const drop = join(run, 'drop');
         mkdirSync(drop);
         linkSync(source, join(drop, 'export.csv'));
-        yaml = csvGatewayConfig({ kafka: { brokers: s.brokers, topic }, dropDir: drop, statePath: join(run, 'state.sqlite') });
+        yaml = csvGatewayConfig({ kafka: { brokers: s.brokers, topic }, dropDir: drop, statePath: join(run, 'state.sqlite'), ...(v.batchSize ? { batchSize: v.batchSize } : {}) });
       } else {
-        yaml = sqlGatewayConfig({ kafka: { brokers: s.brokers, topic }, statePath: join(run, 'state.sqlite'), pg: parsePgUrl(s.pgUrl), table, lag: '2m' });
+        yaml = sqlGatewayConfig({ kafka: { brokers: s.brokers, topic }, statePath: join(run, 'state.sqlite'), pg: parsePgUrl(s.pgUrl), table, lag: '2m', ...(v.batchSize ? { batchSize: v.batchSize } : {}) });
       }
       const doc = YAML.parse(yaml) as { publisher: Record<string, unknown>; state: Record<string, unknown> };
       if (v.thread) doc.publisher.thread = true;
