@@ -6,13 +6,9 @@ import { StateError } from '../../src/core/errors.js';
 import type { ConnectorState, StateStore, StateUpdate, StateWrite } from '../../src/core/state-store.js';
 import { cachedConnectorState } from '../../src/runtime/state/cached-connector-state.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import type { ConnectorConfig } from '../../src/config/schema.js';
-import { fixedClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
-import { createMetrics } from '../../src/runtime/metrics.js';
 import { CASE_NAMESPACE } from '../../src/normalize/case-changes.js';
-import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { fakeRunner } from '../helpers/fake-runner.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { stateStoreContract } from './state-store-contract.js';
 
@@ -252,20 +248,7 @@ describe('case-state cache in a connector run', () => {
       { ref: 'SR3', status: 'received', updatedAt: at(3) },
     ];
     const publisher = memoryPublisher();
-    const runner = (source: ReturnType<typeof fakeSource>, caseCacheBytes?: number) =>
-      new ConnectorRunner({ name: 'fake', type: 'file', council: 'E09000019', system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig, {
-        ...(caseCacheBytes !== undefined ? { caseCacheBytes } : {}),
-        publisher,
-        stateStore: store,
-        clock: fixedClock('2025-11-03T15:00:00Z'),
-        logger: silentLogger(),
-        metrics: createMetrics(),
-        council: { gss: 'E09000019', name: 'Islington' },
-        baseDir: '.',
-        compileMapping: () => fakeNormalize,
-        sourceFactory: () => source,
-        index: 0,
-      });
+    const runner = (source: ReturnType<typeof fakeSource>, caseCacheBytes?: number) => fakeRunner({ source, publisher, stateStore: store, ...(caseCacheBytes !== undefined ? { caseCacheBytes } : {}) });
     const first = await runner(fakeSource(rows, 2, [])).runOnce(new AbortController().signal);
     expect(first.status).toBe('ok');
     // Batches [SR1 SR2] [SR1 SR2] [SR1 SR3]: only the first sight of each case goes to the store.

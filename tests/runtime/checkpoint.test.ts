@@ -1,43 +1,25 @@
 /** Typed checkpoints: the runtime parses the stored position with the source's schema before read(). */
 import { describe, expect, it } from 'vitest';
-import type { ConnectorConfig } from '../../src/config/schema.js';
 import { FileCheckpoint } from '../../src/connectors/file/index.js';
 import { Open311Checkpoint } from '../../src/connectors/open311/index.js';
 import { RestCheckpoint } from '../../src/connectors/rest/index.js';
 import { SoapCheckpoint } from '../../src/connectors/soap/index.js';
 import { SqlCheckpoint } from '../../src/connectors/sql/index.js';
 import { parseStoredCheckpoint } from '../../src/core/checkpoint.js';
-import { fixedClock } from '../../src/core/clock.js';
 import { isRetriable, StateError } from '../../src/core/errors.js';
-import { silentLogger } from '../../src/core/logger.js';
 import type { Checkpoint } from '../../src/core/state-store.js';
-import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
-import { createMetrics } from '../../src/runtime/metrics.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
-import { FakeCheckpoint, fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { FakeCheckpoint, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { fakeRunner } from '../helpers/fake-runner.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 
-const council = { gss: 'E09000019', name: 'Islington' };
 const rows: FakeRow[] = [1, 2, 3, 4, 5].map((n) => ({ ref: `SR${n}`, status: 'received', updatedAt: `2025-11-03T09:0${n}:00Z` }));
 
 async function runnerWithStored(stored: Checkpoint | undefined) {
   const journal: string[] = [];
   const store = openSqliteStateStore(':memory:');
   if (stored !== undefined) await store.forConnector('fake').commit({ checkpoint: stored });
-  const config = { name: 'fake', type: 'file', council: council.gss, system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig;
-  const source = fakeSource(rows, 2, journal);
-  const r = new ConnectorRunner(config, {
-    publisher: memoryPublisher(journal),
-    stateStore: store,
-    clock: fixedClock('2025-11-03T15:00:00Z'),
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    council,
-    baseDir: '.',
-    compileMapping: () => fakeNormalize,
-    sourceFactory: () => source,
-    index: 0,
-  });
+  const r = fakeRunner({ source: fakeSource(rows, 2, journal), publisher: memoryPublisher(journal), stateStore: store });
   return { r, store, journal };
 }
 

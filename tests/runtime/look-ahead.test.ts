@@ -4,35 +4,17 @@
  * (acked failed, nothing committed) when N fails.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConnectorConfig } from '../../src/config/schema.js';
-import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
-import { fixedClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
-import { createMetrics } from '../../src/runtime/metrics.js';
-import { fakeNormalize, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { fakeRunner } from '../helpers/fake-runner.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { journaledStore } from '../helpers/state-store.js';
 import { PublishError } from '../../src/core/errors.js';
 import { until } from '../helpers/until.js';
 
-const council = { gss: 'E09000019', name: 'Islington' };
-
 function setup(rows: FakeRow[], size: number, journal: string[] = [], publisher = memoryPublisher(journal)) {
   const store = journaledStore(journal, { reads: true });
   const source = Object.assign(fakeSource(rows, size, journal), { readAhead: true });
-  const config = { name: 'fake', type: 'sql', council: council.gss, system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig;
-  const r = new ConnectorRunner(config, {
-    publisher,
-    stateStore: store,
-    clock: fixedClock('2025-11-03T15:00:00Z'),
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    council,
-    baseDir: '.',
-    compileMapping: () => fakeNormalize,
-    sourceFactory: () => source,
-    index: 0,
-  });
+  const r = fakeRunner({ source, publisher, stateStore: store, type: 'sql' });
   return { r, journal, publisher, store, source };
 }
 

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectorConfig } from '../../src/config/schema.js';
-import { ConnectorRunner } from '../../src/runtime/connector-runner.js';
 import { fixedClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
 import { processBatch } from '../../src/runtime/pipeline.js';
 import { fakeNormalize, fakeRecord, fakeSource, type FakeRow } from '../helpers/fake-source.js';
+import { fakeRunner } from '../helpers/fake-runner.js';
 import type { BatchOutcome } from '../../src/core/source.js';
 import { memoryPublisher } from '../helpers/memory-publisher.js';
 import { journaledStore } from '../helpers/state-store.js';
@@ -13,21 +11,9 @@ import { journaledStore } from '../helpers/state-store.js';
 const council = { gss: 'E09000019', name: 'Islington' };
 
 function runner(rows: FakeRow[], size: number, journal: string[], publisher = memoryPublisher(journal), store = journaledStore(journal)) {
-  const config = { name: 'fake', type: 'file', council: council.gss, system: { supplier: 'Fake' }, retry: { initial: '10ms', max: '20ms', multiplier: 2 }, mapping: {} } as unknown as ConnectorConfig;
   const source = fakeSource(rows, size, journal);
   const metrics = createMetrics();
-  const r = new ConnectorRunner(config, {
-    publisher,
-    stateStore: store,
-    clock: fixedClock('2025-11-03T15:00:00Z'),
-    logger: silentLogger(),
-    metrics,
-    council,
-    baseDir: '.',
-    compileMapping: () => fakeNormalize,
-    sourceFactory: () => source,
-    index: 0,
-  });
+  const r = fakeRunner({ source, publisher, stateStore: store, metrics });
   return { r, publisher, store, source, metrics };
 }
 
