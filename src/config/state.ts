@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { ByteSize, Secret } from '../core/units.js';
 
 /** Shared by both stores: the case memory each connector run keeps in memory in front of the store. */
-const caseCache = ByteSize.default('4MB').describe(
+export const DEFAULT_CASE_CACHE = '4MB';
+const caseCache = ByteSize.default(DEFAULT_CASE_CACHE).describe(
   'Case memory each connector run keeps in memory as JSON text (about 1 KB a case), so a case seen again is not read back from the store: more helps inputs that revisit many cases, less lowers peak memory (docs/performance.md)',
 );
 

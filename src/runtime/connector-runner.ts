@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Council } from '../event/case-event.js';
 import type { ConnectorConfig } from '../config/schema.js';
-import { durationMs } from '../core/units.js';
+import { byteSize, durationMs } from '../core/units.js';
+import { DEFAULT_CASE_CACHE } from '../config/state.js';
 import type { Source, SourceFactory } from '../core/source.js';
 import type { Lookups } from '../normalize/mapping-schema.js';
 import type { CompileMapping, ConfigLocate, Normalizer } from '../normalize/normalizer.js';
@@ -29,8 +30,6 @@ import { cachedConnectorState } from './state/cached-connector-state.js';
  * default: about 5,000 typical cases) whatever the input size or record width. Its cost in peak
  * RSS is measured in docs/performance.md.
  */
-const CASE_CACHE = { namespace: CASE_NAMESPACE, maxEntries: 1_000_000 };
-export const DEFAULT_CASE_CACHE_BYTES = 4 * 1024 * 1024;
 
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 
@@ -237,8 +236,8 @@ export class ConnectorRunner extends EventEmitter {
       const source = this.prepare();
       const lease = this.deps.lease;
       const state = cachedConnectorState(this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined), {
-        ...CASE_CACHE,
-        maxBytes: this.deps.caseCacheBytes ?? DEFAULT_CASE_CACHE_BYTES,
+        namespace: CASE_NAMESPACE,
+        maxBytes: this.deps.caseCacheBytes ?? byteSize(DEFAULT_CASE_CACHE),
       });
       const deps = {
         connector: this.name,

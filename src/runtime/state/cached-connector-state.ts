@@ -22,8 +22,8 @@ const ABSENT = Symbol('absent');
 export interface CacheOptions {
   /** The only namespace cached; every other call goes straight to the store. */
   namespace: string;
-  /** At most this many keys (present or absent) are remembered. */
-  maxEntries: number;
+  /** At most this many keys (present or absent) are remembered; no count bound when left out. */
+  maxEntries?: number;
   /**
    * And at most about this many bytes of keys and text (a string's characters, plus a fixed
    * allowance per entry): a case with a long description costs its size, so the bound holds for
@@ -40,7 +40,7 @@ export interface CachedConnectorState extends ConnectorState {
 }
 
 export function cachedConnectorState(inner: ConnectorState, options: CacheOptions): CachedConnectorState {
-  const { namespace, maxEntries, maxBytes = Infinity } = options;
+  const { namespace, maxEntries = Infinity, maxBytes = Infinity } = options;
   const cache = new Map<string, string | typeof ABSENT>();
   let bytes = 0;
   const cost = (key: string, value: string | typeof ABSENT) => key.length + ENTRY_OVERHEAD + (value === ABSENT ? 0 : value.length);
