@@ -6,8 +6,8 @@
  *   node --import tsx bench/ab.ts csv 50000 3 head=dist thread=dist:thread
  *   node --import tsx bench/ab.ts sql 100000 3 before=.cache/dist-before head=dist
  *
- * A variant is name=distDir[:thread][:prepare][:cache=SIZE][:batch=N]; distDir holds a build (copy `dist`
- * inside the repository so node_modules resolves), `:thread` sets publisher.thread, `:prepare` the connector's prepareThread, `:cache=8MB`
+ * A variant is name=distDir[:thread][:cache=SIZE][:batch=N]; distDir holds a build (copy `dist`
+ * inside the repository so node_modules resolves), `:thread` sets publisher.thread, `:cache=8MB`
  * sets state.caseCache, `:batch=1000` the connector's batchSize. AB_NOTES=4000 adds a free-text column of that many characters to the CSV (the
  * memory scenario's wide rows). Needs the broker (KAFKA_BROKERS) and, for sql, PostgreSQL
  * (BENCH_PG_URL).
@@ -32,7 +32,7 @@ const variants = specs.map((s) => {
   const [dist, ...flags] = rest.split(':');
   const cache = flags.find((f) => f.startsWith('cache='))?.slice('cache='.length);
   const batch = flags.find((f) => f.startsWith('batch='))?.slice('batch='.length);
-  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), prepareThread: flags.includes('prepare'), cache, batchSize: batch ? Number(batch) : undefined };
+  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache, batchSize: batch ? Number(batch) : undefined };
 });
 if (!variants.length) throw new Error('give at least one variant: name=distDir[:thread]');
 
@@ -64,9 +64,8 @@ try {
       } else {
         yaml = sqlGatewayConfig({ kafka: { brokers: s.brokers, topic }, statePath: join(run, 'state.sqlite'), pg: parsePgUrl(s.pgUrl), table, lag: '2m', ...(v.batchSize ? { batchSize: v.batchSize } : {}) });
       }
-      const doc = YAML.parse(yaml) as { publisher: Record<string, unknown>; state: Record<string, unknown>; connectors: Record<string, unknown>[] };
+      const doc = YAML.parse(yaml) as { publisher: Record<string, unknown>; state: Record<string, unknown> };
       if (v.thread) doc.publisher.thread = true;
-      if (v.prepareThread) doc.connectors[0]!.prepareThread = true;
       if (v.cache) doc.state.caseCache = v.cache;
       const cfg = join(run, 'casebridge.yaml');
       writeFileSync(cfg, YAML.stringify(doc));

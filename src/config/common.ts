@@ -55,12 +55,6 @@ export const connectorBase = z.object({
   enabled: z.boolean().default(true),
   schedule: Schedule.optional().describe('Default: every 60s. Push and watch connectors run continuously.'),
   batchSize: z.number().int().min(1).max(100_000).default(500),
-  prepareThread: z
-    .boolean()
-    .default(false)
-    .describe(
-      'Map, detect changes and build events on a worker thread of this connector\'s own while the main thread reads, publishes and commits: more rows per second with a CPU core to spare, at more CPU and memory in all (docs/performance.md)',
-    ),
   retry: Retry.default({ initial: '1s', max: '5m', multiplier: 2 }),
   deadLetters: z
     .object({

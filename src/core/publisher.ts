@@ -32,11 +32,6 @@ export interface OutgoingEvent<E extends CloudEvent = CloudEvent> {
   council: string;
   /** The connector that produced it (topic routing). */
   connector: string;
-  /**
-   * `JSON.stringify(event.data)`, when the thread that built the event made it already (config
-   * `prepare.thread`): a publisher writing the data as text takes it as is.
-   */
-  dataJson?: string;
 }
 
 export interface PublisherHealth {

@@ -22,7 +22,6 @@ import { runBatches } from './look-ahead.js';
 import { readOnly, type Fence, type StateStore } from '../core/state-store.js';
 import { parseStoredCheckpoint } from '../core/checkpoint.js';
 import { CASE_NAMESPACE } from '../normalize/case-changes.js';
-import { createPrepareThread, type PrepareThreadHandle } from './prepare-thread/prepare-thread.js';
 import { cachedConnectorState } from './state/cached-connector-state.js';
 
 /**
@@ -86,8 +85,6 @@ export interface ConnectorRunnerDeps {
   lease?: { fence(): Fence | undefined; fenced(): void };
   /** Bytes of case memory text the run keeps in memory (config state.caseCache). */
   caseCacheBytes?: number;
-  /** Config `prepare.thread`: map, detect and build on a worker thread (only with the built-in compileMapping). */
-  prepareThread?: boolean;
 }
 
 export class ConnectorRunner extends EventEmitter {
@@ -103,7 +100,6 @@ export class ConnectorRunner extends EventEmitter {
 
   private source: Source | undefined;
   private normalize: Normalizer | undefined;
-  private prepareThread: PrepareThreadHandle | undefined;
   private active: Promise<RunSummary> | undefined;
   private cronTask: ScheduledTask | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -253,7 +249,6 @@ export class ConnectorRunner extends EventEmitter {
         signal,
         rawText: this.config.deadLetters?.rawText ?? 'omit',
         ...(lease ? { leaseHeld: () => lease.fence() !== undefined } : {}),
-        ...(this.deps.prepareThread ? { prepareThread: this.startPrepareThread() } : {}),
       };
       const checkpoint = parseStoredCheckpoint(source.checkpointSchema, await state.checkpoint(), this.name);
       let t0 = Date.now();
@@ -399,27 +394,7 @@ export class ConnectorRunner extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    await this.prepareThread?.close();
     await this.source?.close();
-  }
-
-  /** Once per connector: the mapping the thread compiles is the one prepare() compiled and checked. */
-  private startPrepareThread(): PrepareThreadHandle {
-    this.prepareThread ??= createPrepareThread(
-      {
-        mapping: this.config.mapping,
-        context: {
-          connector: this.name,
-          council: this.deps.council,
-          system: this.config.system,
-          ...(this.deps.sharedLookups ? { sharedLookups: this.deps.sharedLookups } : {}),
-          configPath: `connectors[${this.deps.index}].mapping`,
-          ...(this.deps.configFile ? { configFile: this.deps.configFile } : {}),
-        },
-      },
-      this.log,
-    );
-    return this.prepareThread;
   }
 }
 

@@ -137,8 +137,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         publisher: inFlight.publisher,
         stateStore,
         caseCacheBytes: byteSize(config.state.caseCache),
-        // The thread compiles the mapping itself, so only the built-in compiler can run there.
-        prepareThread: c.prepareThread && !opts.compileMapping,
         clock,
         logger,
         metrics,

@@ -9,17 +9,16 @@ import type { ConnectorState, StateWrite } from '../core/state-store.js';
 const DELETED = Symbol('deleted');
 
 export function withPendingWrites(base: ConnectorState, writes: readonly StateWrite[]): ConnectorState {
-  const pending = new Map<string, Map<string, StateWrite>>();
+  const pending = new Map<string, Map<string, unknown>>();
   for (const w of writes) {
     let m = pending.get(w.namespace);
     if (!m) pending.set(w.namespace, (m = new Map()));
-    m.set(w.key, w);
+    m.set(w.key, w.op === 'put' ? w.value : DELETED);
   }
-  const valueOf = (w: StateWrite | undefined): unknown => (w === undefined || w.op === 'delete' ? DELETED : w.value);
   const lookup = (ns: string, key: string): { hit: boolean; value?: unknown } => {
     const m = pending.get(ns);
     if (!m?.has(key)) return { hit: false };
-    const v = valueOf(m.get(key));
+    const v = m.get(key);
     return { hit: true, value: v === DELETED ? undefined : structuredClone(v) };
   };
   return {
@@ -41,17 +40,6 @@ export function withPendingWrites(base: ConnectorState, writes: readonly StateWr
       }
       return out;
     },
-    async getManyText(ns: string, keys: readonly string[]) {
-      const m = pending.get(ns);
-      const rest = m ? keys.filter((k) => !m.has(k)) : keys;
-      const out = rest.length ? await textsOf(base, ns, rest) : new Map<string, string>();
-      for (const k of m ? keys : []) {
-        const w = m!.get(k);
-        // Text, not a copy: a string cannot be changed by whoever reads it.
-        if (w?.op === 'put') out.set(k, w.json ?? JSON.stringify(w.value));
-      }
-      return out;
-    },
     async *entries<T>(ns: string): AsyncIterable<[string, T]> {
       const m = pending.get(ns);
       if (!m) {
@@ -60,17 +48,11 @@ export function withPendingWrites(base: ConnectorState, writes: readonly StateWr
       }
       const merged = new Map<string, unknown>();
       for await (const [k, v] of base.entries<T>(ns)) if (!m.has(k)) merged.set(k, v);
-      for (const [k, w] of m) if (w.op === 'put') merged.set(k, structuredClone(w.value));
+      for (const [k, v] of m) if (v !== DELETED) merged.set(k, structuredClone(v));
       for (const k of [...merged.keys()].sort()) yield [k, merged.get(k) as T];
     },
     commit() {
       return Promise.reject(new Error('internal: a look-ahead view of the state cannot commit'));
     },
   };
-}
-
-async function textsOf(state: ConnectorState, ns: string, keys: readonly string[]): Promise<Map<string, string>> {
-  if (state.getManyText) return state.getManyText(ns, keys);
-  const values = await state.getMany(ns, keys);
-  return new Map([...values].map(([k, v]) => [k, JSON.stringify(v)]));
 }

@@ -10,7 +10,7 @@ import { canonicalJson, sha256Hex } from '../event/identity.js';
 import type { SourceBatch, SourceRecord, SourceWarning, StateWrite } from '../core/source.js';
 import type { CaseMemory } from '../normalize/change.js';
 import { judgeListing, type WithheldReason } from '../normalize/snapshot-diff.js';
-import { CASE_NAMESPACE, SNAPSHOT_NAMESPACE, caseMemoryWrites, type BatchMemory, closeNoLongerListed, countListingRejects, detectChanges, listingRejectsKey } from '../normalize/case-changes.js';
+import { CASE_NAMESPACE, SNAPSHOT_NAMESPACE, caseMemoryWrites, closeNoLongerListed, countListingRejects, detectChanges, listingRejectsKey } from '../normalize/case-changes.js';
 import type { NormalizeResult, Normalizer } from '../normalize/normalizer.js';
 import type { Publisher } from '../core/publisher.js';
 import type { OutgoingCaseEvent } from '../normalize/build-event.js';
@@ -60,16 +60,6 @@ export interface PipelineDeps {
    * holder publishes too; the commit's fence is what guarantees nothing is committed.
    */
   leaseHeld?: () => boolean;
-  /**
-   * Config `prepare.thread`: map, detect and build on a worker thread (prepare-thread/). Given the
-   * batch's counters and source dead letters made here, and the state to read case memory from.
-   */
-  prepareThread?: PrepareThread;
-}
-
-export interface PrepareThread {
-  /** Undefined when the batch cannot go to the thread (records that cannot be cloned): prepare it here. */
-  prepare(batch: SourceBatch, start: { result: BatchResult; deadLetters: DeadLetter[]; state: ConnectorState; now: string }): Promise<PreparedBatch | undefined>;
 }
 
 /** The part of a batch that needs no I/O: decide what to publish and what to remember. */
@@ -83,21 +73,42 @@ export interface PreparedBatch {
 export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 'publisher'>): Promise<PreparedBatch> {
   const { connector, council, normalize, state, clock } = deps;
   const now = clock.now().toISOString();
-  const result = newResult(batch);
-  const deadLetters = sourceRejectLetters(batch, deps, now);
-  // A listing batch reads every case the listing's earlier batches wrote: it stays on this thread.
-  if (deps.prepareThread && !batch.snapshot) {
-    const prepared = await deps.prepareThread.prepare(batch, { result, deadLetters, state, now });
-    if (prepared) return prepared;
+  const deadLetters: DeadLetter[] = [];
+  const result: BatchResult = { read: batch.records.length, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, publishedByType: {}, ...(batch.warnings?.length ? { warnings: batch.warnings } : {}) };
+  const skip = (reason: string) => {
+    result.skipped++;
+    result.skippedBy[reason] = (result.skippedBy[reason] ?? 0) + 1;
+  };
+
+  for (const reject of batch.rejects ?? []) {
+    const record = rejectedOriginal(reject.original, deps.rawText ?? 'omit', normalize);
+    deadLetters.push(deadLetter({ council: council.gss, connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record, at: now }));
   }
 
   const outcomes = await normalizeAll(batch.records, normalize);
+  const snapshots = outcomes.flatMap((o) => (o.kind === 'case' ? [o.snapshot] : []));
   // Committed case memory, read once per batch for every case the batch touches.
-  const refs = caseRefs(outcomes);
+  const refs = [...new Set(snapshots.map((s) => s.case.reference))];
   const remembered: ReadonlyMap<string, CaseMemory> = refs.length ? await state.getMany<CaseMemory>(CASE_NAMESPACE, refs) : new Map();
-  const decided = decideOutcomes(batch.records, outcomes, remembered, result, { connector, gss: council.gss, now, ...(batch.snapshot ? { snapshotId: batch.snapshot.id } : {}), ...(normalize.redactPersonal ? { redactPersonal: normalize.redactPersonal } : {}) });
-  deadLetters.push(...decided.deadLetters);
-  const { memory, events } = decided;
+  const detected = detectChanges(snapshots, remembered, batch.snapshot?.id);
+  const { memory } = detected;
+  const events = detected.events;
+
+  let nth = 0;
+  outcomes.forEach((outcome, i) => {
+    if (outcome.kind === 'skip') return skip('filtered');
+    if (outcome.kind === 'reject') {
+      if (outcome.code === 'ambiguous_time' || outcome.code === 'nonexistent_time') countClockChange(result, `${outcome.code.replace('_time', '')}:reject`);
+      const record = batch.records[i]!;
+      deadLetters.push(
+        deadLetter({ council: council.gss, connector, stage: 'mapping', code: outcome.code, reason: outcome.reason, field: outcome.field, position: record.position, record: normalize.redactPersonal?.(record.raw) ?? record.raw, at: now }),
+      );
+      return;
+    }
+    for (const c of outcome.snapshot.provenance.clockChange ?? []) countClockChange(result, `${c.kind}:${c.resolution}`);
+    const decision = detected.decisions[nth++]!;
+    if (!decision.emit) skip(decision.reason);
+  });
 
   const writes: StateWrite[] = [...(batch.stateWrites ?? [])];
   if (batch.snapshot) {
@@ -121,83 +132,16 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
   }
 
   writes.push(...caseMemoryWrites(memory, remembered));
-  countPublished(result, events);
+
+  for (const e of events) result.publishedByType[e.event.data.change.kind] = (result.publishedByType[e.event.data.change.kind] ?? 0) + 1;
+  result.published = events.length;
   result.deadLettered = deadLetters.length;
+  if (events.length) result.newestChangeAt = Math.max(...events.map((e) => Date.parse(e.event.time)));
   return { events, deadLetters, writes, result };
 }
 
-/** A batch's counters before anything is decided. */
-function newResult(batch: SourceBatch): BatchResult {
-  return { read: batch.records.length, published: 0, deadLettered: 0, skipped: 0, skippedBy: {}, publishedByType: {}, ...(batch.warnings?.length ? { warnings: batch.warnings } : {}) };
-}
-
-function sourceRejectLetters(batch: SourceBatch, deps: Pick<PipelineDeps, 'connector' | 'council' | 'normalize' | 'rawText'>, now: string): DeadLetter[] {
-  return (batch.rejects ?? []).map((reject) =>
-    deadLetter({ council: deps.council.gss, connector: deps.connector, stage: 'source', code: 'source_reject', reason: reject.reason, position: reject.position, record: rejectedOriginal(reject.original, deps.rawText ?? 'omit', deps.normalize), at: now }),
-  );
-}
-
-/** The case references a batch's mapped records touch, each once, in first-seen order. */
-export function caseRefs(outcomes: readonly NormalizeResult[]): string[] {
-  const refs = new Set<string>();
-  for (const o of outcomes) if (o.kind === 'case') refs.add(o.snapshot.case.reference);
-  return [...refs];
-}
-
-export interface DecideContext {
-  connector: string;
-  gss: string;
-  now: string;
-  snapshotId?: string;
-  redactPersonal?: (raw: Record<string, unknown>) => Record<string, unknown>;
-}
-
-export interface Decided {
-  events: OutgoingCaseEvent[];
-  /** Mapping rejects, in record order. */
-  deadLetters: DeadLetter[];
-  memory: BatchMemory;
-}
-
-/**
- * The pure middle of a batch (no I/O, so it runs on the prepare thread too): each mapped record
- * against what the store remembered, in order; skips and clock changes are counted into `result`.
- */
-export function decideOutcomes(records: readonly SourceRecord[], outcomes: readonly NormalizeResult[], remembered: ReadonlyMap<string, CaseMemory>, result: Pick<BatchResult, 'skipped' | 'skippedBy' | 'clockChanges'>, ctx: DecideContext): Decided {
-  const snapshots = outcomes.flatMap((o) => (o.kind === 'case' ? [o.snapshot] : []));
-  const detected = detectChanges(snapshots, remembered, ctx.snapshotId);
-  const deadLetters: DeadLetter[] = [];
-  const skip = (reason: string) => {
-    result.skipped++;
-    result.skippedBy[reason] = (result.skippedBy[reason] ?? 0) + 1;
-  };
-  let nth = 0;
-  outcomes.forEach((outcome, i) => {
-    if (outcome.kind === 'skip') return skip('filtered');
-    if (outcome.kind === 'reject') {
-      if (outcome.code === 'ambiguous_time' || outcome.code === 'nonexistent_time') countClockChange(result, `${outcome.code.replace('_time', '')}:reject`);
-      const record = records[i]!;
-      deadLetters.push(
-        deadLetter({ council: ctx.gss, connector: ctx.connector, stage: 'mapping', code: outcome.code, reason: outcome.reason, field: outcome.field, position: record.position, record: ctx.redactPersonal?.(record.raw) ?? record.raw, at: ctx.now }),
-      );
-      return;
-    }
-    for (const c of outcome.snapshot.provenance.clockChange ?? []) countClockChange(result, `${c.kind}:${c.resolution}`);
-    const decision = detected.decisions[nth++]!;
-    if (!decision.emit) skip(decision.reason);
-  });
-  return { events: detected.events, deadLetters, memory: detected.memory };
-}
-
-/** Counts by change kind, and the newest change's time for the lag gauge. */
-export function countPublished(result: Pick<BatchResult, 'published' | 'publishedByType' | 'newestChangeAt'>, events: readonly OutgoingCaseEvent[]): void {
-  for (const e of events) result.publishedByType[e.event.data.change.kind] = (result.publishedByType[e.event.data.change.kind] ?? 0) + 1;
-  result.published = events.length;
-  if (events.length) result.newestChangeAt = Math.max(...events.map((e) => Date.parse(e.event.time)));
-}
-
 /** Map every record, in order; a mapping that throws is a rejection, not a failed batch. */
-export async function normalizeAll(records: SourceRecord[], normalize: Normalizer): Promise<NormalizeResult[]> {
+async function normalizeAll(records: SourceRecord[], normalize: Normalizer): Promise<NormalizeResult[]> {
   const out: NormalizeResult[] = [];
   for (const record of records) {
     try {
@@ -210,7 +154,7 @@ export async function normalizeAll(records: SourceRecord[], normalize: Normalize
   return out;
 }
 
-function countClockChange(result: Pick<BatchResult, 'clockChanges'>, key: string): void {
+function countClockChange(result: BatchResult, key: string): void {
   result.clockChanges ??= {};
   result.clockChanges[key] = (result.clockChanges[key] ?? 0) + 1;
 }

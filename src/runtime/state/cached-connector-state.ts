@@ -69,10 +69,10 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     return new Map([...values].map(([key, value]) => [key, JSON.stringify(value)]));
   }
 
-  /** The cached namespace's texts for the keys that exist: hits from memory, misses in one read. */
-  async function textsOf(keys: readonly string[]): Promise<Map<string, string>> {
+  async function getMany<T>(ns: string, keys: readonly string[]): Promise<Map<string, T>> {
+    if (ns !== namespace) return inner.getMany<T>(ns, keys);
     // Hits are taken before the misses are remembered: remembering them may evict a hit.
-    const known = new Map<string, string | typeof ABSENT>();
+    const known = new Map<string, unknown>();
     const wanted = new Set<string>();
     for (const key of keys) {
       if (known.has(key)) continue;
@@ -80,38 +80,26 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
       if (text !== undefined) {
         // Most recently used goes last, so eviction takes the coldest.
         remember(key, text);
-        known.set(key, text);
+        known.set(key, text === ABSENT ? ABSENT : JSON.parse(text));
       } else wanted.add(key);
     }
     hits += known.size;
     misses += wanted.size;
     if (wanted.size) {
       const before = epoch;
-      const fetched = await fetchTexts(namespace, [...wanted]);
+      const fetched = await fetchTexts(ns, [...wanted]);
       for (const key of wanted) {
         const text = fetched.get(key) ?? ABSENT;
-        known.set(key, text);
+        known.set(key, text === ABSENT ? ABSENT : JSON.parse(text));
         if (before === epoch) remember(key, text);
       }
     }
-    const out = new Map<string, string>();
+    const out = new Map<string, T>();
     for (const key of keys) {
-      const text = known.get(key);
-      if (text !== undefined && text !== ABSENT) out.set(key, text);
+      const value = known.get(key);
+      if (known.has(key) && value !== ABSENT) out.set(key, value as T);
     }
     return out;
-  }
-
-  async function getMany<T>(ns: string, keys: readonly string[]): Promise<Map<string, T>> {
-    if (ns !== namespace) return inner.getMany<T>(ns, keys);
-    // Every read parses a fresh object: no caller can change what the next batch compares against.
-    const out = new Map<string, T>();
-    for (const [key, text] of await textsOf(keys)) out.set(key, JSON.parse(text) as T);
-    return out;
-  }
-
-  async function getManyText(ns: string, keys: readonly string[]): Promise<Map<string, string>> {
-    return ns === namespace ? textsOf(keys) : fetchTexts(ns, [...keys]);
   }
 
   async function commit(update: StateUpdate): Promise<void> {
@@ -138,7 +126,6 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     checkpoint: () => inner.checkpoint(),
     get: async <T>(ns: string, key: string) => (ns === namespace ? (await getMany<T>(ns, [key])).get(key) : inner.get<T>(ns, key)),
     getMany,
-    getManyText,
     entries: (ns) => inner.entries(ns),
     commit,
     get cacheStats() {
