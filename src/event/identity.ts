@@ -30,18 +30,30 @@ function sortedCopy(v: unknown): unknown {
   return out;
 }
 
-/**
- * Object.keys(o) sorted. Most objects here are small and already in key order (council, position,
- * system …), so the keys are checked first and only sorted when out of order: sorting every
- * object allocated about 5 KB per event (8% of all allocation in a CSV → Kafka run). `>` compares
- * UTF-16 code units, as the default sort does.
- */
+/** Object.keys(o) sorted. */
 function sortedKeys(o: object): readonly string[] {
-  return inKeyOrder(Object.keys(o));
+  return sortInPlace(Object.keys(o));
 }
 
-function inKeyOrder(keys: string[]): string[] {
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
+/**
+ * Sorts an array of distinct strings in place and returns it. The arrays sorted per event are small
+ * (an object's keys: council, position, the case, 2–20; a case's changed fields), and Array#sort
+ * copies its input into a work array on every call, which was 11% of all allocation in a CSV →
+ * Kafka run. An insertion sort allocates nothing and is one pass over keys already in order; a
+ * large array (a raw record with many columns) still takes Array#sort. `>` compares UTF-16 code
+ * units, as the default sort does, and distinct strings have one sorted order, so the result is the same.
+ */
+export function sortInPlace(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
   return keys;
 }
 
@@ -49,7 +61,7 @@ function inKeyOrder(keys: string[]): string[] {
 function snapshotKeys(source: Record<string, unknown>): readonly string[] {
   const keys = Object.keys(source);
   if (!('updatedAtSource' in source)) keys.push('updatedAtSource');
-  return inKeyOrder(keys);
+  return sortInPlace(keys);
 }
 
 /** One-shot hashing (node >= 20.12): no Hash object per call. */

@@ -9,7 +9,7 @@
  *   - older than what we already published     → no event (never move a case back in time)
  */
 import { TERMINAL_STATUSES, type CaseSnapshot, type ChangeKind, type LifecycleStatus } from '../event/case-event.js';
-import { canonicalJson } from '../event/identity.js';
+import { canonicalJson, sortInPlace } from '../event/identity.js';
 
 /** What the runtime remembers per case (state namespace `case`, key = case reference). */
 export interface CaseMemory {
@@ -88,7 +88,10 @@ function isTerminal(s: LifecycleStatus): boolean {
   return TERMINAL_STATUSES.includes(s);
 }
 
+/** Paths whose values differ, sorted; no union set or spread copies (this runs for every repeat of a case). */
 function diffKeys(a: Record<string, string>, b: Record<string, string>): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => a[k] !== b[k]).sort();
+  const out: string[] = [];
+  for (const k in a) if (a[k] !== b[k]) out.push(k);
+  for (const k in b) if (!Object.hasOwn(a, k)) out.push(k);
+  return sortInPlace(out);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, caseFingerprint, eventId, recordFingerprint } from '../../src/event/identity.js';
+import { canonicalJson, caseFingerprint, eventId, recordFingerprint, sortInPlace } from '../../src/event/identity.js';
 import type { CaseSnapshot } from '../../src/event/case-event.js';
 
 /** The serialiser ids were first defined with: JSON.stringify and a replacer sorting every object's keys. */
@@ -73,6 +73,30 @@ describe('identities stay byte-identical', () => {
       snapshot,
     ];
     for (const v of values) expect(canonicalJson(v)).toBe(replacerCanonical(v));
+  });
+
+  it('sortInPlace orders distinct strings as Array#sort does, below and above its 32-key switch', () => {
+    // A seeded generator: the same arrays every run, so a failure can be replayed.
+    let seed = 20261201;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const alphabet = ['a', 'b', 'Z', '_', '0', '9', 'é', 'É', '\u00ff', '\u{1F600}', '\uD83D', ' ', '.', 'case.', 'location.'];
+    for (let round = 0; round < 400; round++) {
+      const keys = new Set<string>();
+      const size = rand(41);
+      while (keys.size < size) {
+        let k = '';
+        for (let i = rand(4); i >= 0; i--) k += alphabet[rand(alphabet.length)];
+        keys.add(k);
+      }
+      const input = [...keys];
+      const expected = [...input].sort();
+      const copy = [...input];
+      expect(sortInPlace(copy)).toBe(copy);
+      expect(copy).toEqual(expected);
+    }
   });
 
   it('caseFingerprint hashes what the spread-and-replacer version hashed, whatever the times and provenance', () => {
