@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { compileDate, fastNumericParser, wallTimeToInstant, zoneFor } from '../../src/normalize/uk/dates.js';
+import { compileDate, fastNumericParser, luxonOnlyParser, wallTimeToInstant, zoneFor } from '../../src/normalize/uk/dates.js';
 
 const zone = zoneFor('Europe/London');
 
@@ -39,5 +39,21 @@ describe('fast numeric date formats', () => {
     expect(compileDate(['dd MMM yyyy'], 'Europe/London').parse('03 Nov 2025')).toBe('2025-11-03T00:00:00+00:00');
     expect(compileDate(['dd/MM/yyyy HH:mm'], 'Europe/London').parse('26/10/2025 01:30')).toBe('2025-10-26T01:30:00+01:00');
     expect(compileDate(['dd/MM/yyyy HH:mm'], 'Europe/London').parse('30/03/2025 01:30')).toBe('2025-03-30T02:30:00+01:00');
+  });
+
+  it("the Luxon path's regex pre-test gives Luxon's own answer for every value, matched or not", () => {
+    const formats = ['dd/MM/yyyy HH:mm', 'dd/MM/yyyy', 'd MMM yyyy', 'dd MMMM yyyy h:mm a', "yyyy-MM-dd'T'HH:mm:ssZZ", 'EEE dd/MM/yy'];
+    const values = ['03/11/2025 14:05', '03/11/2025', '3 Nov 2025', '03 NOVEMBER 2025 2:05 pm', '2025-11-03T14:05:00+01:00', 'Mon 03/11/25', '03/11/2025\u00a014:05', '31/02/2025 10:00', '', ' 03/11/2025 ', 'soon', '2025-11-03'];
+    for (const fmt of formats) {
+      // The pre-test reads the regex Luxon builds; a Luxon without it would quietly lose the shortcut.
+      expect((DateTime.buildFormatParser(fmt, { locale: 'en-GB' }) as unknown as { regex?: unknown }).regex, fmt).toBeInstanceOf(RegExp);
+      const parse = luxonOnlyParser(fmt, zone);
+      for (const v of values) {
+        const withOffset = /Z/.test(fmt);
+        const dt = DateTime.fromFormat(v.trim(), fmt, withOffset ? { setZone: true, locale: 'en-GB' } : { zone: 'utc', locale: 'en-GB' });
+        const expected = dt.isValid ? (withOffset ? dt.toMillis() : wallTimeToInstant(dt.toMillis(), zone)) : undefined;
+        expect(parse(v), `${fmt} / ${JSON.stringify(v)}`).toBe(expected);
+      }
+    }
   });
 });
