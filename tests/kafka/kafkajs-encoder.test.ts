@@ -4,20 +4,22 @@ import { installKafkajsEncoderFixes, kafkajsEncoderOriginals, loadKafkajsEncoder
 
 const require = createRequire(import.meta.url);
 type Enc = { buffer: Buffer; writeUVarInt(v: number): Enc; writeVarInt(v: number): Enc; writeVarLong(v: unknown): Enc };
-const Encoder = loadKafkajsEncoder() as unknown as { new (): Enc; prototype: Record<string, unknown>; sizeOfVarLong(v: unknown): number };
+const Encoder = loadKafkajsEncoder() as unknown as { new (): Enc & { buf: Buffer }; prototype: Record<string, unknown>; sizeOfVarLong(v: unknown): number; nextPowerOfTwo(v: number): number };
 const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (r: object) => Enc;
 
 /** Run fn with kafkajs' own methods back in place, then the replacements again. */
 function withOriginals<T>(fn: () => T): T {
   const o = kafkajsEncoderOriginals()!;
-  const mine = { e: Encoder.prototype.ensureAvailable, w: Encoder.prototype.writeUVarInt, l: Encoder.prototype.writeVarLong, s: Encoder.sizeOfVarLong };
+  const mine = { e: Encoder.prototype.ensureAvailable, w: Encoder.prototype.writeUVarInt, l: Encoder.prototype.writeVarLong, s: Encoder.sizeOfVarLong, p: Encoder.nextPowerOfTwo };
   Object.assign(Encoder.prototype, { ensureAvailable: o.ensureAvailable, writeUVarInt: o.writeUVarInt, writeVarLong: o.writeVarLong });
   Encoder.sizeOfVarLong = o.sizeOfVarLong;
+  Encoder.nextPowerOfTwo = o.nextPowerOfTwo;
   try {
     return fn();
   } finally {
     Object.assign(Encoder.prototype, { ensureAvailable: mine.e, writeUVarInt: mine.w, writeVarLong: mine.l });
     Encoder.sizeOfVarLong = mine.s;
+    Encoder.nextPowerOfTwo = mine.p;
   }
 }
 
@@ -30,6 +32,14 @@ describe('kafkajs Encoder without per-integer garbage', () => {
   it('is installed on the pinned kafkajs version', () => {
     expect(installKafkajsEncoderFixes()).toBe(true);
     expect(kafkajsEncoderOriginals()).toBeDefined();
+  });
+
+  it('starts each Encoder at 128 bytes instead of 512, and kafkajs itself at 512', () => {
+    installKafkajsEncoderFixes();
+    expect(new Encoder().buf.length).toBe(128);
+    expect(withOriginals(() => new Encoder().buf.length)).toBe(512);
+    // Every other size still rounds as kafkajs rounds it.
+    for (const v of [1, 100, 128, 510, 512, 513, 4096, 100_000]) expect(Encoder.nextPowerOfTwo(v), String(v)).toBe(kafkajsEncoderOriginals()!.nextPowerOfTwo(v));
   });
 
   it('writes every variable-length integer byte for byte as kafkajs does', () => {

@@ -4,8 +4,10 @@
  * about 24 such integers per Kafka record (lengths of the key, value and each header), the largest
  * single source of garbage in a CSV → Kafka run (122 of 1,176 MiB allocated for 20,000 rows, and
  * the garbage collector was 15% of the CPU); and every time an Encoder grows, it zero-fills a new
- * buffer it is about to overwrite. kafkajs is in maintenance mode, so the fix cannot go upstream;
- * these replacements write the same bytes straight into the Encoder's buffer.
+ * buffer it is about to overwrite. And every Encoder starts with 512 zero-filled bytes of its own,
+ * although one is made per record and per header (ten per event in binary mode) and a header needs
+ * under 100. kafkajs is in maintenance mode, so the fix cannot go upstream; these replacements
+ * write the same bytes straight into the Encoder's buffer.
  *
  * They are installed once, only on the exact kafkajs version they were written and tested against
  * (package.json pins it); on any other the Encoder is left as it is, which is slower, not wrong.
@@ -35,12 +37,21 @@ export interface EncoderOriginals {
   writeUVarInt: (this: EncoderInstance, value: number) => EncoderInstance;
   writeVarLong: (this: EncoderInstance, value: unknown) => EncoderInstance;
   sizeOfVarLong: (value: unknown) => number;
+  nextPowerOfTwo: (value: number) => number;
 }
 
 let state: { installed: boolean; originals?: EncoderOriginals } | undefined;
 
 /** Below this magnitude a zig-zag encoded 64-bit value fits 32 bits and its bytes are the same. */
 const SMALL = 0x3fffffff;
+
+/**
+ * The constructor's default `initialSize`, which it rounds up with nextPowerOfTwo; kafkajs 2.2.4
+ * never passes another, and nothing else calls nextPowerOfTwo with it (ensureAvailable below uses
+ * its own rounding). A header fits 128 bytes; a record or request grows once, from the pool.
+ */
+const CONSTRUCTOR_INITIAL_SIZE = 511;
+const INITIAL_CAPACITY = 128;
 
 export function loadKafkajsEncoder(): EncoderClass {
   return require('kafkajs/src/protocol/encoder.js') as EncoderClass;
@@ -53,11 +64,13 @@ export function installKafkajsEncoderFixes(): boolean {
   if (version !== PATCHED_KAFKAJS_VERSION) return (state = { installed: false }).installed;
   const Encoder = loadKafkajsEncoder();
   const proto = Encoder.prototype;
+  const nextPowerOfTwo = Encoder.nextPowerOfTwo.bind(Encoder);
   const originals: EncoderOriginals = {
     ensureAvailable: proto.ensureAvailable as EncoderOriginals['ensureAvailable'],
     writeUVarInt: proto.writeUVarInt as EncoderOriginals['writeUVarInt'],
     writeVarLong: proto.writeVarLong as EncoderOriginals['writeVarLong'],
     sizeOfVarLong: Encoder.sizeOfVarLong.bind(Encoder),
+    nextPowerOfTwo,
   };
 
   // Growing the buffer: kafkajs zero-fills the new one, then overwrites every byte it will ever
@@ -66,10 +79,12 @@ export function installKafkajsEncoderFixes(): boolean {
   proto.ensureAvailable = function ensureAvailable(this: EncoderInstance, length: number) {
     const needed = this.offset + length;
     if (needed <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(needed));
+    const grown = Buffer.allocUnsafe(nextPowerOfTwo(needed));
     this.buf.copy(grown, 0, 0, this.offset);
     this.buf = grown;
   };
+
+  Encoder.nextPowerOfTwo = (value: number) => (value === CONSTRUCTOR_INITIAL_SIZE ? INITIAL_CAPACITY : nextPowerOfTwo(value));
 
   proto.writeUVarInt = function writeUVarInt(this: EncoderInstance, value: number) {
     this.ensureAvailable(5);
