@@ -48,7 +48,7 @@ const SMALL = 0x3fffffff;
 /**
  * The constructor's default `initialSize`, which it rounds up with nextPowerOfTwo; kafkajs 2.2.4
  * never passes another, and nothing else calls nextPowerOfTwo with it (ensureAvailable below uses
- * its own rounding). A header fits 128 bytes; a record or request grows once, from the pool.
+ * its own rounding). A header fits 128 bytes; a record or a request grows, without zero-filling.
  */
 const CONSTRUCTOR_INITIAL_SIZE = 511;
 const INITIAL_CAPACITY = 128;
