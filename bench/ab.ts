@@ -8,9 +8,9 @@
  *
  * A variant is name=distDir[:thread][:cache=SIZE][:batch=N]; distDir holds a build (copy `dist`
  * inside the repository so node_modules resolves), `:thread` sets publisher.thread, `:cache=8MB`
- * sets state.caseCache, `:batch=1000` the connector's batchSize. AB_NOTES=4000 adds a free-text column of that many characters to the CSV (the
- * memory scenario's wide rows). Needs the broker (KAFKA_BROKERS) and, for sql, PostgreSQL
- * (BENCH_PG_URL).
+ * sets state.caseCache, `:batch=1000` the connector's batchSize. AB_NOTES=4000 adds a free-text
+ * column of that many characters to the CSV (the memory scenario's wide rows). Needs the broker
+ * (KAFKA_BROKERS) and, for sql, PostgreSQL (BENCH_PG_URL).
  */
 import { linkSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -24,13 +24,6 @@ import { parseStoredCheckpoint } from '../core/checkpoint.js';
 import { CASE_NAMESPACE } from '../normalize/case-changes.js';
 import { cachedConnectorState } from './state/cached-connector-state.js';
 
-/**
- * Case memory kept in memory for one run, as the JSON text the store is given (~0.75 KB for a
- * typical case, more with a long description), bounded by bytes (config state.caseCache, 4 MB by
- * default: about 5,000 typical cases) whatever the input size or record width. Its cost in peak
- * RSS is measured in docs/performance.md.
- */
-
 const LISTING_UNFINISHED = 'a snapshot listing ended without its final batch (a snapshot file rejected whole?); cases missing from it were NOT closed';
 
 export type ConnectorStatus = 'idle' | 'running' | 'backing_off' | 'failed' | 'stopped';
@@ -235,6 +228,9 @@ export class ConnectorRunner extends EventEmitter {
     try {
       const source = this.prepare();
       const lease = this.deps.lease;
+      // Case memory kept in memory for this run as the JSON text the store is given (~0.75 KB a
+      // typical case), bounded by bytes (state.caseCache, 4 MB by default: about 5,000 cases)
+      // whatever the input size or record width; its cost in peak RSS is in docs/performance.md.
       const state = cachedConnectorState(this.deps.stateStore.forConnector(this.name, lease ? { fence: () => lease.fence() } : undefined), {
         namespace: CASE_NAMESPACE,
         maxBytes: this.deps.caseCacheBytes ?? byteSize(DEFAULT_CASE_CACHE),
