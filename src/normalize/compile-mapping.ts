@@ -24,6 +24,11 @@ import { compileDate, DEFAULT_CLOCK_CHANGE, formatInZone, zoneFor, type ClockCha
 import { bngToWgs84, isOnGrid } from './uk/bng.js';
 import { checkUprn, checkUsrn, normalisePostcode } from './uk/identifiers.js';
 import { compileRedactor, PERSONAL_DATA_REMOVED } from './redact.js';
+import { compileQuickAccept, type QuickAccept } from '../core/fast-accept.js';
+
+// Compiled on the first mapping, not at import: `casebridge --help` never needs it.
+let quickAccept: QuickAccept | undefined | null = null;
+const snapshotQuickAccept = (): QuickAccept | undefined => (quickAccept === null ? (quickAccept = compileQuickAccept(CaseSnapshot)) : quickAccept);
 
 /** Per-record evaluation environment: the raw record and the results of its JSONata expressions. */
 interface Env {
@@ -475,6 +480,7 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
     return Object.keys(out).length ? out : undefined;
   }
 
+  const accept = snapshotQuickAccept();
   function core(record: SourceRecord, j: unknown[] | undefined): NormalizeResult {
     const env: Env = { raw: record.raw, j };
     try {
@@ -549,6 +555,9 @@ export const compileMapping: CompileMapping = (input, ctx: MappingContext): Norm
         ...(personalOut !== undefined && { personal: personalOut }),
       };
 
+      // The snapshot is built here, so a valid one needs no copy: zod parses only what the quick
+      // check cannot vouch for, and words every rejection.
+      if (accept?.(snapshot)) return { kind: 'case', snapshot };
       const checked = CaseSnapshot.safeParse(snapshot);
       if (!checked.success) {
         const issue = checked.error.issues[0]!;

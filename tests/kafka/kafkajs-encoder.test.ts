@@ -34,9 +34,15 @@ describe('kafkajs Encoder without per-integer garbage', () => {
     expect(kafkajsEncoderOriginals()).toBeDefined();
   });
 
-  it('starts each Encoder at 128 bytes instead of 512, and kafkajs itself at 512', () => {
+  it('starts each Encoder empty, taking its first 128 bytes from the pool, and kafkajs itself at 512', () => {
     installKafkajsEncoderFixes();
-    expect(new Encoder().buf.length).toBe(128);
+    const e = new Encoder();
+    expect(e.buf.length).toBe(0);
+    e.writeUVarInt(300);
+    expect(e.buf.length).toBe(128);
+    // From Node's shared pool, not an ArrayBuffer of its own.
+    expect(e.buf.buffer.byteLength).toBe(Buffer.poolSize);
+    expect(e.buffer).toEqual(withOriginals(() => new Encoder().writeUVarInt(300).buffer));
     expect(withOriginals(() => new Encoder().buf.length)).toBe(512);
     // Every other size still rounds as kafkajs rounds it.
     for (const v of [1, 100, 128, 510, 512, 513, 4096, 100_000]) expect(Encoder.nextPowerOfTwo(v), String(v)).toBe(kafkajsEncoderOriginals()!.nextPowerOfTwo(v));
