@@ -5,8 +5,8 @@
  * debug (one clear line per failure for the operator, the detail one level down), kafkajs WARN
  * (misconfiguration hints) stays warn, and a line repeated within a window is logged once with a count.
  */
-// First: kafkajs must find the native checksum when it loads (see the module).
-import './kafkajs-crc32c.js';
+// First: kafkajs must find its replaced modules when it loads (see the module).
+import './kafkajs-preload.js';
 import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { Logger } from '../../core/logger.js';
 

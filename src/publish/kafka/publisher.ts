@@ -7,8 +7,8 @@
  * broker's per-producer dedupe for never getting stuck on sequence-number errors after an
  * abandoned batch; duplicates it can cause carry identical CloudEvents ids, which is the contract.
  */
-// First: kafkajs must find the native checksum when it loads (see the module).
-import './kafkajs-crc32c.js';
+// First: kafkajs must find its replaced modules when it loads (see the module).
+import './kafkajs-preload.js';
 import { Kafka, CompressionTypes, type Producer, type SASLOptions, type KafkaConfig, type Message } from 'kafkajs';
 import { durationMs } from '../../core/units.js';
 import type { DeadLetter } from '../../core/dead-letter.js';

@@ -1,0 +1,75 @@
+/**
+ * Two of kafkajs 2.2.4's per-event costs live in modules that kafkajs binds once, when its produce
+ * request and record-batch modules load, so they cannot be patched afterwards:
+ * - the record-batch checksum (CRC-32C), computed in JavaScript one byte per step: 1.5 ms for a
+ *   650 KB batch of 500 events, about 3 µs an event; @node-rs/crc32 computes the same checksum with
+ *   the processor's CRC instructions in 0.11 ms;
+ * - each record, built from an Encoder per header and a copy of each (kafkajs-record.ts writes the
+ *   same bytes into one buffer).
+ * This module puts both in their place in Node's module cache, which Node documents as open to
+ * adding entries, so it must be evaluated before kafkajs is: it is the first import of every module
+ * in this folder that loads kafkajs.
+ *
+ * Only on the kafkajs version they were tested against, and never once kafkajs has loaded the
+ * module (then kafkajs keeps its own, which is slower, not wrong); the checksum only when the native
+ * module loads (a platform without a prebuilt binary keeps kafkajs' own).
+ * tests/kafka/kafkajs-preload.test.ts checks the bytes against kafkajs' and that the producer's
+ * path goes through these.
+ */
+import { Module, createRequire } from 'node:module';
+import { recordEncoder, type EncoderStatics } from './kafkajs-record.js';
+
+const require = createRequire(import.meta.url);
+
+const PATCHED_KAFKAJS_VERSION = '2.2.4';
+const CRC_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
+const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
+const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
+
+export type Replacement = { installed: true; calls: () => number } | { installed: false; reason: string };
+
+function version(): string {
+  return (require('kafkajs/package.json') as { version: string }).version;
+}
+
+/** Replace a kafkajs module before kafkajs loads it; `make` builds the replacement's exports. */
+function replace(id: string, make: (count: () => void) => unknown): Replacement {
+  try {
+    const v = version();
+    if (v !== PATCHED_KAFKAJS_VERSION) return { installed: false, reason: `kafkajs ${v} is not the tested ${PATCHED_KAFKAJS_VERSION}` };
+    const path = require.resolve(id);
+    if (require.cache[path]) return { installed: false, reason: `kafkajs loaded ${id} before this module ran` };
+    let calls = 0;
+    const exports = make(() => calls++);
+    const entry = new Module(path);
+    entry.filename = path;
+    entry.loaded = true;
+    entry.exports = exports;
+    require.cache[path] = entry;
+    return { installed: true, calls: () => calls };
+  } catch (e) {
+    return { installed: false, reason: (e as Error).message };
+  }
+}
+
+const crc32c = replace(CRC_MODULE, (count) => {
+  const native = (require('@node-rs/crc32') as { crc32c: (input: Buffer) => number }).crc32c;
+  // kafkajs' own returns the checksum as an unsigned 32-bit number.
+  return (buffer: Buffer): number => {
+    count();
+    return native(buffer) >>> 0;
+  };
+});
+
+const record = replace(RECORD_MODULE, (count) => {
+  const encode = recordEncoder(require(ENCODER_MODULE) as EncoderStatics);
+  return (r: Parameters<typeof encode>[0]) => {
+    count();
+    return encode(r);
+  };
+});
+
+/** What was replaced, for the tests and the bench. */
+export function kafkajsReplacements(): { crc32c: Replacement; record: Replacement } {
+  return { crc32c, record };
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+// The publisher, as the gateway loads it: its first import replaces the modules.
+import '../../src/publish/kafka/publisher.js';
+import { kafkajsReplacements } from '../../src/publish/kafka/kafkajs-preload.js';
+import { installKafkajsEncoderFixes } from '../../src/publish/kafka/kafkajs-encoder.js';
+
+const require = createRequire(import.meta.url);
+const kafkajsCrc = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number;
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (r: object) => { buffer: Buffer };
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+  RecordBatch: (b: object) => Promise<{ buffer: Buffer }>;
+};
+
+/** kafkajs' own record module, evaluated from its file beside the replaced one in the cache. */
+function kafkajsRecord(): (r: object) => { buffer: Buffer } {
+  const path = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+  const mod = { exports: {} as unknown };
+  new Function('require', 'module', 'exports', readFileSync(path, 'utf8'))(createRequire(path), mod, mod.exports);
+  return mod.exports as (r: object) => { buffer: Buffer };
+}
+
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 0x100000000);
+}
+
+describe('kafkajs modules replaced before kafkajs loads', () => {
+  it('are installed when the publisher is imported', () => {
+    expect(kafkajsReplacements().crc32c).toMatchObject({ installed: true });
+    expect(kafkajsReplacements().record).toMatchObject({ installed: true });
+  });
+
+  it('checksum: kafkajs’ own CRC-32C for every length and content', () => {
+    const r = prng(7);
+    const lengths = [0, 1, 2, 3, 7, 8, 15, 16, 63, 64, 1000, 4096, 65_537, ...Array.from({ length: 200 }, () => Math.floor(r() * 20_000))];
+    const ours = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
+    for (const n of lengths) {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
+      expect(ours(b), `length ${n}`).toBe(kafkajsCrc(b));
+    }
+  });
+
+  it('record: the same bytes as kafkajs’ module for keys, values and headers of every kind it takes', () => {
+    installKafkajsEncoderFixes();
+    const original = kafkajsRecord();
+    expect(original).not.toBe(Record);
+    const r = prng(5);
+    const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(32 + Math.floor(r() * 300))).join('');
+    const valueOf = (): unknown => {
+      const roll = r();
+      if (roll < 0.1) return null;
+      if (roll < 0.2) return Buffer.from(text(Math.floor(r() * 300)));
+      return text(Math.floor(r() * 5_000));
+    };
+    for (let i = 0; i < 400; i++) {
+      const headers: Record<string, unknown> = {};
+      for (let h = Math.floor(r() * 12); h > 0; h--) {
+        const roll = r();
+        headers[`ce_${text(3)}`] = roll < 0.15 ? Array.from({ length: Math.floor(r() * 3) }, () => text(20)) : roll < 0.25 ? Buffer.from(text(30)) : text(Math.floor(r() * 200));
+      }
+      const record = {
+        offsetDelta: Math.floor(r() * 600),
+        timestampDelta: Math.floor((r() - 0.2) * 2 ** Math.floor(r() * 45)),
+        key: r() < 0.1 ? null : text(Math.floor(r() * 40)),
+        value: valueOf(),
+        ...(r() < 0.1 ? {} : { headers }),
+      };
+      expect(Record(record).buffer, `record ${i}`).toEqual(original(record).buffer);
+    }
+    // A null header value: kafkajs throws while sizing it, and so does the replacement.
+    expect(() => original({ key: 'k', value: 'v', headers: { a: null } })).toThrow(TypeError);
+    expect(() => Record({ key: 'k', value: 'v', headers: { a: null } })).toThrow(TypeError);
+  });
+
+  it('are what a record batch is written with', async () => {
+    const { crc32c, record } = kafkajsReplacements();
+    if (!crc32c.installed || !record.installed) throw new Error('not installed');
+    const [crcBefore, recordsBefore] = [crc32c.calls(), record.calls()];
+    // The produce request's own path: records made by the module kafkajs bound, then the batch.
+    const produce = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (a: object) => { encode(): Promise<{ buffer: Buffer }> };
+    await produce({
+      acks: -1,
+      timeout: 1000,
+      topicData: [{ topic: 't', partitions: [{ partition: 0, firstSequence: 0, messages: [0, 1, 2].map((i) => ({ key: `E09000019|ref-${i}`, value: `{"a":${i}}`, headers: { ce_id: `id-${i}` } })) }] }],
+    }).encode();
+    expect(record.calls()).toBe(recordsBefore + 3);
+    expect(crc32c.calls()).toBe(crcBefore + 1);
+    const batch = await RecordBatch({ firstOffset: 0, records: [0, 1].map((i) => Record({ offsetDelta: i, key: `k${i}`, value: `v${i}` })) });
+    // v2 batch layout: baseOffset(8) length(4) leaderEpoch(4) magic(1) crc(4), then the checksummed body.
+    expect(batch.buffer.readUInt32BE(17)).toBe(kafkajsCrc(batch.buffer.subarray(21)));
+  });
+});
