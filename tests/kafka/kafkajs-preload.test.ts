@@ -13,13 +13,14 @@ const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') 
   RecordBatch: (b: object) => Promise<{ buffer: Buffer }>;
 };
 
-/** kafkajs' own record module, evaluated from its file beside the replaced one in the cache. */
-function kafkajsRecord(): (r: object) => { buffer: Buffer } {
-  const path = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+/** kafkajs' own module, evaluated from its file beside the replaced one in the cache. */
+function kafkajsOwn<T>(id: string): T {
+  const path = require.resolve(id);
   const mod = { exports: {} as unknown };
   new Function('require', 'module', 'exports', readFileSync(path, 'utf8'))(createRequire(path), mod, mod.exports);
-  return mod.exports as (r: object) => { buffer: Buffer };
+  return mod.exports as T;
 }
+const kafkajsRecord = () => kafkajsOwn<(r: object) => { buffer: Buffer }>('kafkajs/src/protocol/recordBatch/record/v0/index.js');
 
 function prng(seed: number) {
   let s = seed >>> 0;
@@ -30,6 +31,25 @@ describe('kafkajs modules replaced before kafkajs loads', () => {
   it('are installed when the publisher is imported', () => {
     expect(kafkajsReplacements().crc32c).toMatchObject({ installed: true });
     expect(kafkajsReplacements().record).toMatchObject({ installed: true });
+    expect(kafkajsReplacements().group).toMatchObject({ installed: true });
+  });
+
+  it('grouping by partition: the same object as kafkajs’, messages in order, keys in order', () => {
+    type Group = (a: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: (a: { message: unknown }) => number }) => Record<number, unknown[]>;
+    const ours = require('kafkajs/src/producer/groupMessagesPerPartition.js') as Group;
+    const theirs = kafkajsOwn<Group>('kafkajs/src/producer/groupMessagesPerPartition.js');
+    expect(ours).not.toBe(theirs);
+    const r = prng(3);
+    for (let i = 0; i < 200; i++) {
+      const partitions = Math.floor(r() * 12);
+      const partitionMetadata = Array.from({ length: partitions }, (_, p) => ({ partitionId: p }));
+      const messages = Array.from({ length: Math.floor(r() * 600) }, (_, m) => ({ key: `k${Math.floor(r() * 50)}`, value: String(m) }));
+      const partitioner = ({ message }: { message: unknown }) => Number((message as { key: string }).key.slice(1)) % Math.max(partitions, 1);
+      const a = ours({ topic: 't', partitionMetadata, messages, partitioner });
+      const b = theirs({ topic: 't', partitionMetadata, messages, partitioner });
+      expect(Object.keys(a)).toEqual(Object.keys(b));
+      for (const k of Object.keys(b)) expect(a[Number(k)]!.every((m, j) => m === b[Number(k)]![j]) && a[Number(k)]!.length === b[Number(k)]!.length).toBe(true);
+    }
   });
 
   it('checksum: kafkajs’ own CRC-32C for every length and content', () => {

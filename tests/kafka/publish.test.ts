@@ -9,6 +9,7 @@ import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kaf
 import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { kafkajsReplacements } from '../../src/publish/kafka/kafkajs-preload.js';
 import { brokers, makeEvent, readTopic, uid, type ReadMessage } from './helpers.js';
 
 const councils = [
@@ -91,6 +92,9 @@ describe('Kafka publisher (real broker)', () => {
   it("keeps each case's events in order on one partition, over several partitions and publishes", async () => {
     const { p, prefix } = publisher({ partitions: 6 });
     await p.start();
+    // Through casebridge's replacements of kafkajs' grouping, records and checksums (kafkajs-preload.ts).
+    const replaced = Object.values(kafkajsReplacements()).map((r) => (r.installed ? r.calls() : -1));
+    expect(replaced).not.toContain(-1);
     const cases = 30;
     const versions = 8;
     // Versions interleaved across cases, published in 4 separate calls.
@@ -110,6 +114,11 @@ describe('Kafka publisher (real broker)', () => {
       const versionsRead = inOffsetOrder.map((m) => (JSON.parse(m.value) as { provenance: { position: { line: number } } }).provenance.position.line - 2);
       expect(versionsRead).toEqual(Array.from({ length: versions }, (_, v) => v));
     }
+    const after = Object.values(kafkajsReplacements()).map((r) => (r.installed ? r.calls() : -1));
+    const [checksums, records, groupings] = after.map((n, i) => n - replaced[i]!);
+    expect(records).toBeGreaterThanOrEqual(cases * versions);
+    expect(checksums).toBeGreaterThan(0);
+    expect(groupings).toBeGreaterThan(0);
   });
 
   it('publishes structured-mode CloudEvents (application/cloudevents+json, whole event as value)', async () => {
