@@ -57,3 +57,26 @@ describe('fast numeric date formats', () => {
     }
   });
 });
+
+describe('remembered date texts', () => {
+  it('give the same answer and the same clock-change note on every repeat, past the memory bound', () => {
+    const remembering = compileDate(['dd/MM/yyyy HH:mm', 'dd/MM/yyyy'], 'Europe/London', { ambiguous: 'later', nonexistent: 'reject' });
+    const texts = ['26/10/2025 01:30', '30/03/2025 01:30', '01/07/2025 09:00', '01/07/2025', 'not a date', '31/02/2025 10:00'];
+    // 3,000 distinct dates in between, so the memory is cleared at least once.
+    for (let i = 0; i < 3_000; i++) texts.push(`${String(1 + (i % 28)).padStart(2, '0')}/${String(1 + (Math.floor(i / 28) % 12)).padStart(2, '0')}/${2000 + Math.floor(i / 336)} 12:00`);
+    texts.push(...texts.slice(0, 6), ...texts.slice(0, 6).reverse());
+    for (const text of texts) {
+      // A new compiled date each time: nothing remembered.
+      const fresh = compileDate(['dd/MM/yyyy HH:mm', 'dd/MM/yyyy'], 'Europe/London', { ambiguous: 'later', nonexistent: 'reject' });
+      expect(remembering.parse(text), text).toBe(fresh.parse(text));
+      expect(remembering.lastClockChange(), text).toEqual(fresh.lastClockChange());
+    }
+    // The ambiguous and the nonexistent times carry their notes on a repeat, and a plain one none.
+    remembering.parse('26/10/2025 01:30');
+    expect(remembering.lastClockChange()).toMatchObject({ kind: 'ambiguous', resolution: 'later' });
+    expect(remembering.parse('30/03/2025 01:30')).toBeUndefined();
+    expect(remembering.lastClockChange()).toMatchObject({ kind: 'nonexistent', resolution: 'reject' });
+    remembering.parse('01/07/2025 09:00');
+    expect(remembering.lastClockChange()).toBeUndefined();
+  });
+});

@@ -327,6 +327,9 @@ export interface CompiledDate {
   zone: TimeZoneLike;
 }
 
+/** Texts remembered per compiled date; cleared when full, so memory stays flat whatever the input. */
+const DATE_MEMO_SIZE = 2048;
+
 /**
  * Compile once: several formats are tried in order. Date objects (from SQL drivers) are instants
  * already and are accepted whatever the formats (no clock-change policy applies to them).
@@ -338,23 +341,39 @@ export function compileDate(formats: readonly DateFormatSpec[], zoneName: string
   const rejected = () => last?.resolution === 'reject';
   const wall: WallResolver = (w) => resolveWallTime(w, zone, policy, remember);
   const parsers = formats.map((f) => instantParser(f, zone, wall));
+  const memo = new Map<string, { iso: string | undefined; note: ClockChangeNote | undefined }>();
   return {
     describe: `${formats.map((f) => JSON.stringify(f)).join(' or ')} (zone ${zone.name})`,
     zone,
     lastClockChange: () => last,
     parse(value) {
-      last = undefined;
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : formatInZone(value.getTime(), zone);
-      for (const p of parsers) {
-        last = undefined;
-        const ms = p(value);
-        if (ms === undefined) continue;
-        // NaN: the value matched this format but its wall time is one the policy rejects.
-        if (Number.isNaN(ms) && rejected()) return undefined;
-        if (Number.isFinite(ms) && Math.abs(ms) < 8.64e15) return formatInZone(ms, zone);
+      if (typeof value !== 'string') return parseAny(value);
+      // The answer for a text depends on nothing else (formats, zone and policy are fixed here),
+      // and the same dates recur across a file's rows: a batch's timestamp, a day's due date.
+      const known = memo.get(value);
+      if (known !== undefined) {
+        last = known.note;
+        return known.iso;
       }
-      last = undefined;
-      return undefined;
+      const iso = parseAny(value);
+      if (memo.size >= DATE_MEMO_SIZE) memo.clear();
+      memo.set(value, { iso, note: last });
+      return iso;
     },
   };
+
+  function parseAny(value: unknown): string | undefined {
+    last = undefined;
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : formatInZone(value.getTime(), zone);
+    for (const p of parsers) {
+      last = undefined;
+      const ms = p(value);
+      if (ms === undefined) continue;
+      // NaN: the value matched this format but its wall time is one the policy rejects.
+      if (Number.isNaN(ms) && rejected()) return undefined;
+      if (Number.isFinite(ms) && Math.abs(ms) < 8.64e15) return formatInZone(ms, zone);
+    }
+    last = undefined;
+    return undefined;
+  }
 }
