@@ -23,7 +23,7 @@ export const GatewayConfig = z
     version: z.literal(1).describe('Config format version'),
     councils: z.array(Council.extend({ topic: z.string().optional().describe('Override the topic for this council') }).strict()).min(1),
     lookups: Lookups.optional().describe('Lookup tables shared by every connector'),
-    state: StateConfig.default({ type: 'sqlite', path: './var/state.sqlite', caseCache: DEFAULT_CASE_CACHE, thread: true }),
+    state: StateConfig.default({ type: 'sqlite', path: './var/state.sqlite', caseCache: DEFAULT_CASE_CACHE }),
     publisher: PublisherConfig.default({ type: 'local-log', dir: './var/events', rotateBytes: 64 * 1024 * 1024, fsync: true }),
     http: z
       .object({

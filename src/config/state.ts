@@ -16,10 +16,6 @@ export const SqliteStateConfig = z
     type: z.literal('sqlite').default('sqlite'),
     path: z.string().min(1).default('./var/state.sqlite').describe('Relative to the config file'),
     caseCache,
-    thread: z
-      .boolean()
-      .default(true)
-      .describe('Read and write the file on a thread of its own, beside the main thread that reads, maps and publishes (same file, same transactions); false keeps it on the main thread'),
   })
   .strict();
 export type SqliteStateConfig = z.infer<typeof SqliteStateConfig>;

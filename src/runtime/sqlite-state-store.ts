@@ -35,13 +35,6 @@ export function damagedStateError(path: string, detail: string, cause?: unknown)
   return new StateError(`state file ${path} is damaged (${detail}); ${RESTORE_HINT}`, { code: 'state_damaged', cause, context: { file: path } });
 }
 
-export function fencingRefused(connector: string): StateError {
-  return new StateError(`connector ${connector}: fencing needs a shared state store (state.type: postgres); the SQLite file cannot hold leases`, {
-    code: 'state_no_fencing',
-    context: { connector },
-  });
-}
-
 export function openSqliteStateStore(path: string): StateStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   refuseBadStateFile(path);
@@ -130,7 +123,12 @@ export function openSqliteStateStore(path: string): StateStore {
     forConnector(connector: string, options?: ConnectorStateOptions): ConnectorState {
       // One file belongs to one process: there is no lease to check, and pretending to fence
       // would promise a guarantee this store cannot give.
-      if (options?.fence) throw fencingRefused(connector);
+      if (options?.fence) {
+        throw new StateError(`connector ${connector}: fencing needs a shared state store (state.type: postgres); the SQLite file cannot hold leases`, {
+          code: 'state_no_fencing',
+          context: { connector },
+        });
+      }
       return {
         connector,
         async checkpoint() {

@@ -8,7 +8,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ConfigError, PublishError } from '../../core/errors.js';
-import { startWorkerBeside } from '../../core/start-worker.js';
 import type { DeadLetter } from '../../core/dead-letter.js';
 import type { Logger } from '../../core/logger.js';
 import type { OutgoingEvent, Publisher, PublisherHealth } from '../../core/publisher.js';
@@ -161,7 +160,17 @@ export class ThreadedKafkaPublisher implements Publisher {
   }
 }
 
-/** The worker is thread-worker, next to this module (core/start-worker.ts). */
+/**
+ * The worker is the compiled thread-worker.js next to this module under dist/. Run from source
+ * (tsx, vitest) this module is a .ts file: the worker then registers tsx before importing its
+ * .ts entry, as a worker inherits no loader from a test runner.
+ */
 function startWorker(init: WorkerInit): Worker {
-  return startWorkerBeside(import.meta.url, 'thread-worker', init);
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL('./thread-worker.js', self), { workerData: init });
+  const entry = new URL('./thread-worker.ts', self).href;
+  // Resolved here: an eval'd worker resolves bare specifiers from the working directory.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
 }

@@ -4,7 +4,6 @@ import { ConfigError } from '../../core/errors.js';
 import type { StateStore } from '../../core/state-store.js';
 import type { StateConfig } from '../../config/state.js';
 import { openSqliteStateStore } from '../sqlite-state-store.js';
-import { openThreadedSqliteStateStore } from './threaded-sqlite-state-store.js';
 
 export interface OpenStateStoreOptions {
   /** The config file's folder: a relative SQLite path is relative to it. */
@@ -15,10 +14,7 @@ export interface OpenStateStoreOptions {
 }
 
 export async function openStateStore(config: StateConfig, opts: OpenStateStoreOptions): Promise<StateStore> {
-  if (config.type === 'sqlite') {
-    const path = resolve(opts.baseDir, config.path);
-    return config.thread ? openThreadedSqliteStateStore(path) : openSqliteStateStore(path);
-  }
+  if (config.type === 'sqlite') return openSqliteStateStore(resolve(opts.baseDir, config.path));
   if (!/^postgres(ql)?:\/\//.test(config.url)) {
     throw new ConfigError('state.url must be a postgres:// or postgresql:// URL', { context: { field: 'state.url' } });
   }
