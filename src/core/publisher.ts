@@ -32,6 +32,12 @@ export interface OutgoingEvent<E extends CloudEvent = CloudEvent> {
   council: string;
   /** The connector that produced it (topic routing). */
   connector: string;
+  /**
+   * `JSON.stringify(event.data)`, when whoever built the event has made it already (the case-event
+   * builder does, from the text it also stores as case memory): a publisher that sends the data as
+   * text sends this instead of serialising the data again.
+   */
+  dataJson?: string;
 }
 
 export interface PublisherHealth {

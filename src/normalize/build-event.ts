@@ -9,6 +9,7 @@ import {
 } from '../event/case-event.js';
 import { caseFingerprint, caseKey, eventId, eventSource } from '../event/identity.js';
 import type { OutgoingEvent } from '../core/publisher.js';
+import { eventDataJson } from './snapshot-json.js';
 
 /** A case event on its way to a publisher. */
 export type OutgoingCaseEvent = OutgoingEvent<CaseEvent>;
@@ -28,6 +29,12 @@ export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, sequence
   const gss = snapshot.council.gss;
   const connector = snapshot.system.connector;
   const reference = snapshot.case.reference;
+  const changeOut = {
+    kind: change.kind,
+    fields: change.fields,
+    ...(change.previousStatus ? { previousStatus: change.previousStatus } : {}),
+    ...(change.previousStatusCode ? { previousStatusCode: change.previousStatusCode } : {}),
+  };
   const event: CaseEvent = {
     specversion: '1.0',
     id: eventId({ gss, connector, reference, sequence, kind: change.kind, fingerprint: caseFingerprint(snapshot) }),
@@ -38,18 +45,10 @@ export function buildEvent(snapshot: CaseSnapshot, change: ChangeFacts, sequence
     datacontenttype: 'application/json',
     dataschema: DATA_SCHEMA_URI,
     casesequence: sequence,
-    data: {
-      ...snapshot,
-      change: {
-        kind: change.kind,
-        fields: change.fields,
-        ...(change.previousStatus ? { previousStatus: change.previousStatus } : {}),
-        ...(change.previousStatusCode ? { previousStatusCode: change.previousStatusCode } : {}),
-      },
-      sequence,
-    },
+    data: { ...snapshot, change: changeOut, sequence },
   };
-  return { event, key: caseKey({ gss, supplier: snapshot.system.supplier, reference }), council: gss, connector };
+  const dataJson = eventDataJson(snapshot, changeOut, sequence);
+  return { event, key: caseKey({ gss, supplier: snapshot.system.supplier, reference }), council: gss, connector, ...(dataJson !== undefined && { dataJson }) };
 }
 
 /**

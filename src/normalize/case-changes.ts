@@ -7,6 +7,7 @@ import type { CaseSnapshot } from '../event/case-event.js';
 import { buildEvent, nextSequence, type OutgoingCaseEvent } from './build-event.js';
 import { decideChange, visibleFields, type CaseMemory, type ChangeDecision } from './change.js';
 import { noLongerListed } from './snapshot-diff.js';
+import { caseMemoryJson } from './snapshot-json.js';
 
 /** State namespace of the per-case memory (key = case reference). */
 export const CASE_NAMESPACE = 'case';
@@ -111,8 +112,17 @@ export function countListingRejects(snapshotId: string, final: boolean, stored: 
  * Given what the store held before the batch, a case whose memory is still that very object (a
  * repeat or an older version, nothing to record) is not written again: the store already has it.
  */
-export function caseMemoryWrites(memory: BatchMemory, stored?: ReadonlyMap<string, CaseMemory | undefined>): Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> {
-  const out: Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory }> = [];
-  for (const [ref, m] of memory) if (m && m !== stored?.get(ref)) out.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m });
+export function caseMemoryWrites(memory: BatchMemory, stored?: ReadonlyMap<string, CaseMemory | undefined>): Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory; json?: string }> {
+  const out: Array<{ op: 'put'; namespace: string; key: string; value: CaseMemory; json?: string }> = [];
+  for (const [ref, m] of memory) if (m && m !== stored?.get(ref)) out.push({ op: 'put', namespace: CASE_NAMESPACE, key: ref, value: m, ...textOf(m) });
   return out;
+}
+
+/** The text is made here, from the snapshot's text the event was made of; a value that cannot be serialised goes without, for the store to refuse in its words. */
+function textOf(m: CaseMemory): { json?: string } {
+  try {
+    return { json: caseMemoryJson(m) };
+  } catch {
+    return {};
+  }
 }

@@ -33,7 +33,7 @@ export function encodeEvent(out: OutgoingEvent, mode: BindingMode): KafkaRecord 
   }
   return {
     key: out.key,
-    value: JSON.stringify(e.data),
+    value: out.dataJson ?? JSON.stringify(e.data),
     headers: {
       ce_specversion: e.specversion,
       ce_id: e.id,
