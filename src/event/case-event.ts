@@ -34,7 +34,10 @@ export const ChangeKind = z
   .describe('Kind of change this event reports');
 export type ChangeKind = z.infer<typeof ChangeKind>;
 
-export const eventTypeFor = (kind: ChangeKind): string => `${EVENT_TYPE_PREFIX}.${kind}.${EVENT_SCHEMA_VERSION}`;
+const typeOf = (kind: string): string => `${EVENT_TYPE_PREFIX}.${kind}.${EVENT_SCHEMA_VERSION}`;
+const EVENT_TYPES: Readonly<Record<string, string>> = Object.fromEntries(ChangeKind.options.map((k) => [k, typeOf(k)]));
+/** Made once per kind: every event asks. */
+export const eventTypeFor = (kind: ChangeKind): string => EVENT_TYPES[kind] ?? typeOf(kind);
 
 /** GSS code of a UK local authority, e.g. E09000019 (Islington), S12000036, W06000015, N09000003. */
 export const GssCode = z

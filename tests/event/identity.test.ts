@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, caseFingerprint, eventId, recordFingerprint, sortInPlace } from '../../src/event/identity.js';
+import { canonicalJson, caseFingerprint, eventId, instantOf, recordFingerprint, sortInPlace } from '../../src/event/identity.js';
 import type { CaseSnapshot } from '../../src/event/case-event.js';
 
 /** The serialiser ids were first defined with: JSON.stringify and a replacer sorting every object's keys. */
@@ -48,6 +48,28 @@ const snapshot = {
   location: { uprn: '5300049124', postcode: 'N1 1XR', latitude: 51.5362, longitude: -0.1033 },
   provenance: { connector: 'street-services', position: { file: 'history.csv', line: 7 }, fetchedAt: '2025-03-13T08:00:00Z', updatedAtSource: 'supplier' as const },
 } as unknown as CaseSnapshot;
+
+describe('instantOf', () => {
+  it('reads every time Date.parse reads, the same, and leaves every other shape to it', () => {
+    let seed = 21;
+    const r = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 0x100000000);
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const texts: string[] = ['2024-02-29T00:00:00Z', '2025-02-29T00:00:00Z', '2025-04-31T10:00:00+01:00', '2025-10-26T24:00:00Z', '0050-01-01T00:00:00Z', '1999-12-31T23:59:59.999-12:59', '2025-01-06T07:00:00', '2025-01-06 07:00:00Z', '2025-01-06T07:00:00.1Z', '2025-01-06T07:00:00.1234Z', '2025-01-06T07:00:00+0100', '2025-01-06T07:00:00+24:00', '2025-13-01T00:00:00Z', '2025-1a-01T00:00:00Z', '2025-01-06T07:60:00Z', '2025-01-06T07:00:60Z', '+02025-01-06T07:00:00Z', '2025-01-06T07:00:00z'];
+    for (let i = 0; i < 20_000; i++) {
+      const y = 1900 + Math.floor(r() * 250);
+      const fraction = r() < 0.5 ? '' : `.${pad(Math.floor(r() * 1000), 3)}`;
+      const zone = r() < 0.3 ? 'Z' : `${r() < 0.5 ? '+' : '-'}${pad(Math.floor(r() * 15))}:${pad(Math.floor(r() * 4) * 15)}`;
+      let t = `${pad(y, 4)}-${pad(1 + Math.floor(r() * 12))}-${pad(1 + Math.floor(r() * 31))}T${pad(Math.floor(r() * 25))}:${pad(Math.floor(r() * 60))}:${pad(Math.floor(r() * 60))}${fraction}${zone}`;
+      // Now and then one character replaced by anything.
+      if (r() < 0.1) {
+        const at = Math.floor(r() * t.length);
+        t = t.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 90)) + t.slice(at + 1);
+      }
+      texts.push(t);
+    }
+    for (const t of texts) expect(instantOf(t), t).toBe(Date.parse(t));
+  });
+});
 
 describe('identities stay byte-identical', () => {
   it('canonicalJson writes what the sorting replacer wrote, for every kind of value', () => {

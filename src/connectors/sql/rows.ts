@@ -11,7 +11,8 @@ import { DbTimestamp, toIsoWithOffset } from './timestamps.js';
 
 export function toRecord(row: Record<string, unknown>, plan: Pick<Plan, 'label' | 'key'>, fetchedAt: string, zone: string): SourceRecord {
   const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) raw[k] = plainValue(v, zone);
+  // for…in, not Object.entries: no array of pairs per row (a driver's row is a plain object).
+  for (const k in row) raw[k] = plainValue(row[k], zone);
   return { raw, position: { table: plan.label, key: keyText(row[plan.key]) }, fetchedAt };
 }
 
