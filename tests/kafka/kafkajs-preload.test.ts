@@ -32,6 +32,29 @@ describe('kafkajs modules replaced before kafkajs loads', () => {
     expect(kafkajsReplacements().crc32c).toMatchObject({ installed: true });
     expect(kafkajsReplacements().record).toMatchObject({ installed: true });
     expect(kafkajsReplacements().group).toMatchObject({ installed: true });
+    expect(kafkajsReplacements().request).toMatchObject({ installed: true });
+  });
+
+  it('request framing: the same bytes as kafkajs’ module for any client id and payload', async () => {
+    installKafkajsEncoderFixes();
+    type Framer = (a: object) => Promise<{ buffer: Buffer }>;
+    const ours = require('kafkajs/src/protocol/request.js') as Framer;
+    const theirs = kafkajsOwn<Framer>('kafkajs/src/protocol/request.js');
+    expect(ours).not.toBe(theirs);
+    const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => { writeInt32(v: number): unknown; writeBuffer(b: Buffer): unknown };
+    const r = prng(13);
+    for (let i = 0; i < 200; i++) {
+      const bytes = Buffer.alloc(Math.floor(r() * (i % 10 === 0 ? 300_000 : 3_000)));
+      for (let j = 0; j < bytes.length; j += 97) bytes[j] = Math.floor(r() * 256);
+      const encode = async () => {
+        const e = new Encoder();
+        e.writeBuffer(bytes);
+        return e;
+      };
+      const clientId = [null, '', 'casebridge', 'gateway-ü-😀', 'x'.repeat(300)][i % 5];
+      const args = { correlationId: Math.floor(r() * 2 ** 31), clientId, request: { apiKey: i % 70, apiVersion: i % 12, encode } };
+      expect((await ours(args)).buffer, `request ${i}`).toEqual((await theirs(args)).buffer);
+    }
   });
 
   it('grouping by partition: the same object as kafkajs’, messages in order, keys in order', () => {

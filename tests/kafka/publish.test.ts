@@ -115,10 +115,11 @@ describe('Kafka publisher (real broker)', () => {
       expect(versionsRead).toEqual(Array.from({ length: versions }, (_, v) => v));
     }
     const after = Object.values(kafkajsReplacements()).map((r) => (r.installed ? r.calls() : -1));
-    const [checksums, records, groupings] = after.map((n, i) => n - replaced[i]!);
+    const [checksums, records, groupings, requests] = after.map((n, i) => n - replaced[i]!);
     expect(records).toBeGreaterThanOrEqual(cases * versions);
     expect(checksums).toBeGreaterThan(0);
     expect(groupings).toBeGreaterThan(0);
+    expect(requests).toBeGreaterThan(0);
   });
 
   it('publishes structured-mode CloudEvents (application/cloudevents+json, whole event as value)', async () => {
