@@ -33,6 +33,37 @@ describe('kafkajs modules replaced before kafkajs loads', () => {
     expect(kafkajsReplacements().record).toMatchObject({ installed: true });
     expect(kafkajsReplacements().group).toMatchObject({ installed: true });
     expect(kafkajsReplacements().request).toMatchObject({ installed: true });
+    expect(kafkajsReplacements().batch).toMatchObject({ installed: true });
+  });
+
+  it('record batch: the same bytes as kafkajs’ module, plain and gzip, idempotent and transactional', async () => {
+    installKafkajsEncoderFixes();
+    type Batcher = { RecordBatch: (b: object) => Promise<{ buffer: Buffer }>; MAGIC_BYTE: number };
+    const theirs = kafkajsOwn<Batcher>('kafkajs/src/protocol/recordBatch/v0/index.js');
+    const ours = require('kafkajs/src/protocol/recordBatch/v0/index.js') as Batcher;
+    expect(ours.RecordBatch).not.toBe(theirs.RecordBatch);
+    expect(ours.MAGIC_BYTE).toBe(theirs.MAGIC_BYTE);
+    const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: number): unknown };
+    const r = prng(17);
+    const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(32 + Math.floor(r() * 300))).join('');
+    for (let i = 0; i < 120; i++) {
+      const records = Array.from({ length: Math.floor(r() * (i % 10 === 0 ? 900 : 40)) }, (_, j) => Record({ offsetDelta: j, timestampDelta: j * 3, key: text(20), value: text(Math.floor(r() * 1_500)), headers: { ce_id: text(32) } }));
+      const args = {
+        compression: i % 4 === 0 ? 1 : 0,
+        firstOffset: i % 3 === 0 ? Long.fromValue(i * 1_000) : 0,
+        firstTimestamp: 1_700_000_000_000 + i,
+        maxTimestamp: 1_700_000_000_500 + i,
+        partitionLeaderEpoch: i % 5,
+        lastOffsetDelta: Math.max(records.length - 1, 0),
+        transactional: i % 7 === 0,
+        producerId: Long.fromValue(i % 2 ? 4_000 + i : -1),
+        producerEpoch: i % 3,
+        firstSequence: i * 11,
+        records,
+      };
+      const [a, b] = [await ours.RecordBatch(args), await theirs.RecordBatch(args)];
+      expect(a.buffer, `batch ${i}`).toEqual(b.buffer);
+    }
   });
 
   it('request framing: the same bytes as kafkajs’ module for any client id and payload', async () => {

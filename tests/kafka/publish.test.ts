@@ -115,7 +115,8 @@ describe('Kafka publisher (real broker)', () => {
       expect(versionsRead).toEqual(Array.from({ length: versions }, (_, v) => v));
     }
     const after = Object.values(kafkajsReplacements()).map((r) => (r.installed ? r.calls() : -1));
-    const [checksums, records, groupings, requests] = after.map((n, i) => n - replaced[i]!);
+    const [checksums, records, groupings, requests, batches] = after.map((n, i) => n - replaced[i]!);
+    expect(batches).toBeGreaterThan(0);
     expect(records).toBeGreaterThanOrEqual(cases * versions);
     expect(checksums).toBeGreaterThan(0);
     expect(groupings).toBeGreaterThan(0);

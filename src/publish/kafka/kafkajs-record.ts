@@ -64,3 +64,96 @@ function headerSize(Encoder: EncoderStatics, key: string, value: unknown): numbe
   const valueSize = Buffer.byteLength(value as string);
   return Encoder.sizeOfVarInt(keySize) + keySize + (value === null ? Encoder.sizeOfVarInt(-1) : Encoder.sizeOfVarInt(valueSize) + valueSize);
 }
+
+interface BatchEncoder {
+  offset: number;
+  buf: Buffer;
+  size(): number;
+  ensureAvailable(length: number): void;
+  writeInt8(v: number): BatchEncoder;
+  writeInt16(v: number): BatchEncoder;
+  writeInt32(v: number): BatchEncoder;
+  writeUInt32(v: number): BatchEncoder;
+  writeInt64(v: unknown): BatchEncoder;
+  writeArray(array: unknown[], type?: string): BatchEncoder;
+  writeBuffer(b: Buffer): BatchEncoder;
+  writeEncoderArray(array: unknown[]): BatchEncoder;
+}
+
+export interface BatchDeps {
+  Encoder: new () => BatchEncoder;
+  Long: { fromInt(v: number): unknown; fromValue(v: number): unknown };
+  crc32C: (b: Buffer) => number;
+  lookupCodec: (type: number) => { compress(e: BatchEncoder): Promise<Buffer> } | null;
+  COMPRESSION_CODEC_MASK: number;
+  None: number;
+}
+
+export interface KafkajsRecordBatch {
+  compression?: number;
+  firstOffset?: unknown;
+  firstTimestamp?: number;
+  maxTimestamp?: number;
+  partitionLeaderEpoch?: number;
+  lastOffsetDelta?: number;
+  transactional?: boolean;
+  producerId?: unknown;
+  producerEpoch?: number;
+  firstSequence?: number;
+  records?: { size(): number }[];
+}
+
+const MAGIC_BYTE = 2;
+const TIMESTAMP_MASK = 0;
+const TRANSACTIONAL_MASK = 16;
+/** attributes, lastOffsetDelta, first/max timestamp, producer id, epoch, first sequence. */
+const BATCH_HEADER = 2 + 4 + 8 + 8 + 8 + 2 + 4;
+
+/**
+ * kafkajs 2.2.4's record batch (recordBatch/v0) in one buffer. kafkajs writes the records into a
+ * growing body (copying it at every doubling), the body into a second buffer after the checksum,
+ * and that into a third after the batch's offset and length: three copies of every produce
+ * request's records. This sizes one buffer, writes the same fields with the same Encoder methods
+ * in the same order, and puts the checksum of the body in its place afterwards.
+ */
+export function recordBatchEncoder(deps: BatchDeps): (batch: KafkajsRecordBatch) => Promise<BatchEncoder> {
+  const { Encoder, Long, crc32C, lookupCodec, COMPRESSION_CODEC_MASK, None } = deps;
+  return async ({
+    compression = None,
+    firstOffset = Long.fromInt(0),
+    firstTimestamp = Date.now(),
+    maxTimestamp = Date.now(),
+    partitionLeaderEpoch = 0,
+    lastOffsetDelta = 0,
+    transactional = false,
+    producerId = Long.fromValue(-1),
+    producerEpoch = 0,
+    firstSequence = 0,
+    records = [],
+  }) => {
+    const attributes = (compression & COMPRESSION_CODEC_MASK) | TIMESTAMP_MASK | (transactional ? TRANSACTIONAL_MASK : 0);
+    let compressed: Buffer | undefined;
+    if (compression !== None) {
+      const codec = lookupCodec(compression)!;
+      const all = new Encoder();
+      all.writeEncoderArray(records);
+      compressed = await codec.compress(all);
+    }
+    let recordBytes = 0;
+    if (compressed) recordBytes = compressed.length;
+    else for (const r of records) recordBytes += r.size();
+    const body = BATCH_HEADER + 4 + recordBytes;
+
+    const out = new Encoder();
+    // first offset (8), then the batch as bytes: its length (4), leader epoch (4), magic (1), checksum (4), body.
+    out.ensureAvailable(8 + 4 + 4 + 1 + 4 + body);
+    out.writeInt64(firstOffset).writeInt32(4 + 1 + 4 + body).writeInt32(partitionLeaderEpoch).writeInt8(MAGIC_BYTE).writeUInt32(0);
+    const bodyStart = out.offset;
+    out.writeInt16(attributes).writeInt32(lastOffsetDelta).writeInt64(firstTimestamp).writeInt64(maxTimestamp).writeInt64(producerId).writeInt16(producerEpoch).writeInt32(firstSequence);
+    if (compressed) out.writeInt32(records.length).writeBuffer(compressed);
+    else if (records.every((v) => typeof v === typeof records[0])) out.writeArray(records, typeof records[0]);
+    else out.writeArray(records);
+    out.buf.writeUInt32BE(crc32C(out.buf.subarray(bodyStart, out.offset)), bodyStart - 4);
+    return out;
+  };
+}
