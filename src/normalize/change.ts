@@ -9,7 +9,7 @@
  *   - older than what we already published     → no event (never move a case back in time)
  */
 import { TERMINAL_STATUSES, type CaseSnapshot, type ChangeKind, type LifecycleStatus } from '../event/case-event.js';
-import { canonicalJson, sortInPlace } from '../event/identity.js';
+import { canonicalJson, instantOf, sortInPlace } from '../event/identity.js';
 
 /** What the runtime remembers per case (state namespace `case`, key = case reference). */
 export interface CaseMemory {
@@ -42,7 +42,7 @@ export type ChangeDecision =
 export function visibleFields(s: CaseSnapshot): Record<string, string> {
   const out: Record<string, string> = {};
   const put = (path: string, v: unknown) => {
-    if (v !== undefined && v !== null && v !== '') out[path] = typeof v === 'string' ? v : canonicalJson(v);
+    if (v !== undefined && v !== null && v !== '') out[path] = typeof v === 'string' ? v : typeof v === 'number' ? JSON.stringify(v) : canonicalJson(v);
   };
   const c = s.case;
   put('case.reference', c.reference);
@@ -55,9 +55,10 @@ export function visibleFields(s: CaseSnapshot): Record<string, string> {
   put('case.status.label', c.status.label);
   put('case.status.publicLabel', c.status.publicLabel);
   put('case.description', c.description);
-  put('case.openedAt', c.openedAt && Date.parse(c.openedAt));
-  put('case.dueAt', c.dueAt && Date.parse(c.dueAt));
-  put('case.closedAt', c.closedAt && Date.parse(c.closedAt));
+  // Instants, so the same time written with another offset is no change (instantOf is Date.parse).
+  put('case.openedAt', c.openedAt && instantOf(c.openedAt));
+  put('case.dueAt', c.dueAt && instantOf(c.dueAt));
+  put('case.closedAt', c.closedAt && instantOf(c.closedAt));
   put('case.closureReason', c.closureReason);
   put('case.publicNotes', c.publicNotes);
   put('case.media', c.media);
@@ -69,7 +70,7 @@ export function visibleFields(s: CaseSnapshot): Record<string, string> {
 export function decideChange(next: CaseSnapshot, nextVisible: Record<string, string>, prev: CaseMemory | undefined): ChangeDecision {
   if (!prev) return { emit: true, kind: next.case.status.lifecycle && isTerminal(next.case.status.lifecycle) ? 'closed' : 'created', fields: [] };
 
-  if (Date.parse(next.case.updatedAt) < Date.parse(prev.updatedAt)) return { emit: false, reason: 'older' };
+  if (instantOf(next.case.updatedAt) < instantOf(prev.updatedAt)) return { emit: false, reason: 'older' };
 
   const fields = diffKeys(prev.visible ?? visibleFields(prev.snapshot), nextVisible);
   if (fields.length === 0) return { emit: false, reason: 'unchanged' };

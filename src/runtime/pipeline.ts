@@ -6,7 +6,7 @@
  */
 import type { Council } from '../event/case-event.js';
 import type { DeadLetter } from '../core/dead-letter.js';
-import { canonicalJson, sha256Hex } from '../event/identity.js';
+import { canonicalJson, instantOf, sha256Hex } from '../event/identity.js';
 import type { SourceBatch, SourceRecord, SourceWarning, StateWrite } from '../core/source.js';
 import type { CaseMemory } from '../normalize/change.js';
 import { judgeListing, type WithheldReason } from '../normalize/snapshot-diff.js';
@@ -136,7 +136,11 @@ export async function prepareBatch(batch: SourceBatch, deps: Omit<PipelineDeps, 
   for (const e of events) result.publishedByType[e.event.data.change.kind] = (result.publishedByType[e.event.data.change.kind] ?? 0) + 1;
   result.published = events.length;
   result.deadLettered = deadLetters.length;
-  if (events.length) result.newestChangeAt = Math.max(...events.map((e) => Date.parse(e.event.time)));
+  if (events.length) {
+    let newest = -Infinity;
+    for (const e of events) newest = Math.max(newest, instantOf(e.event.time));
+    result.newestChangeAt = newest;
+  }
   return { events, deadLetters, writes, result };
 }
 

@@ -35,7 +35,7 @@ describe('one serialisation of a snapshot for the event and the case memory', ()
     const r = prng(9);
     for (let i = 0; i < 500; i++) {
       const s = snapshot(r, i);
-      const kind = (['created', 'updated', 'status_changed', 'closed'] as const)[i % 4];
+      const kind = (['created', 'updated', 'status_changed', 'closed'] as const)[i % 4]!;
       const out = buildEvent(s, { kind, fields: i % 4 ? ['case.status.lifecycle'] : [], ...(i % 3 === 0 && { previousStatus: 'received' as const, previousStatusCode: '1' }) }, 1 + (i % 7));
       expect(out.dataJson, `snapshot ${i}`).toBe(JSON.stringify(out.event.data));
       expect(snapshotJson(s)).toBe(JSON.stringify(s));
