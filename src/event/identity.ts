@@ -15,7 +15,8 @@ import type { CaseSnapshot, ChangeKind } from './case-event.js';
  * slower still. The output is the same byte for byte (tests/event/identity.test.ts).
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortedCopy(value));
+  // A primitive has no keys to sort (the change detector asks for many numbers and times).
+  return JSON.stringify(value === null || typeof value !== 'object' ? value : sortedCopy(value));
 }
 
 function sortedCopy(v: unknown): unknown {

@@ -42,7 +42,7 @@ export type ChangeDecision =
 export function visibleFields(s: CaseSnapshot): Record<string, string> {
   const out: Record<string, string> = {};
   const put = (path: string, v: unknown) => {
-    if (v !== undefined && v !== null && v !== '') out[path] = typeof v === 'string' ? v : typeof v === 'number' ? JSON.stringify(v) : canonicalJson(v);
+    if (v !== undefined && v !== null && v !== '') out[path] = typeof v === 'string' ? v : canonicalJson(v);
   };
   const c = s.case;
   put('case.reference', c.reference);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 // The publisher, as the gateway loads it: its first import replaces the modules.
 import '../../src/publish/kafka/publisher.js';
 import { kafkajsReplacements } from '../../src/publish/kafka/kafkajs-preload.js';
-import { installKafkajsEncoderFixes } from '../../src/publish/kafka/kafkajs-encoder.js';
+import { kafkajsEncoderOriginals } from '../../src/publish/kafka/kafkajs-encoder.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsCrc = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number;
@@ -29,6 +29,8 @@ function prng(seed: number) {
 
 describe('kafkajs modules replaced before kafkajs loads', () => {
   it('are installed when the publisher is imported', () => {
+    // The Encoder's prototype fixes too (kafkajs-encoder.ts), by the same import.
+    expect(kafkajsEncoderOriginals()).toBeDefined();
     expect(kafkajsReplacements().crc32c).toMatchObject({ installed: true });
     expect(kafkajsReplacements().record).toMatchObject({ installed: true });
     expect(kafkajsReplacements().group).toMatchObject({ installed: true });
@@ -37,7 +39,6 @@ describe('kafkajs modules replaced before kafkajs loads', () => {
   });
 
   it('record batch: the same bytes as kafkajs’ module, plain and gzip, idempotent and transactional', async () => {
-    installKafkajsEncoderFixes();
     type Batcher = { RecordBatch: (b: object) => Promise<{ buffer: Buffer }>; MAGIC_BYTE: number };
     const theirs = kafkajsOwn<Batcher>('kafkajs/src/protocol/recordBatch/v0/index.js');
     const ours = require('kafkajs/src/protocol/recordBatch/v0/index.js') as Batcher;
@@ -67,7 +68,6 @@ describe('kafkajs modules replaced before kafkajs loads', () => {
   });
 
   it('request framing: the same bytes as kafkajs’ module for any client id and payload', async () => {
-    installKafkajsEncoderFixes();
     type Framer = (a: object) => Promise<{ buffer: Buffer }>;
     const ours = require('kafkajs/src/protocol/request.js') as Framer;
     const theirs = kafkajsOwn<Framer>('kafkajs/src/protocol/request.js');
@@ -118,7 +118,6 @@ describe('kafkajs modules replaced before kafkajs loads', () => {
   });
 
   it('record: the same bytes as kafkajs’ module for keys, values and headers of every kind it takes', () => {
-    installKafkajsEncoderFixes();
     const original = kafkajsRecord();
     expect(original).not.toBe(Record);
     const r = prng(5);

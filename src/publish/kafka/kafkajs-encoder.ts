@@ -9,7 +9,8 @@
  * mode) and a header needs under 100. kafkajs is in maintenance mode, so the fix cannot go
  * upstream; these replacements write the same bytes straight into the Encoder's buffer.
  *
- * They are installed once, only on the exact kafkajs version they were written and tested against
+ * They are installed once, by kafkajs-preload.ts (the first import of every module here that loads
+ * kafkajs), only on the exact kafkajs version they were written and tested against
  * (package.json pins it); on any other the Encoder is left as it is, which is slower, not wrong.
  * tests/kafka/kafkajs-encoder.test.ts checks the bytes against the original methods.
  */

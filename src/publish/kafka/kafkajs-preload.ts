@@ -25,14 +25,17 @@
  * path goes through these.
  */
 import { Module, createRequire } from 'node:module';
+import { installKafkajsEncoderFixes, loadKafkajsEncoder, PATCHED_KAFKAJS_VERSION } from './kafkajs-encoder.js';
 import { recordBatchEncoder, recordEncoder, type BatchDeps, type EncoderStatics } from './kafkajs-record.js';
 
 const require = createRequire(import.meta.url);
 
-const PATCHED_KAFKAJS_VERSION = '2.2.4';
+// The Encoder's own methods are patched on its prototype, which works at any time; done here so
+// every kafkajs fix is in place as soon as a module that loads kafkajs is.
+installKafkajsEncoderFixes();
+
 const CRC_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
 const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
-const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
 const BATCH_MODULE = 'kafkajs/src/protocol/recordBatch/v0/index.js';
 const COMPRESSION_MODULE = 'kafkajs/src/protocol/message/compression/index.js';
 const LONG_MODULE = 'kafkajs/src/utils/long.js';
@@ -41,15 +44,12 @@ const REQUEST_MODULE = 'kafkajs/src/protocol/request.js';
 
 export type Replacement = { installed: true; calls: () => number } | { installed: false; reason: string };
 
-function version(): string {
-  return (require('kafkajs/package.json') as { version: string }).version;
-}
+const kafkajsVersion = (require('kafkajs/package.json') as { version: string }).version;
 
 /** Replace a kafkajs module before kafkajs loads it; `make` builds the replacement's exports. */
 function replace(id: string, make: (count: () => void) => unknown): Replacement {
   try {
-    const v = version();
-    if (v !== PATCHED_KAFKAJS_VERSION) return { installed: false, reason: `kafkajs ${v} is not the tested ${PATCHED_KAFKAJS_VERSION}` };
+    if (kafkajsVersion !== PATCHED_KAFKAJS_VERSION) return { installed: false, reason: `kafkajs ${kafkajsVersion} is not the tested ${PATCHED_KAFKAJS_VERSION}` };
     const path = require.resolve(id);
     if (require.cache[path]) return { installed: false, reason: `kafkajs loaded ${id} before this module ran` };
     let calls = 0;
@@ -75,7 +75,7 @@ const crc32c = replace(CRC_MODULE, (count) => {
 });
 
 const record = replace(RECORD_MODULE, (count) => {
-  const encode = recordEncoder(require(ENCODER_MODULE) as EncoderStatics);
+  const encode = recordEncoder(loadKafkajsEncoder() as unknown as EncoderStatics);
   return (r: Parameters<typeof encode>[0]) => {
     count();
     return encode(r);
@@ -85,7 +85,7 @@ const record = replace(RECORD_MODULE, (count) => {
 const batch = replace(BATCH_MODULE, (count) => {
   const compression = require(COMPRESSION_MODULE) as Pick<BatchDeps, 'lookupCodec' | 'COMPRESSION_CODEC_MASK'> & { Types: { None: number } };
   const encode = recordBatchEncoder({
-    Encoder: require(ENCODER_MODULE) as BatchDeps['Encoder'],
+    Encoder: loadKafkajsEncoder() as unknown as BatchDeps['Encoder'],
     Long: require(LONG_MODULE) as BatchDeps['Long'],
     // The checksum module as kafkajs would load it: the native one when that was put in place above.
     crc32C: require(CRC_MODULE) as BatchDeps['crc32C'],
@@ -137,7 +137,7 @@ interface RequestArgs {
 }
 
 const request = replace(REQUEST_MODULE, (count) => {
-  const Encoder = require(ENCODER_MODULE) as new () => FramingEncoder;
+  const Encoder = loadKafkajsEncoder() as unknown as new () => FramingEncoder;
   return async ({ correlationId, clientId, request: { apiKey, apiVersion, encode } }: RequestArgs) => {
     count();
     const payload = await encode();

@@ -23,7 +23,6 @@ import { kafkaLogCreator, kafkaLogLevelFor } from './log.js';
 import { TopicsNotVisibleError, waitForTopics } from '../../core/topic-wait.js';
 import { noteKafkaPublisher, forgetKafkaPublisher } from './rejection-guard.js';
 import { javaCompatiblePartitioner } from './partitioner.js';
-import { installKafkajsEncoderFixes } from './kafkajs-encoder.js';
 
 export interface KafkaCouncil {
   gss: string;
@@ -69,7 +68,6 @@ export class KafkaPublisher implements Publisher {
     private readonly deps: KafkaPublisherDeps,
   ) {
     this.log = deps.logger.child({ component: 'kafka-publisher' });
-    installKafkajsEncoderFixes();
     this.publishTimeoutMs = durationMs(config.publishTimeout);
     this.requestTimeoutMs = durationMs(config.requestTimeout);
     deps.councils.forEach((c, i) => {
