@@ -92,7 +92,7 @@ describe('Kafka publisher (real broker)', () => {
   it("keeps each case's events in order on one partition, over several partitions and publishes", async () => {
     const { p, prefix } = publisher({ partitions: 6 });
     await p.start();
-    // Through casebridge's replacements of kafkajs' grouping, records and checksums (kafkajs-preload.ts).
+    // Through casebridge's replacements of kafkajs' grouping, records, batches, checksums and requests (kafkajs-preload.ts).
     const replaced = Object.values(kafkajsReplacements()).map((r) => (r.installed ? r.calls() : -1));
     expect(replaced).not.toContain(-1);
     const cases = 30;
@@ -115,8 +115,9 @@ describe('Kafka publisher (real broker)', () => {
       expect(versionsRead).toEqual(Array.from({ length: versions }, (_, v) => v));
     }
     const after = Object.values(kafkajsReplacements()).map((r) => (r.installed ? r.calls() : -1));
-    const [checksums, records, groupings, requests, batches] = after.map((n, i) => n - replaced[i]!);
+    const [checksums, records, groupings, requests, batches, produces] = after.map((n, i) => n - replaced[i]!);
     expect(batches).toBeGreaterThan(0);
+    expect(produces).toBeGreaterThan(0);
     expect(records).toBeGreaterThanOrEqual(cases * versions);
     expect(checksums).toBeGreaterThan(0);
     expect(groupings).toBeGreaterThan(0);

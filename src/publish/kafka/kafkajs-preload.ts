@@ -1,5 +1,5 @@
 /**
- * Five of kafkajs 2.2.4's per-event costs live in modules that kafkajs binds once, when its
+ * Six of kafkajs 2.2.4's per-event costs live in modules that kafkajs binds once, when its
  * connection, producer, produce request and record-batch modules load, so they cannot be patched
  * afterwards:
  * - the record-batch checksum (CRC-32C), computed in JavaScript one byte per step: 1.5 ms for a
@@ -13,8 +13,11 @@
  *   (`[...current, message]`): 5% of all that a CSV → Kafka run allocated. The replacement pushes;
  * - framing each request (size, api key, version, correlation id, client id), which copied the
  *   whole request twice, into two new buffers (2.6% of a CSV run's main thread for 650 KB
- *   produce requests). The replacement writes the same bytes into one buffer sized once.
- * This module puts both in their place in Node's module cache, which Node documents as open to
+ *   produce requests). The replacement writes the same bytes into one buffer sized once;
+ * - the produce request, which copied each partition's record batch into an Encoder per partition,
+ *   per topic and per request (kafkajs-produce.ts hands the framing the batches' own buffers, so
+ *   each is copied once, into the framed request).
+ * This module puts them in their place in Node's module cache, which Node documents as open to
  * adding entries, so it must be evaluated before kafkajs is: it is the first import of every module
  * in this folder that loads kafkajs.
  *
@@ -26,6 +29,7 @@
  */
 import { Module, createRequire } from 'node:module';
 import { installKafkajsEncoderFixes, loadKafkajsEncoder, PATCHED_KAFKAJS_VERSION } from './kafkajs-encoder.js';
+import { ChunkedPayload, produceRequest, type ProduceDeps } from './kafkajs-produce.js';
 import { recordBatchEncoder, recordEncoder, type BatchDeps, type EncoderStatics } from './kafkajs-record.js';
 
 const require = createRequire(import.meta.url);
@@ -41,6 +45,8 @@ const COMPRESSION_MODULE = 'kafkajs/src/protocol/message/compression/index.js';
 const LONG_MODULE = 'kafkajs/src/utils/long.js';
 const GROUP_MODULE = 'kafkajs/src/producer/groupMessagesPerPartition.js';
 const REQUEST_MODULE = 'kafkajs/src/protocol/request.js';
+const PRODUCE_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
+const API_KEYS_MODULE = 'kafkajs/src/protocol/requests/apiKeys.js';
 
 export type Replacement = { installed: true; calls: () => number } | { installed: false; reason: string };
 
@@ -128,12 +134,13 @@ interface FramingEncoder {
   writeInt32(v: number): FramingEncoder;
   writeString(v: string | null): FramingEncoder;
   writeEncoder(v: FramingEncoder): FramingEncoder;
+  writeBuffer(v: Buffer): FramingEncoder;
 }
 
 interface RequestArgs {
   correlationId: number;
   clientId: string | null;
-  request: { apiKey: number; apiVersion: number; encode: () => Promise<FramingEncoder> };
+  request: { apiKey: number; apiVersion: number; encode: () => Promise<FramingEncoder | ChunkedPayload> };
 }
 
 const request = replace(REQUEST_MODULE, (count) => {
@@ -145,11 +152,30 @@ const request = replace(REQUEST_MODULE, (count) => {
     const size = 2 + 2 + 4 + 2 + (clientId == null ? 0 : Buffer.byteLength(clientId, 'utf8')) + payload.size();
     const out = new Encoder();
     out.ensureAvailable(4 + size);
-    return out.writeInt32(size).writeInt16(apiKey).writeInt16(apiVersion).writeInt32(correlationId).writeString(clientId).writeEncoder(payload);
+    out.writeInt32(size).writeInt16(apiKey).writeInt16(apiVersion).writeInt32(correlationId).writeString(clientId);
+    // A produce request (kafkajs-produce.ts) comes as its batches' own buffers: each copied once, here.
+    if (payload instanceof ChunkedPayload) for (const chunk of payload.chunks) out.writeBuffer(chunk);
+    else out.writeEncoder(payload);
+    return out;
+  };
+});
+
+const produce = replace(PRODUCE_MODULE, (count) => {
+  const make = produceRequest({
+    apiKey: (require(API_KEYS_MODULE) as { Produce: number }).Produce,
+    None: (require(COMPRESSION_MODULE) as { Types: { None: number } }).Types.None,
+    Long: require(LONG_MODULE) as ProduceDeps['Long'],
+    // The modules kafkajs' produce request would bind: the replacements above when they are in place.
+    Record: require(RECORD_MODULE) as ProduceDeps['Record'],
+    RecordBatch: (require(BATCH_MODULE) as { RecordBatch: ProduceDeps['RecordBatch'] }).RecordBatch,
+  });
+  return (args: Parameters<typeof make>[0]) => {
+    count();
+    return make(args);
   };
 });
 
 /** What was replaced, for the tests and the bench. */
-export function kafkajsReplacements(): { crc32c: Replacement; record: Replacement; group: Replacement; request: Replacement; batch: Replacement } {
-  return { crc32c, record, group, request, batch };
+export function kafkajsReplacements(): { crc32c: Replacement; record: Replacement; group: Replacement; request: Replacement; batch: Replacement; produce: Replacement } {
+  return { crc32c, record, group, request, batch, produce };
 }
