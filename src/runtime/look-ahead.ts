@@ -9,7 +9,7 @@
  * (its writes changed) and is not prepared early at all when it belongs to a snapshot listing
  * (the listing's final batch reads every case the earlier batches wrote).
  */
-import type { SourceBatch, StateWrite } from '../core/source.js';
+import type { SourceBatch } from '../core/source.js';
 import { finishBatch, prepareBatch, type BatchResult, type PipelineDeps, type PreparedBatch } from './pipeline.js';
 import { withPendingWrites } from './pending-state.js';
 
@@ -20,26 +20,27 @@ export interface BatchHooks {
   finished(batch: SourceBatch, result: BatchResult): void;
 }
 
-/** A batch prepared early, and the pending writes of the batch before it that it saw. */
-interface Early {
-  prepared: PreparedBatch;
-  before: PreparedBatch;
-  against: readonly StateWrite[];
-}
-
 export async function runBatches(source: AsyncIterable<SourceBatch>, opts: { readAhead: boolean; signal: AbortSignal }, deps: PipelineDeps, hooks: BatchHooks): Promise<void> {
   const it = source[Symbol.asyncIterator]();
   let done = false;
   try {
     let next = await it.next();
-    let early: Promise<Early | undefined> | undefined;
+    // The next batch prepared early, and whether it still holds: it was prepared against the
+    // writes the batch before it was about to commit, which publishOrIsolate replaces when it sets
+    // events aside. Only this flag is kept of the batch before, not the batch itself: holding it
+    // (its events, ~1 KB each) through the next batch's publish made the garbage collector copy
+    // it into the old generation.
+    let early: Promise<PreparedBatch | undefined> | undefined;
+    let earlyHolds = false;
     while (!next.done) {
       if (opts.signal.aborted) break;
       const batch = next.value;
       hooks.starting(batch);
       // An early preparation that failed is simply done again; a real problem fails again there.
-      const ahead = early ? await early.catch(() => undefined) : undefined;
-      const prepared = await prepareFor(batch, ahead, deps);
+      const made = early ? await early.catch(() => undefined) : undefined;
+      const ahead: PreparedBatch | undefined = earlyHolds ? made : undefined;
+      early = undefined;
+      const prepared: PreparedBatch = ahead ?? (await prepareBatch(batch, deps));
       const finishing = finishBatch(batch, prepared, deps);
       if (!opts.readAhead) {
         hooks.finished(batch, await finishing);
@@ -48,7 +49,7 @@ export async function runBatches(source: AsyncIterable<SourceBatch>, opts: { rea
       }
       const pulled = it.next();
       const against = prepared.writes;
-      early = pulled.then((r) => (r.done || r.value.snapshot ? undefined : prepareBatch(r.value, { ...deps, state: withPendingWrites(deps.state, against) }).then((p) => ({ prepared: p, before: prepared, against }))));
+      early = pulled.then((r) => (r.done || r.value.snapshot ? undefined : prepareBatch(r.value, { ...deps, state: withPendingWrites(deps.state, against) })));
       // Settled later, or never looked at when N fails: either way not an unhandled rejection.
       pulled.catch(() => undefined);
       early.catch(() => undefined);
@@ -60,6 +61,7 @@ export async function runBatches(source: AsyncIterable<SourceBatch>, opts: { rea
         void pulled.then((r) => (r.done ? undefined : r.value.ack({ status: 'failed', error: err as Error }))).catch(() => undefined);
         throw err;
       }
+      earlyHolds = prepared.writes === against;
       hooks.finished(batch, result);
       next = await pulled;
     }
@@ -67,11 +69,4 @@ export async function runBatches(source: AsyncIterable<SourceBatch>, opts: { rea
   } finally {
     if (!done) await it.return?.();
   }
-}
-
-/** The early preparation when it still holds, else a fresh one on the committed state. */
-async function prepareFor(batch: SourceBatch, ahead: Early | undefined, deps: PipelineDeps): Promise<PreparedBatch> {
-  // publishOrIsolate replaces the writes of a batch whose events it set aside.
-  if (ahead && ahead.before.writes === ahead.against) return ahead.prepared;
-  return prepareBatch(batch, deps);
 }
