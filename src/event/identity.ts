@@ -4,6 +4,7 @@
  * depend on wall-clock time or iteration order of object keys.
  */
 import { hash } from 'node:crypto';
+import { isoString } from '../core/iso-time.js';
 import type { CaseSnapshot, ChangeKind } from './case-event.js';
 
 /**
@@ -124,18 +125,12 @@ function fingerprintCase(snapshot: CaseSnapshot): Record<string, unknown> {
 }
 
 /**
- * The same instant written with another offset is the same time. Remembered, because the same
- * opened/due/updated times come back with every version of a case; bounded so memory stays flat.
+ * The same instant written with another offset is the same time. Not remembered: in a SQL load every
+ * time differs, and a memo's lookup and insert cost more than the arithmetic (instantOf, isoString).
  */
-const normalised = new Map<string, string>();
 function normaliseTime(t: string): string {
-  const known = normalised.get(t);
-  if (known !== undefined) return known;
   const ms = instantOf(t);
-  const out = Number.isNaN(ms) ? t : new Date(ms).toISOString();
-  if (normalised.size >= 4096) normalised.clear();
-  normalised.set(t, out);
-  return out;
+  return Number.isNaN(ms) ? t : isoString(ms);
 }
 
 const D = (t: string, i: number) => t.charCodeAt(i) - 48;

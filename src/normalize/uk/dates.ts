@@ -14,6 +14,7 @@
  * Output is always in the zone, with its offset: 2025-07-01T09:30:00+01:00, 2025-01-10T09:30:00+00:00.
  */
 import { DateTime, IANAZone } from 'luxon';
+import { isoString } from '../../core/iso-time.js';
 
 export type DateFormatName = 'iso' | 'epoch' | 'epoch-ms' | 'excel';
 /** A named format or a Luxon format string such as "dd/MM/yyyy HH:mm". */
@@ -133,7 +134,7 @@ function pad(n: number, w = 2): string {
 /** ISO 8601 in the zone with its offset; milliseconds only when non-zero. */
 export function formatInZone(ms: number, zone: TimeZoneLike): string {
   const off = zone.offset(ms);
-  const local = new Date(ms + off * 60_000).toISOString(); // 2025-10-26T00:30:00.000Z
+  const local = isoString(ms + off * 60_000); // 2025-10-26T00:30:00.000Z
   const body = local.endsWith('.000Z') ? local.slice(0, 19) : local.slice(0, 23);
   const sign = off < 0 ? '-' : '+';
   const a = Math.abs(off);
