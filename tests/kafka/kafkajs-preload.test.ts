@@ -103,6 +103,9 @@ describe('kafkajs modules replaced before kafkajs loads', () => {
         const framing = { correlationId: i * 31, clientId: i % 7 ? 'casebridge' : null };
         const [x, y] = [await frame({ ...framing, request: a }), await theirFrame({ ...framing, request: b })];
         expect(firstDifference(x.buffer, y.buffer), `produce request ${i}: first byte that differs`).toBe(-1);
+        // Framed by kafkajs' own module (as when kafkajs loaded its framing first), the same bytes too.
+        const z = await theirFrame({ ...framing, request: ours(args) });
+        expect(firstDifference(z.buffer, y.buffer), `produce request ${i} through kafkajs' framing`).toBe(-1);
         // Asked for its bytes as a whole (nothing in kafkajs does), the payload gives them too.
         expect(firstDifference(((await a.encode()) as { buffer: Buffer }).buffer, ((await b.encode()) as { buffer: Buffer }).buffer)).toBe(-1);
       }

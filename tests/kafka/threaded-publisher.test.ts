@@ -11,6 +11,7 @@ import { KafkaPublisherConfig } from '../../src/publish/kafka/config.js';
 import { createKafkaPublisher, type KafkaPublisher } from '../../src/publish/kafka/create.js';
 import { isRetriableKafkaError, protocolErrorType, toPublishError } from '../../src/publish/kafka/errors.js';
 import { deserializeError, serializeError } from '../../src/publish/kafka/thread-protocol.js';
+import { kafkajsReplacements } from '../../src/publish/kafka/kafkajs-preload.js';
 import { brokers, freePort, makeEvent, uid } from './helpers.js';
 
 const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
@@ -62,6 +63,10 @@ describe('the publisher thread', () => {
   });
 
   it('keeps kafkajs on the main thread with thread: false', async () => {
+    // This file imports kafkajs before casebridge's publisher, so kafkajs' own request framing is
+    // in place, and the produce request must then stay kafkajs' own too (kafkajs-preload.ts).
+    expect(kafkajsReplacements().request).toMatchObject({ installed: false });
+    expect(kafkajsReplacements().produce).toMatchObject({ installed: false, reason: expect.stringMatching(/request framing is kafkajs' own/) });
     const prefix = `thread-${uid()}`;
     const p = make({ topic: `${prefix}.{council}.cases`, deadLetterTopic: `${prefix}.dlq`, thread: false });
     await p.start();

@@ -160,7 +160,7 @@ const request = replace(REQUEST_MODULE, (count) => {
   };
 });
 
-const produce = replace(PRODUCE_MODULE, (count) => {
+function produceReplacement(count: () => void) {
   const make = produceRequest({
     apiKey: (require(API_KEYS_MODULE) as { Produce: number }).Produce,
     None: (require(COMPRESSION_MODULE) as { Types: { None: number } }).Types.None,
@@ -173,7 +173,12 @@ const produce = replace(PRODUCE_MODULE, (count) => {
     count();
     return make(args);
   };
-});
+}
+
+// Only beside casebridge's framing, which writes the batches straight in. kafkajs' framing (loaded
+// first when something imported kafkajs before this module, as the tracker's consumer does) would
+// join them once more, which is the copy the replacement exists to save: kafkajs keeps its own.
+const produce: Replacement = request.installed ? replace(PRODUCE_MODULE, produceReplacement) : { installed: false, reason: `the request framing is kafkajs' own: ${request.reason}` };
 
 /** What was replaced, for the tests and the bench. */
 export function kafkajsReplacements(): { crc32c: Replacement; record: Replacement; group: Replacement; request: Replacement; batch: Replacement; produce: Replacement } {

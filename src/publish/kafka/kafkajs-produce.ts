@@ -12,8 +12,15 @@
  * tests/kafka/kafkajs-preload.test.ts compares the framed bytes with kafkajs' module.
  */
 
-/** A request payload as buffers in order; `buffer` joins them for anything that asks. */
+/**
+ * A request payload as buffers in order. To anything but casebridge's framing it is an Encoder as
+ * kafkajs' own framing checks one (`buf` a Buffer, `buffer` its bytes, `size()`): the buffers joined
+ * once, when asked. So a produce request framed by kafkajs' module (when its framing was loaded
+ * before casebridge's could replace it) is the same bytes, copied once more.
+ */
 export class ChunkedPayload {
+  private joined: Buffer | undefined;
+
   constructor(
     readonly chunks: readonly Buffer[],
     private readonly length: number,
@@ -24,7 +31,11 @@ export class ChunkedPayload {
   }
 
   get buffer(): Buffer {
-    return Buffer.concat(this.chunks as Buffer[], this.length);
+    return (this.joined ??= Buffer.concat(this.chunks as Buffer[], this.length));
+  }
+
+  get buf(): Buffer {
+    return this.buffer;
   }
 }
 
