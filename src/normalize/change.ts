@@ -9,7 +9,8 @@
  *   - older than what we already published     → no event (never move a case back in time)
  */
 import { TERMINAL_STATUSES, type CaseSnapshot, type ChangeKind, type LifecycleStatus } from '../event/case-event.js';
-import { canonicalJson, instantOf, sortInPlace } from '../event/identity.js';
+import { instantOf } from '../core/iso-time.js';
+import { canonicalJson, sortInPlace } from '../event/identity.js';
 
 /** What the runtime remembers per case (state namespace `case`, key = case reference). */
 export interface CaseMemory {

@@ -6,7 +6,8 @@
  */
 import type { Council } from '../event/case-event.js';
 import type { DeadLetter } from '../core/dead-letter.js';
-import { canonicalJson, instantOf, sha256Hex } from '../event/identity.js';
+import { instantOf } from '../core/iso-time.js';
+import { canonicalJson, sha256Hex } from '../event/identity.js';
 import type { SourceBatch, SourceRecord, SourceWarning, StateWrite } from '../core/source.js';
 import type { CaseMemory } from '../normalize/change.js';
 import { judgeListing, type WithheldReason } from '../normalize/snapshot-diff.js';

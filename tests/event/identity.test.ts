@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, caseFingerprint, eventId, instantOf, recordFingerprint, sortInPlace } from '../../src/event/identity.js';
+import { instantOf } from '../../src/core/iso-time.js';
+import { canonicalJson, caseFingerprint, eventId, recordFingerprint, sortInPlace } from '../../src/event/identity.js';
 import type { CaseSnapshot } from '../../src/event/case-event.js';
 
 /** The serialiser ids were first defined with: JSON.stringify and a replacer sorting every object's keys. */

@@ -162,6 +162,7 @@ const request = replace(REQUEST_MODULE, (count) => {
 
 function produceReplacement(count: () => void) {
   const make = produceRequest({
+    Encoder: loadKafkajsEncoder() as unknown as ProduceDeps['Encoder'],
     apiKey: (require(API_KEYS_MODULE) as { Produce: number }).Produce,
     None: (require(COMPRESSION_MODULE) as { Types: { None: number } }).Types.None,
     Long: require(LONG_MODULE) as ProduceDeps['Long'],

@@ -56,7 +56,17 @@ interface ProduceArgs {
   topicData: { topic: string; partitions: { partition: number; firstSequence?: number; messages: ProduceMessage[] }[] }[];
 }
 
+/** kafkajs' Encoder, for the small fields between the batches. */
+interface FieldEncoder {
+  readonly buffer: Buffer;
+  size(): number;
+  writeInt16(v: number): FieldEncoder;
+  writeInt32(v: number): FieldEncoder;
+  writeString(v: string | null): FieldEncoder;
+}
+
 export interface ProduceDeps {
+  Encoder: new () => FieldEncoder;
   apiKey: number;
   None: number;
   Long: { fromInt(v: number): unknown };
@@ -64,59 +74,8 @@ export interface ProduceDeps {
   RecordBatch: (b: object) => Promise<{ buffer: Buffer }>;
 }
 
-/** Small fields between the batches, written into buffers of their own as they come. */
-class Fields {
-  private buf = Buffer.allocUnsafe(256);
-  private at = 0;
-  readonly chunks: Buffer[] = [];
-  length = 0;
-
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    this.flush();
-    this.buf = Buffer.allocUnsafe(Math.max(256, n));
-  }
-
-  int16(v: number): this {
-    this.room(2);
-    this.at = this.buf.writeInt16BE(v, this.at);
-    return this;
-  }
-
-  int32(v: number): this {
-    this.room(4);
-    this.at = this.buf.writeInt32BE(v, this.at);
-    return this;
-  }
-
-  /** kafkajs' writeString: a null string is a length of -1 alone. */
-  string(v: string | null): this {
-    if (v == null) return this.int16(-1);
-    const n = Buffer.byteLength(v, 'utf8');
-    this.room(2 + n);
-    this.at = this.buf.writeInt16BE(n, this.at);
-    this.at += this.buf.write(v, this.at, n, 'utf8');
-    return this;
-  }
-
-  bytes(b: Buffer): this {
-    this.flush();
-    this.chunks.push(b);
-    this.length += b.length;
-    return this;
-  }
-
-  flush(): void {
-    if (this.at === 0) return;
-    this.chunks.push(this.buf.subarray(0, this.at));
-    this.length += this.at;
-    this.buf = this.buf.subarray(this.at);
-    this.at = 0;
-  }
-}
-
 export function produceRequest(deps: ProduceDeps): (args: ProduceArgs) => object {
-  const { apiKey, None, Long, Record, RecordBatch } = deps;
+  const { Encoder, apiKey, None, Long, Record, RecordBatch } = deps;
   return ({ acks, timeout, transactionalId = null, producerId = Long.fromInt(-1), producerEpoch = 0, compression = None, topicData }) => {
     const encodeBatch = async (messages: ProduceMessage[], firstSequence: number | undefined): Promise<Buffer> => {
       const dateNow = Date.now();
@@ -162,17 +121,30 @@ export function produceRequest(deps: ProduceDeps): (args: ProduceArgs) => object
           for (const { messages, firstSequence } of partitions) made.push(await encodeBatch(messages, firstSequence));
           batches.push(made);
         }
-        const out = new Fields();
-        out.string(transactionalId).int16(acks).int32(timeout).int32(topicData.length);
+        const chunks: Buffer[] = [];
+        let length = 0;
+        let fields = new Encoder();
+        const add = (b: Buffer) => {
+          chunks.push(b);
+          length += b.length;
+        };
+        // The fields written since the last batch become a chunk of their own, then the batch.
+        const addBatch = (batch: Buffer) => {
+          add(fields.buffer);
+          fields = new Encoder();
+          add(batch);
+        };
+        fields.writeString(transactionalId).writeInt16(acks).writeInt32(timeout).writeInt32(topicData.length);
         topicData.forEach(({ topic, partitions }, t) => {
-          out.string(topic).int32(partitions.length);
+          fields.writeString(topic).writeInt32(partitions.length);
           partitions.forEach(({ partition }, p) => {
             const batch = batches[t]![p]!;
-            out.int32(partition).int32(batch.length).bytes(batch);
+            fields.writeInt32(partition).writeInt32(batch.length);
+            addBatch(batch);
           });
         });
-        out.flush();
-        return new ChunkedPayload(out.chunks, out.length);
+        if (fields.size()) add(fields.buffer);
+        return new ChunkedPayload(chunks, length);
       },
     };
   };
