@@ -17,6 +17,7 @@ import { registerTest } from './commands/test.js';
 import { registerTrack } from './commands/track.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { ExitError } from './load.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { maskSecrets } from '../core/mask.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
 async function main(): Promise<void> {
   const program = buildProgram();
   try {
+    applyHeapGrowth();
     await program.parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -133,6 +133,35 @@ describe('after publishing', () => {
   });
 });
 
+describe('batch size', () => {
+  it('ends a batch once its rows hold batchBytes of text, however few they are, and loses none', async () => {
+    const { dir, state, make } = setup({ batchSize: 500, batchBytes: '4KB' });
+    // Ten rows with a 1,500-character note each, then ten narrow ones: the wide rows go three to a
+    // batch (the third passes 4 KB), the narrow ones together.
+    const note = 'x'.repeat(1500);
+    const lines = [`${HEADER},"Notes"`];
+    for (let i = 1; i <= 20; i++) lines.push(`${historyRow(i)},"${i <= 10 ? note : ''}"`);
+    writeFileSync(join(dir, 'h.csv'), lines.join('\r\n') + '\r\n');
+    const sizes: number[] = [];
+    const rows: unknown[] = [];
+    for await (const b of make().read({ checkpoint: await state.checkpoint(), signal: new AbortController().signal })) {
+      await state.commit({ checkpoint: b.checkpoint, writes: b.stateWrites ?? [] });
+      await b.ack(committed(b));
+      if (b.records.length) sizes.push(b.records.length);
+      rows.push(...b.records.map((r) => r.raw.CRNo));
+    }
+    expect(sizes).toEqual([3, 3, 3, 11]);
+    expect(rows).toEqual(Array.from({ length: 20 }, (_, i) => String(2511001 + i)));
+  });
+
+  it('takes byte sizes as text or numbers and refuses anything else, naming the field', () => {
+    expect(fileConfig({ path: '.', batchBytes: '512KB' }).batchBytes).toBe('512KB');
+    expect(fileConfig({ path: '.', batchBytes: 65536 }).batchBytes).toBe(65536);
+    expect(fileConfig({ path: '.' }).batchBytes).toBe('1MB');
+    expect(() => fileConfig({ path: '.', batchBytes: 'lots' })).toThrow(/batchBytes[\s\S]*a size such as 512KB/);
+  });
+});
+
 describe('a runtime reading ahead', () => {
   it('stops a file at the same row when the unanswered batch could tip the threshold, and counts every batch in the verdict', async () => {
     const { dir, state, make } = setup({ batchSize: 10, rejects: { maxRatio: 0.5, minRows: 20 } });

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { connectorBase, MaxCloseShare } from '../../config/common.js';
-import { Duration, Secret } from '../../core/units.js';
+import { ByteSize, Duration, Secret } from '../../core/units.js';
 import { formatTypeFromName, KNOWN_EXTENSIONS } from './format-inference.js';
 
 export const Encoding = z
@@ -177,6 +177,9 @@ export const FileConnectorConfig = connectorBase
     ready: ReadyRules.default({ minAge: '0s', stableFor: '2s' }),
     format: FileFormat.optional().describe(`How to read the files; when absent, each file is read by its extension (${KNOWN_EXTENSIONS}) with the defaults below`),
     mode: z.enum(['delta', 'snapshot']).default('delta').describe('delta: every record is a change; snapshot: each file lists every open case'),
+    batchBytes: ByteSize.default('1MB').describe(
+      'A batch also ends once its records hold about this much text (batchSize bounds the rows): wide exports (long notes columns) then go in smaller batches, which keeps memory flat',
+    ),
     snapshot: z
       .object({
         onMissing: z.enum(['close', 'ignore']).default('close').describe('A case missing from a full export: emit a closed event, or ignore it'),

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ackOnce, type ReadContext, type Source, type SourceBatch, type SourceDeps, type SourceReject } from '../../core/source.js';
-import { durationMs } from '../../core/units.js';
+import { byteSize, durationMs } from '../../core/units.js';
 import type { FileConnectorConfig } from './config.js';
 import { EncodingProblem, inspectFile, type FileInspection } from './inspect.js';
 import { UnreadableFileError, type ParsedItem } from './parsed.js';
@@ -41,6 +41,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
   const { logger, clock, state, connector } = deps;
   // The runner's logger already names the connector; a second binding would print the key twice.
   const log = logger.child('connector' in logger.bindings() ? { kind: 'file' } : { connector, kind: 'file' });
+  const batchText = byteSize(config.batchBytes);
   const filter = createInputFilter(config);
   const markerFor = filter.markerFor;
   const readiness = new ReadinessTracker(config.ready, clock);
@@ -215,7 +216,7 @@ export function createFileSourceWithStore(config: FileConnectorConfig, deps: Sou
           stopReason = reading.add(item, at);
           if (!stopReason && item.kind !== 'record' && unanswered) stopReason = await judge();
           if (stopReason) break outer;
-          if (reading.pending >= config.batchSize) {
+          if (reading.pending >= config.batchSize || reading.pendingText >= batchText) {
             yield dataBatch();
             if (ctx.signal.aborted) return;
             at = fetchedAt();

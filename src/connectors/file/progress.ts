@@ -7,6 +7,7 @@ import type { SourcePosition } from '../../core/position.js';
 import type { SourceRecord, SourceReject } from '../../core/source.js';
 import type { RejectRules } from './config.js';
 import type { ParsedItem } from './parsed.js';
+import { textSize } from './text-size.js';
 
 export interface FileStats {
   items: number;
@@ -79,6 +80,8 @@ export class FileReading {
   lastLine = 0;
   records: SourceRecord[] = [];
   rejects: SourceReject[] = [];
+  /** About how much text the rows waiting for the next batch hold (textSize). */
+  pendingText = 0;
   readonly samples: string[] = [];
 
   constructor(
@@ -97,10 +100,12 @@ export class FileReading {
     const position = positionOf(this.fileName, item);
     if (item.kind === 'record') {
       this.stats.records++;
+      this.pendingText += textSize(item.raw);
       this.records.push({ raw: item.raw, position, fetchedAt });
       return undefined;
     }
     this.stats.rejects++;
+    this.pendingText += textSize(item.original);
     if (this.samples.length < REASON_SAMPLES) this.samples.push(item.reason);
     this.rejects.push({ reason: `${this.fileName} ${item.reason}`, original: item.original, position });
     // Only a reject (or a batch's dead letters) can push the file over its threshold.
@@ -117,6 +122,7 @@ export class FileReading {
     const out = { records: this.records, rejects: this.rejects };
     this.records = [];
     this.rejects = [];
+    this.pendingText = 0;
     return out;
   }
 
