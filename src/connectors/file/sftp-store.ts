@@ -20,7 +20,7 @@ import { durationMs } from '../../core/units.js';
 import { ConfigError, SourceError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SftpConfig } from './config.js';
-import { withSuffix, type DroppedFile, type FetchedFile, type FileStore } from './store.js';
+import { sftpWhere, withSuffix, type DroppedFile, type FetchedFile, type FileStore } from './store.js';
 
 /** `SHA256:<base64 without padding>` of a raw public host key, exactly as `ssh-keygen -lf` prints it. */
 export function sshFingerprint(key: Buffer): string {
@@ -59,7 +59,7 @@ export function createSftpStore(cfg: SftpConfig, remoteDir: string, deps: SftpSt
   const { connector, logger } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const pins = (Array.isArray(cfg.hostKey) ? cfg.hostKey : [cfg.hostKey]).map(normalizeFp);
-  const where = (name?: string) => `sftp://${cfg.username}@${cfg.host}:${cfg.port}/${posix.join(remoteDir, name ?? '')}`;
+  const where = (name?: string) => sftpWhere(cfg, remoteDir, name);
   const remote = (...parts: string[]) => posix.join(remoteDir, ...parts);
   const folder = (sub: string) => (posix.isAbsolute(sub) ? sub : remote(sub));
   let link: Link | undefined;

@@ -2,6 +2,9 @@
  * Where dropped files live: a local folder or an SFTP folder. The source logic (completeness,
  * ledger, batches, after-actions) is the same for both and only talks to this interface.
  */
+import { posix } from 'node:path';
+import type { SftpConfig } from './config.js';
+
 export interface DroppedFile {
   /** Name inside the watched folder (no folders). */
   name: string;
@@ -33,6 +36,11 @@ export interface FileStore {
   /** Calls back on any change in the folder (best effort); returns a stop function. Local only. */
   watch?(onChange: () => void): () => void;
   close(): Promise<void>;
+}
+
+/** Where an SFTP folder or file is, for logs and reason files: sftp://user@host:port/folder/name. */
+export function sftpWhere(cfg: Pick<SftpConfig, 'username' | 'host' | 'port'>, remoteDir: string, name?: string): string {
+  return `sftp://${cfg.username}@${cfg.host}:${cfg.port}/${posix.join(remoteDir, name ?? '')}`;
 }
 
 /** `export.csv` → `export~1a2b3c4d.csv`: a free name for a file whose name is already taken. */
