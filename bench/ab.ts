@@ -6,9 +6,10 @@
  *   node --import tsx bench/ab.ts csv 50000 3 head=dist thread=dist:thread
  *   node --import tsx bench/ab.ts sql 100000 3 before=.cache/dist-before head=dist
  *
- * A variant is name=distDir[:thread][:cache=SIZE][:batch=N]; distDir holds a build (copy `dist`
- * inside the repository so node_modules resolves), `:thread` sets publisher.thread, `:cache=8MB`
- * sets state.caseCache, `:batch=1000` the connector's batchSize. AB_NOTES=4000 adds a free-text
+ * A variant is name=distDir[:thread][:cache=SIZE][:batch=N][:bytes=SIZE][:growth=N]; distDir holds
+ * a build (copy `dist` inside the repository so node_modules resolves), `:thread` sets
+ * publisher.thread, `:cache=8MB` sets state.caseCache, `:batch=1000` the connector's batchSize,
+ * `:bytes=4MB` the file connector's batchBytes, `:growth=0` the CASEBRIDGE_HEAP_GROWTH it runs with. AB_NOTES=4000 adds a free-text
  * column of that many characters to the CSV (the memory scenario's wide rows). Needs the broker
  * (KAFKA_BROKERS) and, for sql, PostgreSQL (BENCH_PG_URL).
  */
@@ -32,7 +33,9 @@ const variants = specs.map((s) => {
   const [dist, ...flags] = rest.split(':');
   const cache = flags.find((f) => f.startsWith('cache='))?.slice('cache='.length);
   const batch = flags.find((f) => f.startsWith('batch='))?.slice('batch='.length);
-  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache, batchSize: batch ? Number(batch) : undefined };
+  const bytes = flags.find((f) => f.startsWith('bytes='))?.slice('bytes='.length);
+  const growth = flags.find((f) => f.startsWith('growth='))?.slice('growth='.length);
+  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache, batchSize: batch ? Number(batch) : undefined, batchBytes: bytes, growth };
 });
 if (!variants.length) throw new Error('give at least one variant: name=distDir[:thread]');
 
@@ -64,12 +67,14 @@ try {
       } else {
         yaml = sqlGatewayConfig({ kafka: { brokers: s.brokers, topic }, statePath: join(run, 'state.sqlite'), pg: parsePgUrl(s.pgUrl), table, lag: '2m', ...(v.batchSize ? { batchSize: v.batchSize } : {}) });
       }
-      const doc = YAML.parse(yaml) as { publisher: Record<string, unknown>; state: Record<string, unknown> };
+      const doc = YAML.parse(yaml) as { publisher: Record<string, unknown>; state: Record<string, unknown>; connectors: Record<string, unknown>[] };
       if (v.thread) doc.publisher.thread = true;
+      if (v.batchBytes) doc.connectors[0]!.batchBytes = v.batchBytes;
       if (v.cache) doc.state.caseCache = v.cache;
       const cfg = join(run, 'casebridge.yaml');
       writeFileSync(cfg, YAML.stringify(doc));
-      const r = await runMeasured(process.execPath, [v.cli, 'run', cfg, '--once', '--json', '--no-progress']);
+      const env = v.growth === undefined ? process.env : { ...process.env, CASEBRIDGE_HEAP_GROWTH: v.growth };
+      const r = await runMeasured(process.execPath, [v.cli, 'run', cfg, '--once', '--json', '--no-progress'], { env });
       assertOk(r, `${v.name} run`);
       const j = jsonDocument<RunJson>(r.stdout);
       const published = j.connectors[0]!.published;
