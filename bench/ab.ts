@@ -6,10 +6,11 @@
  *   node --import tsx bench/ab.ts csv 50000 3 head=dist thread=dist:thread
  *   node --import tsx bench/ab.ts sql 100000 3 before=.cache/dist-before head=dist
  *
- * A variant is name=distDir[:thread][:cache=SIZE][:batch=N][:bytes=SIZE][:growth=N]; distDir holds
+ * A variant is name=distDir[:thread][:cache=SIZE][:pages=SIZE][:batch=N][:bytes=SIZE][:growth=N][:env=K=V]; distDir holds
  * a build (copy `dist` inside the repository so node_modules resolves), `:thread` sets
  * publisher.thread, `:cache=8MB` sets state.caseCache, `:batch=1000` the connector's batchSize,
- * `:bytes=4MB` the file connector's batchBytes, `:growth=0` the CASEBRIDGE_HEAP_GROWTH it runs with. AB_NOTES=4000 adds a free-text
+ * `:pages=16MB` state.pageCache, `:bytes=4MB` the file connector's batchBytes, `:growth=0` the
+ * CASEBRIDGE_HEAP_GROWTH it runs with, `:env=NAME=VALUE` any other variable. AB_NOTES=4000 adds a free-text
  * column of that many characters to the CSV (the memory scenario's wide rows). Needs the broker
  * (KAFKA_BROKERS) and, for sql, PostgreSQL (BENCH_PG_URL).
  */
@@ -34,8 +35,10 @@ const variants = specs.map((s) => {
   const cache = flags.find((f) => f.startsWith('cache='))?.slice('cache='.length);
   const batch = flags.find((f) => f.startsWith('batch='))?.slice('batch='.length);
   const bytes = flags.find((f) => f.startsWith('bytes='))?.slice('bytes='.length);
+  const pages = flags.find((f) => f.startsWith('pages='))?.slice('pages='.length);
   const growth = flags.find((f) => f.startsWith('growth='))?.slice('growth='.length);
-  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache, batchSize: batch ? Number(batch) : undefined, batchBytes: bytes, growth };
+  const env = Object.fromEntries(flags.filter((f) => f.startsWith('env=')).map((f) => f.slice('env='.length).split(/=(.*)/s).slice(0, 2) as [string, string]));
+  return { name, cli: resolve(repoRoot, dist!, 'cli/main.js'), thread: flags.includes('thread'), cache, batchSize: batch ? Number(batch) : undefined, batchBytes: bytes, pages, growth, env };
 });
 if (!variants.length) throw new Error('give at least one variant: name=distDir[:thread]');
 
@@ -71,9 +74,10 @@ try {
       if (v.thread) doc.publisher.thread = true;
       if (v.batchBytes) doc.connectors[0]!.batchBytes = v.batchBytes;
       if (v.cache) doc.state.caseCache = v.cache;
+      if (v.pages) doc.state.pageCache = v.pages;
       const cfg = join(run, 'casebridge.yaml');
       writeFileSync(cfg, YAML.stringify(doc));
-      const env = v.growth === undefined ? process.env : { ...process.env, CASEBRIDGE_HEAP_GROWTH: v.growth };
+      const env = { ...process.env, ...(v.growth === undefined ? {} : { CASEBRIDGE_HEAP_GROWTH: v.growth }), ...(v.env ?? {}) };
       const r = await runMeasured(process.execPath, [v.cli, 'run', cfg, '--once', '--json', '--no-progress'], { env });
       assertOk(r, `${v.name} run`);
       const j = jsonDocument<RunJson>(r.stdout);

@@ -9,7 +9,7 @@ import { Lookups } from '../normalize/mapping-schema.js';
 import { connectorConfigSchemas } from '../connectors/registry.js';
 import { publisherConfigSchemas } from '../publish/registry.js';
 import { Duration, Secret } from '../core/units.js';
-import { DEFAULT_CASE_CACHE, StateConfig } from './state.js';
+import { DEFAULT_CASE_CACHE, DEFAULT_PAGE_CACHE, StateConfig } from './state.js';
 import { FleetConfig } from './fleet.js';
 
 export const ConnectorConfig = z.discriminatedUnion('type', connectorConfigSchemas);
@@ -23,7 +23,7 @@ export const GatewayConfig = z
     version: z.literal(1).describe('Config format version'),
     councils: z.array(Council.extend({ topic: z.string().optional().describe('Override the topic for this council') }).strict()).min(1),
     lookups: Lookups.optional().describe('Lookup tables shared by every connector'),
-    state: StateConfig.default({ type: 'sqlite', path: './var/state.sqlite', caseCache: DEFAULT_CASE_CACHE }),
+    state: StateConfig.default({ type: 'sqlite', path: './var/state.sqlite', caseCache: DEFAULT_CASE_CACHE, pageCache: DEFAULT_PAGE_CACHE }),
     publisher: PublisherConfig.default({ type: 'local-log', dir: './var/events', rotateBytes: 64 * 1024 * 1024, fsync: true }),
     http: z
       .object({

@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError } from '../core/errors.js';
+import { byteSize } from '../core/units.js';
+import { DEFAULT_PAGE_CACHE } from '../config/state.js';
 import type { Checkpoint, ConnectorState, ConnectorStateOptions, StateStore, StateWrite } from '../core/state-store.js';
 
 const RESTORE_HINT = 'restore it from a copy made with `casebridge state backup`, or delete it to start afresh (every source is then read again from the start)';
@@ -37,7 +39,17 @@ export function damagedStateError(path: string, detail: string, cause?: unknown)
 
 export const NEW_FILE_PAGE_SIZE = 16_384;
 
-export function openSqliteStateStore(path: string): StateStore {
+export interface SqliteStateStore extends StateStore {
+  /** SQLite's page cache of this connection, in KiB (what PRAGMA cache_size was set to). */
+  pageCacheKib(): number;
+}
+
+export interface SqliteStoreOptions {
+  /** Bytes of SQLite page cache (state.pageCache); default DEFAULT_PAGE_CACHE. */
+  pageCacheBytes?: number;
+}
+
+export function openSqliteStateStore(path: string, options: SqliteStoreOptions = {}): SqliteStateStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   refuseBadStateFile(path);
   const existed = path !== ':memory:' && existsSync(path);
@@ -64,6 +76,8 @@ export function openSqliteStateStore(path: string): StateStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
+    // Negative: a size in KiB rather than in pages, so it holds whatever the page size.
+    db.pragma(`cache_size = -${Math.max(64, Math.round((options.pageCacheBytes ?? byteSize(DEFAULT_PAGE_CACHE)) / 1024))}`);
     db.exec(`
       CREATE TABLE IF NOT EXISTS checkpoints (
         connector TEXT PRIMARY KEY,
@@ -126,6 +140,7 @@ export function openSqliteStateStore(path: string): StateStore {
   let closed = false;
   const parse = <T>(text: string): T => JSON.parse(text) as T;
   return {
+    pageCacheKib: () => -(db.pragma('cache_size', { simple: true }) as number),
     forConnector(connector: string, options?: ConnectorStateOptions): ConnectorState {
       // One file belongs to one process: there is no lease to check, and pretending to fence
       // would promise a guarantee this store cannot give.

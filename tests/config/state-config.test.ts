@@ -36,9 +36,9 @@ function problems(state: string, env: NodeJS.ProcessEnv = {}): string {
 
 describe('state config', () => {
   it('defaults to the SQLite file, with or without type', () => {
-    expect(parse('')).toEqual({ type: 'sqlite', path: './var/state.sqlite', caseCache: '4MB' });
-    expect(parse('state: { path: ./data/s.sqlite }')).toEqual({ type: 'sqlite', path: './data/s.sqlite', caseCache: '4MB' });
-    expect(parse('state: { type: sqlite }')).toEqual({ type: 'sqlite', path: './var/state.sqlite', caseCache: '4MB' });
+    expect(parse('')).toEqual({ type: 'sqlite', path: './var/state.sqlite', caseCache: '4MB', pageCache: '4MB' });
+    expect(parse('state: { path: ./data/s.sqlite }')).toEqual({ type: 'sqlite', path: './data/s.sqlite', caseCache: '4MB', pageCache: '4MB' });
+    expect(parse('state: { type: sqlite }')).toEqual({ type: 'sqlite', path: './var/state.sqlite', caseCache: '4MB', pageCache: '4MB' });
   });
 
   it('takes the case cache size in bytes or with a unit, and refuses anything else', () => {
@@ -46,6 +46,12 @@ describe('state config', () => {
     expect(parse('state: { type: postgres, url: postgres://x@h/db, caseCache: 1048576 }')).toMatchObject({ caseCache: 1048576 });
     expect(problems('state:\n  caseCache: lots')).toContain('state.caseCache');
     expect(problems('state:\n  caseCache: -5')).toContain('state.caseCache');
+  });
+
+  it('takes the SQLite page cache size, for SQLite only', () => {
+    expect(parse('state: { pageCache: 16MB }')).toMatchObject({ pageCache: '16MB' });
+    expect(problems('state:\n  pageCache: big')).toContain('state.pageCache');
+    expect(problems('state:\n  type: postgres\n  url: postgres://x@h/db\n  pageCache: 4MB')).toMatch(/state.*pageCache/);
   });
 
   it('takes PostgreSQL with its URL from the environment, and masks it', () => {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateError } from '../../src/core/errors.js';
 import Database from 'better-sqlite3';
-import { NEW_FILE_PAGE_SIZE, openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import { NEW_FILE_PAGE_SIZE, openSqliteStateStore, type SqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
+import { openStateStore } from '../../src/runtime/state/open-state-store.js';
+import { StateConfig } from '../../src/config/state.js';
 import { stateStoreContract } from './state-store-contract.js';
 
 const dirs: string[] = [];
@@ -55,6 +57,26 @@ describe('SQLite state store', () => {
     expect(await state.checkpoint()).toEqual({ v: 2 });
     await reopened.close();
     expect(pageSize(older)).toBe(4096);
+  });
+
+  it('sizes its page cache from state.pageCache (4 MB unless told), not better-sqlite3\'s 16 MB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-sqlite-cache-'));
+    dirs.push(dir);
+    const byDefault = openSqliteStateStore(join(dir, 'a.sqlite'));
+    expect(byDefault.pageCacheKib()).toBe(4096);
+    await byDefault.close();
+    const configured = await openStateStore(StateConfig.parse({ path: 'b.sqlite', pageCache: '32MB' }), { baseDir: dir });
+    expect((configured as SqliteStateStore).pageCacheKib()).toBe(32 * 1024);
+    // Still a working store with a tiny cache: every row goes through it.
+    const tiny = openSqliteStateStore(join(dir, 'c.sqlite'), { pageCacheBytes: 1 });
+    expect(tiny.pageCacheKib()).toBe(64);
+    const state = tiny.forConnector('street');
+    const writes = Array.from({ length: 300 }, (_, i) => ({ op: 'put' as const, namespace: 'case', key: `HW-${i}`, value: { n: i, text: 'x'.repeat(1000) } }));
+    await state.commit({ checkpoint: { v: 1 }, writes });
+    const back = await state.getMany<{ n: number }>('case', writes.map((w) => w.key));
+    expect(writes.map((w) => back.get(w.key)?.n)).toEqual(writes.map((_, i) => i));
+    await tiny.close();
+    await configured.close();
   });
 
   it('refuses a fence rather than pretending to check one', async () => {

@@ -1,6 +1,7 @@
 /** Opens the state store a gateway config names. */
 import { resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import { byteSize } from '../../core/units.js';
 import type { StateStore } from '../../core/state-store.js';
 import type { StateConfig } from '../../config/state.js';
 import { openSqliteStateStore } from '../sqlite-state-store.js';
@@ -14,7 +15,7 @@ export interface OpenStateStoreOptions {
 }
 
 export async function openStateStore(config: StateConfig, opts: OpenStateStoreOptions): Promise<StateStore> {
-  if (config.type === 'sqlite') return openSqliteStateStore(resolve(opts.baseDir, config.path));
+  if (config.type === 'sqlite') return openSqliteStateStore(resolve(opts.baseDir, config.path), { pageCacheBytes: byteSize(config.pageCache) });
   if (!/^postgres(ql)?:\/\//.test(config.url)) {
     throw new ConfigError('state.url must be a postgres:// or postgresql:// URL', { context: { field: 'state.url' } });
   }
