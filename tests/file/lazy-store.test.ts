@@ -79,4 +79,15 @@ describe('lazyStore', () => {
     await store.close();
     expect(loads).toBe(0);
   });
+
+  it('reports a store that cannot load on the call that needed it, and closes quietly afterwards', async () => {
+    const store = lazyStore(
+      () => 'x',
+      async () => {
+        throw new Error('cannot load ssh2');
+      },
+    );
+    await expect(store.list()).rejects.toThrow('cannot load ssh2');
+    await expect(store.close()).resolves.toBeUndefined();
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * A FileStore whose module is imported on first use. The SFTP store pulls in ssh2, whose
  * poly1305 module sets up a 16 MB emscripten heap as it loads (about 6 MB of it resident): a
- * gateway with no SFTP connector should not pay for it, nor wait for it at start-up.
+ * gateway with no SFTP connector should not pay for it, nor wait for it at start-up. No `watch`:
+ * only a local folder has one, and it is never lazy.
  */
 import type { SftpConfig } from './config.js';
 import type { SftpStoreDeps } from './sftp-store.js';
@@ -18,9 +19,10 @@ export function lazyStore(where: (name?: string) => string, load: () => Promise<
     moveTo: async (name, folder, opts) => (await store()).moveTo(name, folder, opts),
     remove: async (name) => (await store()).remove(name),
     writeText: async (folder, name, text) => (await store()).writeText(folder, name, text),
-    // Nothing to close if it was never used.
+    // Nothing to close if it was never used, or if it never loaded (the failed call reported why).
     close: async () => {
-      if (loading) await (await loading).close();
+      const loaded = await loading?.catch(() => undefined);
+      await loaded?.close();
     },
   };
 }
