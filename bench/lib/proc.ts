@@ -15,6 +15,8 @@ export interface ChildResult {
   wallSeconds: number;
   /** Peak resident set size in MiB from /usr/bin/time -v, when available. */
   maxRssMb: number | undefined;
+  /** User + system CPU seconds of the child (all its threads) from /usr/bin/time -v, when available. */
+  cpuSeconds: number | undefined;
 }
 
 const TIME = '/usr/bin/time';
@@ -47,7 +49,10 @@ export function runMeasured(cmd: string, args: string[], opts: RunOptions = {}):
       if (timer) clearTimeout(timer);
       const wallSeconds = (performance.now() - t0) / 1000;
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      resolvePromise({ code, signal, stdout, stderr, wallSeconds, maxRssMb: m ? Number(m[1]) / 1024 : undefined });
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : undefined;
+      resolvePromise({ code, signal, stdout, stderr, wallSeconds, maxRssMb: m ? Number(m[1]) / 1024 : undefined, cpuSeconds });
     });
   });
 }
@@ -82,3 +87,8 @@ export function jsonDocument<T>(stdout: string): T {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Process CPU (all threads, start-up included) per row in µs; NaN when /usr/bin/time could not say. */
+export function cpuPerRow(cpuSeconds: number | undefined, rows: number): number {
+  return cpuSeconds === undefined || rows <= 0 ? NaN : (cpuSeconds * 1e6) / rows;
+}

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { assertOk, jsonDocument, lastJson, runMeasured } from '../lib/proc.js';
+import { assertOk, cpuPerRow, jsonDocument, lastJson, runMeasured } from '../lib/proc.js';
 import { CLI, TSX, failedSide, makeSide, scenarioScript, type BenchContext, type RunJson } from '../lib/context.js';
 import { uniqueTopic } from '../lib/kafka.js';
 import type { ScenarioResult } from '../lib/result.js';
@@ -50,7 +50,7 @@ async function casebridgeRun(ctx: BenchContext, cli: string, table: string, rows
     const stored = await ctx.kafka.countRecords(topic);
     if (c.published !== rows || stored !== rows) throw new Error(`sql: expected ${rows} events, ${cli} reported ${c.published} (${c.deadLettered} dead letters) and the topic holds ${stored}`);
     const rate = rows / (j.elapsedMs / 1000);
-    return { rate, detail: { 'rows/s': rate, 'wall s': r.wallSeconds, 'peak RSS MiB': r.maxRssMb ?? NaN } };
+    return { rate, detail: { 'rows/s': rate, 'wall s': r.wallSeconds, 'CPU µs/row': cpuPerRow(r.cpuSeconds, rows), 'peak RSS MiB': r.maxRssMb ?? NaN } };
   } finally {
     await ctx.kafka.deleteTopics([topic, `${topic}.dead`]);
   }
