@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateError } from '../../src/core/errors.js';
 import type { ConnectorState, StateStore, StateUpdate, StateWrite } from '../../src/core/state-store.js';
-import { cachedConnectorState } from '../../src/runtime/state/cached-connector-state.js';
+import { ADMISSION_WINDOW, cachedConnectorState } from '../../src/runtime/state/cached-connector-state.js';
 import { openSqliteStateStore } from '../../src/runtime/sqlite-state-store.js';
 import { CASE_NAMESPACE } from '../../src/normalize/case-changes.js';
 import { fakeSource, type FakeRow } from '../helpers/fake-source.js';
@@ -154,6 +154,77 @@ describe('case-state cache', () => {
     await store.forConnector('street').commit({ writes: ['A', 'B', 'C', 'D'].map((k) => put(k, k)) });
     await cached.getMany('case', ['A', 'B']);
     expect([...(await cached.getMany('case', ['A', 'B', 'C', 'D']))]).toEqual(['A', 'B', 'C', 'D'].map((k) => [k, k]));
+  });
+
+  describe('admission follows the hit rate', () => {
+    /**
+     * One batch as the pipeline does it: look the batch's cases up, then commit a new version of
+     * each. Returns what the lookups answered, for checking against what was committed.
+     */
+    async function batch(cached: ReturnType<typeof cachedConnectorState>, keys: string[], version: number) {
+      const seen = await cached.getMany<{ v: number }>('case', keys);
+      await cached.commit({ writes: keys.map((k) => ({ op: 'put' as const, namespace: 'case', key: k, value: { v: version } })) });
+      return seen;
+    }
+
+    it('stops taking in new cases when cases come back only after more than it holds (a cycle), and drains', async () => {
+      const { store, cached } = await setup(100);
+      const cases = Array.from({ length: 1_000 }, (_, i) => `c${i}`);
+      // Three passes over 1,000 cases, 50 a batch: with room for 100, an LRU never hits.
+      for (let pass = 0; pass < 3; pass++) {
+        for (let i = 0; i < cases.length; i += 50) {
+          const keys = cases.slice(i, i + 50);
+          const seen = await batch(cached, keys, pass + 1);
+          // Whatever the cache does, every answer is the last committed version.
+          for (const k of keys) expect(seen.get(k)?.v).toBe(pass === 0 ? undefined : pass);
+        }
+      }
+      expect(cached.cacheStats.hits).toBe(0);
+      expect(cached.cacheStats.admitting).toBe(false);
+      expect(cached.cacheStats.size).toBe(0);
+      expect(cached.cacheStats.bytes).toBe(0);
+      await store.close();
+    });
+
+    it('takes cases in again once they come back (a ghost lookup counts as the hit admission would have had)', async () => {
+      const { store, cached } = await setup(100);
+      const cycle = Array.from({ length: 1_000 }, (_, i) => `c${i}`);
+      for (let pass = 0; pass < 3; pass++) for (let i = 0; i < cycle.length; i += 50) await batch(cached, cycle.slice(i, i + 50), pass + 1);
+      expect(cached.cacheStats.admitting).toBe(false);
+      // Now the same 40 cases again and again: refused at first, each stays a ghost and its next
+      // lookup would have hit, so the next window lets them in, and later lookups hit.
+      const hot = Array.from({ length: 40 }, (_, i) => `h${i}`);
+      const rounds = Math.ceil((2 * ADMISSION_WINDOW) / hot.length) + 2;
+      for (let r = 0; r < rounds; r++) {
+        const seen = await batch(cached, hot, r + 1);
+        for (const k of hot) expect(seen.get(k)?.v).toBe(r === 0 ? undefined : r);
+      }
+      expect(cached.cacheStats.admitting).toBe(true);
+      expect(cached.cacheStats.size).toBe(40);
+      const before = cached.cacheStats.hits;
+      await batch(cached, hot, rounds + 1);
+      expect(cached.cacheStats.hits - before).toBe(40);
+      await store.close();
+    });
+
+    it('keeps the cases that come back while refusing the rest, and refreshes them, so nothing it holds goes stale', async () => {
+      const { store, cached, asked } = await setup(1_000);
+      await batch(cached, ['K'], 1);
+      // K is looked up before every batch of 128 cases seen once: 1 hit in 129 lookups, under 1/64.
+      // The first window fills the cache; the second, refused, drains it.
+      for (let i = 0; i < 2 * ADMISSION_WINDOW; i += 128) {
+        expect((await cached.getMany<{ v: number }>('case', ['K'])).get('K')).toEqual({ v: 1 });
+        await batch(cached, Array.from({ length: 128 }, (_, j) => `n${i + j}`), 1);
+      }
+      expect(cached.cacheStats.admitting).toBe(false);
+      // The refusals drained everything but K, which was hit since it was written.
+      expect(cached.cacheStats.size).toBe(1);
+      await batch(cached, ['K'], 2);
+      asked.length = 0;
+      expect((await cached.getMany<{ v: number }>('case', ['K'])).get('K')).toEqual({ v: 2 });
+      expect(asked).toEqual([]);
+      await store.close();
+    });
   });
 
   it('forgets everything when a commit fails, and does not take in that commit\'s writes', async () => {

@@ -13,6 +13,18 @@
  * is made once), not as objects: about a third of the heap per case, and a live heap that does not
  * grow by tens of MiB makes V8 grow its heap less (issue #16's peak-memory goal). Every read parses
  * a fresh object, so no caller can change what the next batch compares against.
+ *
+ * An LRU only pays when cases come back while still in it. A full export or listing with more
+ * cases than the cache holds visits them in a cycle, and a first load sees every case once: then
+ * every lookup misses and the cache is memory held for nothing (the bench's 1 GiB export, whose
+ * cases recur only after 65,000 others, kept ~4 MB of text and ~7 MiB of RSS so). So admission
+ * follows the hit rate: over each window of lookups, if fewer than MIN_HIT_SHARE of them hit or
+ * would have hit, keys not yet cached are no longer let in, and each one refused evicts the coldest
+ * entry that has not been hit since it was last written (one that has is moved to the warm end
+ * instead), so the cache drains of all but the cases that do come back. A refused key is remembered without its text (a "ghost", as in 2Q),
+ * and a later lookup of a ghost counts as a hit that admission would have had, so a workload whose
+ * cases do come back turns admission on again at the next window. Keys already cached are always
+ * refreshed, so nothing cached can go stale.
  */
 import type { ConnectorState, StateUpdate, StateWrite } from '../../core/state-store.js';
 
@@ -35,8 +47,15 @@ export interface CacheOptions {
 /** Rough cost of one Map entry beside its key and text (the entry, the string headers). */
 const ENTRY_OVERHEAD = 96;
 
+/** Lookups per window over which the hit rate decides admission. */
+export const ADMISSION_WINDOW = 2048;
+/** Admission stays on while at least this share of a window's lookups hit, or would have. */
+export const MIN_HIT_SHARE = 1 / 64;
+/** Ghost keys kept at least (more once the cache has held more entries than this). */
+const MIN_GHOSTS = 1024;
+
 export interface CachedConnectorState extends ConnectorState {
-  readonly cacheStats: { hits: number; misses: number; size: number; bytes: number };
+  readonly cacheStats: { hits: number; misses: number; size: number; bytes: number; admitting: boolean; ghosts: number };
 }
 
 export function cachedConnectorState(inner: ConnectorState, options: CacheOptions): CachedConnectorState {
@@ -49,17 +68,54 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
   // Bumped by every commit: a read that overlapped one may have seen the state before it.
   let epoch = 0;
 
+  // Admission (see the top of the file): the current window's lookups and (would-be) hits.
+  let admitting = true;
+  let windowLookups = 0;
+  let windowHits = 0;
+  let peakSize = 0;
+  const ghosts = new Set<string>();
+  // Cached keys hit since they were last written: spared when the cache drains.
+  const used = new Set<string>();
+  const looked = (hit: boolean) => {
+    windowLookups++;
+    if (hit) windowHits++;
+    if (windowLookups < ADMISSION_WINDOW) return;
+    admitting = windowHits >= windowLookups * MIN_HIT_SHARE;
+    if (admitting) ghosts.clear();
+    windowLookups = 0;
+    windowHits = 0;
+  };
+
   const forget = (key: string) => {
     const old = cache.get(key);
     if (old === undefined) return;
     cache.delete(key);
+    used.delete(key);
     bytes -= cost(key, old);
   };
+  const evictColdest = () => forget(cache.keys().next().value as string);
+  const drainOne = () => {
+    const coldest = cache.keys().next().value as string;
+    if (!used.has(coldest)) return forget(coldest);
+    const text = cache.get(coldest)!;
+    cache.delete(coldest);
+    cache.set(coldest, text);
+  };
   const remember = (key: string, value: string | typeof ABSENT) => {
-    forget(key);
+    const cached = cache.has(key);
+    if (!cached && !admitting) {
+      // Refused: remembered as a ghost, and the cache gives up its coldest entry.
+      ghosts.delete(key);
+      ghosts.add(key);
+      if (ghosts.size > Math.max(MIN_GHOSTS, peakSize)) ghosts.delete(ghosts.values().next().value as string);
+      if (cache.size) drainOne();
+      return;
+    }
+    if (cached) forget(key);
     cache.set(key, value);
     bytes += cost(key, value);
-    while (cache.size > maxEntries || (bytes > maxBytes && cache.size > 1)) forget(cache.keys().next().value as string);
+    while (cache.size > maxEntries || (bytes > maxBytes && cache.size > 1)) evictColdest();
+    if (cache.size > peakSize) peakSize = cache.size;
   };
 
   // A store that keeps text hands it over as it is; otherwise its values are serialised here.
@@ -77,9 +133,11 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     for (const key of keys) {
       if (known.has(key)) continue;
       const text = cache.get(key);
+      looked(text !== undefined || ghosts.delete(key));
       if (text !== undefined) {
         // Most recently used goes last, so eviction takes the coldest.
         remember(key, text);
+        used.add(key);
         known.set(key, text === ABSENT ? ABSENT : JSON.parse(text));
       } else wanted.add(key);
     }
@@ -129,7 +187,7 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     entries: (ns) => inner.entries(ns),
     commit,
     get cacheStats() {
-      return { hits, misses, size: cache.size, bytes };
+      return { hits, misses, size: cache.size, bytes, admitting, ghosts: ghosts.size };
     },
   };
 }
