@@ -248,6 +248,16 @@ export class ConnectorRunner extends EventEmitter {
       };
       const checkpoint = parseStoredCheckpoint(source.checkpointSchema, await state.checkpoint(), this.name);
       let t0 = Date.now();
+      const cacheSeen = { hits: 0, misses: 0 };
+      const reportCache = () => {
+        const c = state.cacheStats;
+        metrics.caseCacheLookups.labels(this.name, 'hit').inc(c.hits - cacheSeen.hits);
+        metrics.caseCacheLookups.labels(this.name, 'miss').inc(c.misses - cacheSeen.misses);
+        metrics.caseCacheBytes.labels(this.name).set(c.bytes);
+        metrics.caseCacheAdmitting.labels(this.name).set(c.admitting ? 1 : 0);
+        cacheSeen.hits = c.hits;
+        cacheSeen.misses = c.misses;
+      };
       await runBatches(source.read({ checkpoint, signal }), { readAhead: source.readAhead === true, signal }, deps, {
         starting: (batch) => {
           t0 = Date.now();
@@ -258,6 +268,7 @@ export class ConnectorRunner extends EventEmitter {
         },
         finished: (_batch, r: BatchResult) => {
           metrics.batchDuration.labels(this.name).observe((Date.now() - t0) / 1000);
+          reportCache();
           this.account(run, r);
           if (r.rejectedFile) rejectedFiles.push(r.rejectedFile);
           if (r.closeWithheld) this.noteListing(run, r.closeWithheld.reason, r.closeWithheld.message);

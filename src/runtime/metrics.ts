@@ -21,6 +21,9 @@ export interface GatewayMetrics {
   leaseLosses: Counter<'connector' | 'reason'>;
   fencingRejections: Counter<'connector'>;
   leaseHolder: Gauge<'connector' | 'holder'>;
+  caseCacheLookups: Counter<'connector' | 'result'>;
+  caseCacheBytes: Gauge<'connector'>;
+  caseCacheAdmitting: Gauge<'connector'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -81,6 +84,19 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): GatewayM
       registers,
     }),
     leaseHolder: new Gauge({ name: 'casebridge_lease_holder', help: '1 for the instance holding each connector\'s lease, as last read from the lease table', labelNames: ['connector', 'holder'], registers }),
+    caseCacheLookups: new Counter({
+      name: 'casebridge_case_cache_lookups_total',
+      help: 'Case memory lookups by the case cache: hit (answered from memory) or miss (read from the state store)',
+      labelNames: ['connector', 'result'],
+      registers,
+    }),
+    caseCacheBytes: new Gauge({ name: 'casebridge_case_cache_bytes', help: 'Approximate bytes of case memory the case cache holds (bounded by state.caseCache)', labelNames: ['connector'], registers }),
+    caseCacheAdmitting: new Gauge({
+      name: 'casebridge_case_cache_admitting',
+      help: '1 while the case cache lets new cases in; 0 while too few lookups hit for it to earn its memory (docs/state.md)',
+      labelNames: ['connector'],
+      registers,
+    }),
     batchDuration: new Histogram({
       name: 'casebridge_batch_duration_seconds',
       help: 'Time from batch read to ack',

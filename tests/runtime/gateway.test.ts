@@ -82,6 +82,11 @@ describe('gateway', () => {
     expect(metrics).toMatch(/casebridge_events_published_total\{connector="fake",type="created"\} 5/);
     expect(metrics).toMatch(/casebridge_last_success_timestamp_seconds\{connector="fake"\} \d+/);
     expect(metrics).toMatch(/casebridge_lag_seconds\{connector="fake"\}/);
+    // Five new cases: five lookups the store had to answer, and their memory now held.
+    expect(metrics).toMatch(/casebridge_case_cache_lookups_total\{connector="fake",result="miss"\} 5/);
+    expect(metrics).toMatch(/casebridge_case_cache_lookups_total\{connector="fake",result="hit"\} 0/);
+    expect(metrics).toMatch(/casebridge_case_cache_admitting\{connector="fake"\} 1/);
+    expect(Number(/casebridge_case_cache_bytes\{connector="fake"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(5 * 100);
   });
 
   it('reports not ready while a connector backs off after publish failures', async () => {
