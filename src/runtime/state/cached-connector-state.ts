@@ -168,6 +168,7 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
       await inner.commit(writes ? { ...update, writes } : update);
     } catch (err) {
       cache.clear();
+      used.clear();
       bytes = 0;
       throw err;
     } finally {
