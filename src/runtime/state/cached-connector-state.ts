@@ -21,10 +21,10 @@
  * follows the hit rate: over each window of lookups, if fewer than MIN_HIT_SHARE of them hit or
  * would have hit, keys not yet cached are no longer let in, and each one refused evicts the coldest
  * entry that has not been hit since it was last written (one that has is moved to the warm end
- * instead), so the cache drains of all but the cases that do come back. A refused key is remembered without its text (a "ghost", as in 2Q),
- * and a later lookup of a ghost counts as a hit that admission would have had, so a workload whose
- * cases do come back turns admission on again at the next window. Keys already cached are always
- * refreshed, so nothing cached can go stale.
+ * instead), so the cache drains of all but the cases that do come back. A refused key is
+ * remembered without its text (a "ghost", as in 2Q), and a later lookup of a ghost counts as a hit
+ * that admission would have had, so a workload whose cases do come back turns admission on again
+ * at the next window. Keys already cached are always refreshed, so nothing cached can go stale.
  */
 import type { ConnectorState, StateUpdate, StateWrite } from '../../core/state-store.js';
 
@@ -55,7 +55,7 @@ export const MIN_HIT_SHARE = 1 / 64;
 const MIN_GHOSTS = 1024;
 
 export interface CachedConnectorState extends ConnectorState {
-  readonly cacheStats: { hits: number; misses: number; size: number; bytes: number; admitting: boolean; ghosts: number };
+  readonly cacheStats: { hits: number; misses: number; size: number; bytes: number; admitting: boolean };
 }
 
 export function cachedConnectorState(inner: ConnectorState, options: CacheOptions): CachedConnectorState {
@@ -93,13 +93,13 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     used.delete(key);
     bytes -= cost(key, old);
   };
-  const evictColdest = () => forget(cache.keys().next().value as string);
+  const coldest = () => cache.keys().next().value as string;
   const drainOne = () => {
-    const coldest = cache.keys().next().value as string;
-    if (!used.has(coldest)) return forget(coldest);
-    const text = cache.get(coldest)!;
-    cache.delete(coldest);
-    cache.set(coldest, text);
+    const key = coldest();
+    if (!used.has(key)) return forget(key);
+    const text = cache.get(key)!;
+    cache.delete(key);
+    cache.set(key, text);
   };
   const remember = (key: string, value: string | typeof ABSENT) => {
     const cached = cache.has(key);
@@ -114,7 +114,7 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     if (cached) forget(key);
     cache.set(key, value);
     bytes += cost(key, value);
-    while (cache.size > maxEntries || (bytes > maxBytes && cache.size > 1)) evictColdest();
+    while (cache.size > maxEntries || (bytes > maxBytes && cache.size > 1)) forget(coldest());
     if (cache.size > peakSize) peakSize = cache.size;
   };
 
@@ -188,7 +188,7 @@ export function cachedConnectorState(inner: ConnectorState, options: CacheOption
     entries: (ns) => inner.entries(ns),
     commit,
     get cacheStats() {
-      return { hits, misses, size: cache.size, bytes, admitting, ghosts: ghosts.size };
+      return { hits, misses, size: cache.size, bytes, admitting };
     },
   };
 }
